@@ -1,0 +1,107 @@
+# crmq build.  `make` builds everything into build/; see README.md for the rest.
+#   make            build libcrmq, the services and the crmq CLI
+#   make test       install missing packages, build, run unit and integration tests
+#   make demo       install missing packages, build, start the local stack, import Northwind, print reports
+#   make up / down  start / stop the local stack (PostgreSQL, Redis, services) under var/
+#   make clean      remove build/
+#   SANITIZE=1      build with AddressSanitizer and UBSan (into build-asan/)
+
+CC      ?= cc
+PKGS    := libczmq libzmq libprotobuf-c libpq hiredis jansson
+SANITIZE ?=
+ifeq ($(SANITIZE),1)
+BUILD   ?= build-asan
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD   ?= build
+SANFLAGS :=
+endif
+OPT     ?= -O2
+CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror $(SANFLAGS) \
+           -Icommon -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
+LDFLAGS := $(SANFLAGS)
+
+GEN     := $(BUILD)/gen
+OBJ     := $(BUILD)/obj
+BIN     := $(BUILD)/bin
+LIB     := $(BUILD)/lib/libcrmq.a
+
+PROTOS    := $(wildcard proto/*.proto)
+PB_C      := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
+PB_H      := $(PB_C:.c=.h)
+MIGRATIONS := $(sort $(wildcard services/*/sql/*.sql))
+SERVICES  := contacts sales analytics
+
+COMMON_SRC := $(wildcard common/*.c)
+LIB_OBJ    := $(patsubst %.c,$(OBJ)/%.o,$(COMMON_SRC)) \
+              $(patsubst $(GEN)/%.c,$(OBJ)/gen/%.o,$(PB_C)) $(OBJ)/gen/crmq_migrations.o
+
+SERVICE_BINS := $(patsubst %,$(BIN)/crmq-%,$(SERVICES))
+CLI_BIN      := $(BIN)/crmq
+TEST_SRC     := $(wildcard tests/integration/*.c)
+TEST_BINS    := $(BIN)/crmq-selftest $(patsubst tests/integration/%.c,$(BIN)/%,$(TEST_SRC))
+
+.PHONY: all deps test demo up down clean bench
+all: $(SERVICE_BINS) $(CLI_BIN) $(TEST_BINS)
+
+deps:
+	@deploy/install-deps.sh
+
+$(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto
+	@mkdir -p $(GEN)
+	protoc-c --proto_path=proto --c_out=$(GEN) $<
+
+$(GEN)/crmq_migrations.c: $(MIGRATIONS) tools/embed-migrations.sh
+	@mkdir -p $(GEN)
+	tools/embed-migrations.sh $(SERVICES) > $@.tmp && mv $@.tmp $@
+
+$(OBJ)/%.o: %.c | $(PB_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OBJ)/gen/%.o: $(GEN)/%.c | $(PB_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+define service_rule
+$(BIN)/crmq-$(1): $(patsubst %.c,$(OBJ)/%.o,$(wildcard services/$(1)/*.c)) $(LIB)
+	@mkdir -p $(BIN)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
+
+$(CLI_BIN): $(patsubst %.c,$(OBJ)/%.o,$(wildcard cli/*.c)) $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/crmq-selftest: $(OBJ)/tests/selftest.o $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/%: $(OBJ)/tests/integration/%.o $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+test: deps
+	$(MAKE) all
+	BUILD=$(BUILD) tests/run.sh
+
+demo: deps
+	$(MAKE) all
+	BUILD=$(BUILD) deploy/demo.sh
+
+up: all
+	BUILD=$(BUILD) deploy/stack.sh up var
+
+down:
+	deploy/stack.sh down var
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

@@ -1,0 +1,24 @@
+/*  analytics_server.h - the request handlers of crmq-analytics.
+
+    analytics.ClientBase  clients, clients with orders, orders, lines, revenue
+                          and average order for a half-open period
+    analytics.Abc         ABC classes of clients by revenue, quantity or orders
+
+    Each report runs in one REPEATABLE READ READ ONLY transaction; results are
+    cached in Redis under the request and that transaction's snapshot
+    (report_cache.h), so a cached result is never stale.          */
+#ifndef ANALYTICS_SERVER_H_INCLUDED
+#define ANALYTICS_SERVER_H_INCLUDED
+
+#include "crmq.h"
+
+//  The method table for crmq_service_main.
+extern const crmq_rpc_method_t analytics_server_methods [];
+
+//  Builds the handlers' state over the service's PostgreSQL and Redis.
+void *analytics_server_new (crmq_service_t *service);
+
+//  Frees the state; sets *self_p to NULL.
+void analytics_server_destroy (void **self_p);
+
+#endif

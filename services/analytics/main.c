@@ -1,0 +1,27 @@
+/*  crmq-analytics: reports over the sales facts.  */
+#include "crmq.h"
+#include "analytics_server.h"
+
+static const crmq_setting_t s_settings [] = {
+    CRMQ_SETTINGS_COMMON,
+    CRMQ_SETTING_ANALYTICS_ENDPOINT,
+    { "report_cache_ttl_s", "CRMQ_REPORT_CACHE_TTL_S", CRMQ_SETTING_INT, "3600", 0, 604800,
+      "seconds a report result stays in Redis; 0 = do not cache" },
+    { "base_currency", "CRMQ_BASE_CURRENCY", CRMQ_SETTING_STRING, "USD", 0, 3,
+      "ISO 4217 code of the currency reports are in" },
+    { NULL, NULL, CRMQ_SETTING_INT, NULL, 0, 0, NULL }
+};
+
+int
+main (int argc, char **argv)
+{
+    crmq_service_def_t def = {
+        .name = "analytics",
+        .settings = s_settings,
+        .endpoint_setting = "analytics_endpoint",
+        .methods = analytics_server_methods,
+        .state_new = analytics_server_new,
+        .state_destroy = analytics_server_destroy
+    };
+    return crmq_service_main (&def, argc, argv);
+}

@@ -1,0 +1,31 @@
+/*  erp_event_check.h - checks one ERP event before it reaches the database:
+    required fields, text lengths and encoding, quantities, prices, discounts,
+    currency.  References (client, product...) are checked when applied.     */
+#ifndef ERP_EVENT_CHECK_H_INCLUDED
+#define ERP_EVENT_CHECK_H_INCLUDED
+
+#include "crmq.h"
+
+#define ERP_MAX_EVENT_ID     200       //  bytes
+#define ERP_MAX_ID           100       //  bytes of any other external id
+#define ERP_MAX_NAME         300       //  bytes
+#define ERP_MAX_ORDER_LINES  10000
+
+//  What is wrong with an event: a status code, the offending field
+//  ("events[3].order_placed.lines[0].quantity") and a message.
+typedef struct {
+    int code;
+    char field [192];
+    char message [256];
+} erp_problem_t;
+
+//  Checks events[index] of a batch.  Returns true when it may be applied;
+//  otherwise false with `problem` filled.  base_currency: ISO code an
+//  order's currency must equal (an empty order currency means the base).
+bool erp_event_check (const Crmq__ErpEvent *event, size_t index, const char *base_currency,
+                      erp_problem_t *problem);
+
+//  Self-test.
+void erp_event_check_test (bool verbose);
+
+#endif
