@@ -1,0 +1,205 @@
+/*  cli_common.c - helpers shared by the crmq commands.  */
+#include "cli_common.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NANOS_PER_UNIT 1000000000
+
+void
+cli_rpc_error (crmq_rpc_client_t *client, const char *method, int code)
+{
+    const char *message = client? crmq_rpc_client_message (client): "";
+    const char *field = client? crmq_rpc_client_field (client): "";
+    fprintf (stderr, "crmq: %s: %s: %s", method, crmq_status_name (code),
+             message && *message? message: "(no message)");
+    if (field && *field)
+        fprintf (stderr, " (field %s)", field);
+    fprintf (stderr, "\n");
+}
+
+crmq_rpc_client_t *
+cli_rpc_open (crmq_config_t *config, const char *endpoint_setting)
+{
+    const char *endpoint = crmq_config_str (config, endpoint_setting);
+    int timeout_ms = (int) crmq_config_int (config, "rpc_timeout_ms");
+    int retries = (int) crmq_config_int (config, "rpc_retries");
+    crmq_rpc_client_t *client = crmq_rpc_client_new (endpoint, timeout_ms, retries);
+    if (!client)
+        fprintf (stderr, "crmq: %s: cannot open endpoint \"%s\"\n", endpoint_setting, endpoint);
+    return client;
+}
+
+int
+cli_call (crmq_rpc_client_t *client, const char *method, const ProtobufCMessage *request,
+          const ProtobufCMessageDescriptor *reply_type, ProtobufCMessage **reply)
+{
+    *reply = NULL;
+    uint8_t *body = NULL;
+    size_t size = 0;
+    int code = crmq_rpc_call (client, method, request, &body, &size);
+    if (code != CRMQ_OK) {
+        cli_rpc_error (client, method, code);
+        free (body);
+        return CLI_EXIT_FAILURE;
+    }
+    *reply = protobuf_c_message_unpack (reply_type, NULL, size, body);
+    free (body);
+    if (!*reply) {
+        fprintf (stderr, "crmq: %s: malformed reply (%zu bytes, not a %s)\n",
+                 method, size, reply_type->name);
+        return CLI_EXIT_FAILURE;
+    }
+    return CLI_EXIT_OK;
+}
+
+int
+cli_usage (const char *usage, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fprintf (stderr, "crmq: ");
+    vfprintf (stderr, format, args);
+    fprintf (stderr, "\nusage: %s\n", usage);
+    va_end (args);
+    return CLI_EXIT_USAGE;
+}
+
+int
+cli_date_parse (const char *text, const char *time_zone, int64_t *us)
+{
+    if (!text || strlen (text) != 10)
+        return -1;
+    for (int i = 0; i < 10; i++) {
+        bool dash = i == 4 || i == 7;
+        if (dash? text [i] != '-': (text [i] < '0' || text [i] > '9'))
+            return -1;
+    }
+    return crmq_time_parse (text, time_zone, us);
+}
+
+int
+cli_int_parse (const char *text, long long min, long long max, long long *value)
+{
+    if (!text || !*text)
+        return -1;
+    char *end;
+    errno = 0;
+    long long parsed = strtoll (text, &end, 10);
+    if (*end || errno || parsed < min || parsed > max)
+        return -1;
+    *value = parsed;
+    return 0;
+}
+
+int
+cli_time_zone_check (const char *time_zone)
+{
+    int64_t us;
+    return crmq_time_parse ("2000-01-01", time_zone, &us);
+}
+
+char *
+cli_decimal_text (int64_t units, int32_t nanos, int scale, char *buf, size_t size)
+{
+    if (crmq_decimal_format_fixed (units, nanos, scale, false, buf, size) < 0)
+        snprintf (buf, size, "?");
+    return buf;
+}
+
+char *
+cli_percent_text (int64_t units, int32_t nanos, char *buf, size_t size)
+{
+    //  Multiplying by 100 moves the decimal point two places: exact.
+    if (units > INT64_MAX / 100 || units < INT64_MIN / 100) {
+        snprintf (buf, size, "?");
+        return buf;
+    }
+    int64_t p_units = units * 100 + nanos / (NANOS_PER_UNIT / 100);
+    int32_t p_nanos = (int32_t) ((nanos % (NANOS_PER_UNIT / 100)) * 100);
+    return cli_decimal_text (p_units, p_nanos, 1, buf, size);
+}
+
+void
+cli_decimal_add (int64_t *a_units, int32_t *a_nanos, int64_t b_units, int32_t b_nanos)
+{
+    int64_t units = *a_units + b_units;
+    int64_t nanos = (int64_t) *a_nanos + b_nanos;
+    if (nanos >= NANOS_PER_UNIT) {
+        units++;
+        nanos -= NANOS_PER_UNIT;
+    }
+    else
+    if (nanos <= -NANOS_PER_UNIT) {
+        units--;
+        nanos += NANOS_PER_UNIT;
+    }
+    if (units > 0 && nanos < 0) {
+        units--;
+        nanos += NANOS_PER_UNIT;
+    }
+    else
+    if (units < 0 && nanos > 0) {
+        units++;
+        nanos -= NANOS_PER_UNIT;
+    }
+    *a_units = units;
+    *a_nanos = (int32_t) nanos;
+}
+
+size_t
+cli_utf8_width (const char *text)
+{
+    size_t width = 0;
+    for (const unsigned char *p = (const unsigned char *) text; p && *p; p++)
+        if ((*p & 0xC0) != 0x80)
+            width++;
+    return width;
+}
+
+void
+cli_common_test (bool verbose)
+{
+    printf (" * cli_common: ");
+    char buf [48];
+    assert (streq (cli_percent_text (0, 123456789, buf, sizeof buf), "12.3"));
+    assert (streq (cli_percent_text (0, 999500000, buf, sizeof buf), "100.0"));
+    assert (streq (cli_percent_text (0, 999499999, buf, sizeof buf), "99.9"));
+    assert (streq (cli_percent_text (1, 0, buf, sizeof buf), "100.0"));
+    assert (streq (cli_percent_text (0, -50000000, buf, sizeof buf), "-5.0"));
+    assert (streq (cli_decimal_text (1265793, 290000000, 2, buf, sizeof buf), "1265793.29"));
+    assert (streq (cli_decimal_text (5, 0, 0, buf, sizeof buf), "5"));
+
+    int64_t units = 0;
+    int32_t nanos = 700000000;
+    cli_decimal_add (&units, &nanos, 0, 500000000);
+    assert (units == 1 && nanos == 200000000);
+    cli_decimal_add (&units, &nanos, -2, 0);
+    assert (units == 0 && nanos == -800000000);
+    cli_decimal_add (&units, &nanos, 0, -300000000);
+    assert (units == -1 && nanos == -100000000);
+
+    assert (cli_utf8_width ("Münster") == 7);
+    assert (cli_utf8_width ("Москва") == 6);
+    assert (cli_utf8_width (NULL) == 0);
+
+    long long value;
+    assert (cli_int_parse ("42", 1, 1000, &value) == 0 && value == 42);
+    assert (cli_int_parse ("0", 1, 1000, &value) == -1);
+    assert (cli_int_parse ("12x", 1, 1000, &value) == -1);
+    assert (cli_int_parse ("", 1, 1000, &value) == -1);
+
+    int64_t us;
+    assert (cli_date_parse ("1996-07-04", "UTC", &us) == 0 && us == 836438400000000LL);
+    assert (cli_date_parse ("1996-7-4", "UTC", &us) == -1);
+    assert (cli_date_parse ("1996-07-04 10:00", "UTC", &us) == -1);
+    assert (cli_time_zone_check ("Europe/Moscow") == 0);
+    assert (cli_time_zone_check ("Mars/Base") == -1);
+    if (verbose)
+        printf ("(helpers checked) ");
+    printf ("OK\n");
+}

@@ -1,0 +1,70 @@
+/*  cli_common.h - what every crmq command shares: exit codes, the standard
+    error line for a failed call, a call-and-unpack helper, strict date
+    options, decimal text helpers and UTF-8 display width.                   */
+#ifndef CLI_COMMON_H_INCLUDED
+#define CLI_COMMON_H_INCLUDED
+
+#include "crmq.h"
+
+//  Process exit codes of the crmq command.
+#define CLI_EXIT_OK        0
+#define CLI_EXIT_FAILURE   1    //  a call failed, a file could not be read
+#define CLI_EXIT_REJECTED  2    //  an import finished but some events were rejected
+#define CLI_EXIT_USAGE     64   //  bad command line (sysexits EX_USAGE)
+
+//  Prints "crmq: <method>: <STATUS_NAME>: <message> (field <field>)" to
+//  stderr for a non-zero reply `code` of `client` (the field part only when
+//  the reply named one).
+void cli_rpc_error (crmq_rpc_client_t *client, const char *method, int code);
+
+//  Opens an RPC client to the endpoint held by setting `endpoint_setting`
+//  ("sales_endpoint"), with rpc_timeout_ms and rpc_retries from `config`.
+//  Returns NULL after printing "crmq: <endpoint>: ..." to stderr.
+crmq_rpc_client_t *cli_rpc_open (crmq_config_t *config, const char *endpoint_setting);
+
+//  Calls `method` with `request` and unpacks the reply as `reply_type`.
+//  Returns CLI_EXIT_OK with *reply set (caller frees it with
+//  protobuf_c_message_free_unpacked (*reply, NULL)), or CLI_EXIT_FAILURE
+//  after printing the error line (non-zero code, or a reply body that does
+//  not unpack) with *reply NULL.
+int cli_call (crmq_rpc_client_t *client, const char *method, const ProtobufCMessage *request,
+              const ProtobufCMessageDescriptor *reply_type, ProtobufCMessage **reply);
+
+//  Prints "crmq: <message>" and then the usage line `usage` to stderr.
+//  Returns CLI_EXIT_USAGE, so commands can `return cli_usage (...)`.
+int cli_usage (const char *usage, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+//  Parses a date option: exactly "YYYY-MM-DD", read as local midnight in
+//  `time_zone` (IANA).  Returns 0 with *us set, -1 for anything else.
+int cli_date_parse (const char *text, const char *time_zone, int64_t *us);
+
+//  Parses a whole decimal integer in [min, max].  Returns 0 with *value set,
+//  -1 for anything else (empty, trailing text, out of range).
+int cli_int_parse (const char *text, long long min, long long max, long long *value);
+
+//  Checks that `time_zone` is a zone crmq_time_parse knows.  Returns 0 or -1.
+int cli_time_zone_check (const char *time_zone);
+
+//  Formats units + nanos (a Decimal or Money) as plain text with exactly
+//  `scale` fractional digits, rounded half-up, no grouping, into buf (41
+//  bytes always suffice).  Writes "?" when the value is malformed.
+//  Returns buf.
+char *cli_decimal_text (int64_t units, int32_t nanos, int scale, char *buf, size_t size);
+
+//  Formats a fraction (0.1234 = 12.34 %) as a percentage with one decimal
+//  ("12.3"), exactly, rounded half-up, into buf.  Returns buf.
+char *cli_percent_text (int64_t units, int32_t nanos, char *buf, size_t size);
+
+//  Adds b to a, both units + nanos with the sign rules of crmq.Decimal;
+//  the result is normalised (same sign, |nanos| < 1e9).
+void cli_decimal_add (int64_t *a_units, int32_t *a_nanos, int64_t b_units, int32_t b_nanos);
+
+//  Display width of UTF-8 `text` in columns, counted as code points (bytes
+//  that are not continuation bytes).  NULL is 0.
+size_t cli_utf8_width (const char *text);
+
+//  Self-test of the helpers that need no service.
+void cli_common_test (bool verbose);
+
+#endif

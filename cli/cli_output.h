@@ -1,0 +1,78 @@
+/*  cli_output.h - one writer for every command's output: an aligned table
+    for people, CSV (RFC 4180) or JSON for programs.
+
+    Declare the columns, add rows of plain text cells (numbers as plain
+    decimal text, "1265793.29"), print.  The writer groups thousands in the
+    table, aligns by display width (UTF-8 code points), quotes CSV fields
+    that need it (libcsv) and types JSON values by column (jansson).  Money
+    and other exact decimals stay strings in JSON.
+
+    Two shapes:
+      list   - a header and any number of rows; JSON an array of objects.
+      record - one row shown as "label  value" lines in a table, as a header
+               and one row in CSV, as one JSON object.
+    Footer rows (totals) and the title are shown in the table only.          */
+#ifndef CLI_OUTPUT_H_INCLUDED
+#define CLI_OUTPUT_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef enum {
+    CLI_FORMAT_TABLE,
+    CLI_FORMAT_CSV,
+    CLI_FORMAT_JSON
+} cli_format_t;
+
+typedef enum {
+    CLI_COLUMN_TEXT,        //  left-aligned; JSON string
+    CLI_COLUMN_ID,          //  right-aligned, not grouped; JSON integer
+    CLI_COLUMN_INTEGER,     //  right-aligned, thousands grouped; JSON integer
+    CLI_COLUMN_DECIMAL      //  right-aligned, thousands grouped; JSON string (exact)
+} cli_column_type_t;
+
+typedef struct _cli_output_t cli_output_t;
+
+//  Parses "table", "csv" or "json".  Returns 0, or -1 for anything else.
+int cli_format_parse (const char *text, cli_format_t *format);
+
+//  Creates an empty writer for `format`, list-shaped.  NULL on out-of-memory.
+cli_output_t *cli_output_new (cli_format_t format);
+
+//  Frees the writer and its rows; sets *self_p to NULL; safe on NULL.
+void cli_output_destroy (cli_output_t **self_p);
+
+//  Adds a column.  `key` names it in CSV headers and JSON objects
+//  ("clients_with_orders"); `title` in the table ("clients with orders").
+//  Both are copied.  Columns must all be added before the first row.
+//  Returns 0, or -1 on out-of-memory or when rows exist already.
+int cli_output_add_column (cli_output_t *self, const char *key, const char *title,
+                           cli_column_type_t type);
+
+//  Sets the line printed above the table (copied; table format only).
+void cli_output_set_title (cli_output_t *self, const char *title);
+
+//  Makes the writer record-shaped (see above): it then takes one row.
+void cli_output_set_record (cli_output_t *self, bool record);
+
+//  Adds a row: `cells` holds one string per column, in column order, copied;
+//  a NULL cell is empty (JSON null).  Returns 0, or -1 on out-of-memory or,
+//  for a record, a second row.
+int cli_output_add_row (cli_output_t *self, const char *const *cells);
+
+//  Adds a footer row (totals), printed under a rule in the table only.
+//  Returns 0 or -1 on out-of-memory.
+int cli_output_add_footer (cli_output_t *self, const char *const *cells);
+
+//  Number of rows added (footers not counted).
+size_t cli_output_rows (cli_output_t *self);
+
+//  Prints everything to `out` in the writer's format.  Returns 0, or -1 when
+//  writing failed (errno tells) or JSON could not be built.
+int cli_output_print (cli_output_t *self, FILE *out);
+
+//  Self-test: prints each shape in each format to a memory stream and checks it.
+void cli_output_test (bool verbose);
+
+#endif

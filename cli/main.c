@@ -1,0 +1,233 @@
+/*  main.c - crmq, the command-line client: settings and command dispatch.  */
+#include "crmq.h"
+#include "cli_common.h"
+#include "cli_client.h"
+#include "cli_csv.h"
+#include "cli_import_northwind.h"
+#include "cli_output.h"
+#include "cli_report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+//  Every setting of the crmq command, from the environment.
+static const crmq_setting_t s_settings [] = {
+    CRMQ_SETTING_SALES_ENDPOINT,
+    CRMQ_SETTING_CONTACTS_ENDPOINT,
+    CRMQ_SETTING_ANALYTICS_ENDPOINT,
+    { "pg_url", "CRMQ_PG_URL", CRMQ_SETTING_STRING,
+      "postgresql://crmq@127.0.0.1:5432/crmq", 0, 0, "PostgreSQL connection URI (migrate only)" },
+    CRMQ_SETTING_RPC_TIMEOUT,
+    { "batch_size", "CRMQ_BATCH_SIZE", CRMQ_SETTING_INT,
+      "500", 1, 10000, "ERP events per sales.Ingest request (imports)" },
+    { "time_zone", "CRMQ_TIME_ZONE", CRMQ_SETTING_STRING,
+      "UTC", 0, 64, "company IANA time zone: report dates, imported dates" },
+    { "base_currency", "CRMQ_BASE_CURRENCY", CRMQ_SETTING_STRING,
+      "USD", 0, 3, "ISO 4217 code of imported amounts" },
+    { "log_level", "CRMQ_LOG_LEVEL", CRMQ_SETTING_STRING,
+      "error", 0, 8, "debug, info, warn or error (logs go to stderr)" },
+    { NULL, NULL, CRMQ_SETTING_STRING, NULL, 0, 0, NULL }
+};
+
+#define USAGE "crmq COMMAND [ARGS]  (crmq help lists the commands)"
+
+static void
+s_print_usage (FILE *out)
+{
+    fprintf (out,
+        "usage: crmq COMMAND [ARGS]\n"
+        "\n"
+        "commands:\n"
+        "  migrate                          apply pending database migrations (CRMQ_PG_URL)\n"
+        "  ping contacts|sales|analytics    exit 0 when the service answers at all\n"
+        "  import northwind DIR             publish the Northwind CSVs in DIR to crmq-sales\n"
+        "  report base [--from DATE] [--to DATE] [--format F]\n"
+        "                                   client base: clients, orders, revenue\n"
+        "  report abc [--from DATE] [--to DATE] [--measure revenue|quantity|orders]\n"
+        "             [--clients] [--format F]\n"
+        "                                   ABC classes of clients; --clients adds each client\n"
+        "                                   (cumulative %% includes the client's own share)\n"
+        "  client show EXTERNAL_ID | --id N [--format F]\n"
+        "  client list [--limit N] [--after ID] [--format F]\n"
+        "  help                             this text and the settings\n"
+        "\n"
+        "DATE is YYYY-MM-DD in CRMQ_TIME_ZONE; a period is half-open (--to is excluded).\n"
+        "F is table (the default), csv or json; json keeps money as exact strings.\n"
+        "Exit codes: 0 done, 1 failed, 2 import finished but rejected some events,\n"
+        "64 bad usage.  A failed call prints \"crmq: METHOD: STATUS: message (field F)\".\n"
+        "\n");
+}
+
+static int
+s_help (crmq_config_t *config, const char *config_error)
+{
+    s_print_usage (stdout);
+    if (config)
+        crmq_config_print (config, stdout);
+    else
+        printf ("Settings (environment variables): cannot show them: %s\n", config_error);
+    return CLI_EXIT_OK;
+}
+
+static int
+s_migrate (crmq_config_t *config, int argc, char **argv)
+{
+    (void) argv;
+    if (argc != 1)
+        return cli_usage ("crmq migrate", "migrate takes no arguments");
+    crmq_pg_t *pg = crmq_pg_new (crmq_config_str (config, "pg_url"), "crmq-cli");
+    if (!pg) {
+        fprintf (stderr, "crmq: migrate: out of memory\n");
+        return CLI_EXIT_FAILURE;
+    }
+    int rc = CLI_EXIT_FAILURE;
+    if (!crmq_pg_ensure (pg))
+        fprintf (stderr, "crmq: migrate: cannot connect to PostgreSQL (CRMQ_PG_URL): %s\n",
+                 crmq_pg_error (pg));
+    else {
+        int applied = crmq_migrate (pg, NULL);
+        if (applied < 0)
+            fprintf (stderr, "crmq: migrate: failed: %s\n", crmq_pg_error (pg));
+        else {
+            printf ("migrations applied: %d\n", applied);
+            rc = CLI_EXIT_OK;
+        }
+    }
+    crmq_pg_destroy (&pg);
+    return rc;
+}
+
+//  Sends crmq.Ping with an empty body, once, waiting rpc_timeout_ms.  Any
+//  reply (even UNIMPLEMENTED) means the service is up.
+static int
+s_ping (crmq_config_t *config, int argc, char **argv)
+{
+    const char *usage = "crmq ping contacts|sales|analytics";
+    if (argc != 2)
+        return cli_usage (usage, "ping which service?");
+    const char *service = argv [1];
+    char setting [64];
+    if (!streq (service, "contacts") && !streq (service, "sales") && !streq (service, "analytics"))
+        return cli_usage (usage, "unknown service \"%s\"", service);
+    snprintf (setting, sizeof setting, "%s_endpoint", service);
+    const char *endpoint = crmq_config_str (config, setting);
+    int timeout_ms = (int) crmq_config_int (config, "rpc_timeout_ms");
+    crmq_rpc_client_t *client = crmq_rpc_client_new (endpoint, timeout_ms, 0);
+    if (!client) {
+        fprintf (stderr, "crmq: %s: cannot open endpoint \"%s\"\n", setting, endpoint);
+        return CLI_EXIT_FAILURE;
+    }
+    uint8_t *body = NULL;
+    size_t size = 0;
+    int64_t start = crmq_time_now_us ();
+    int code = crmq_rpc_call_raw (client, "crmq.Ping", "", 0, 2, &body, &size);
+    int64_t elapsed_ms = (crmq_time_now_us () - start) / 1000;
+    free (body);
+    int rc;
+    //  UNAVAILABLE is what the client reports when no reply came at all.
+    if (code == CRMQ_UNAVAILABLE) {
+        cli_rpc_error (client, "crmq.Ping", code);
+        rc = CLI_EXIT_FAILURE;
+    }
+    else {
+        printf ("%s %s: up (%s in %" PRId64 " ms)\n", service, endpoint,
+                crmq_status_name (code), elapsed_ms);
+        rc = CLI_EXIT_OK;
+    }
+    crmq_rpc_client_destroy (&client);
+    return rc;
+}
+
+static int
+s_import (crmq_config_t *config, int argc, char **argv)
+{
+    if (argc < 2 || !streq (argv [1], "northwind"))
+        return cli_usage (CLI_IMPORT_NORTHWIND_USAGE, "import what? (northwind)");
+    return cli_import_northwind_run (config, argc - 1, argv + 1);
+}
+
+static int
+s_report (crmq_config_t *config, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage (CLI_REPORT_USAGE, "which report?");
+    return cli_report_run (config, argc - 1, argv + 1);
+}
+
+static int
+s_client (crmq_config_t *config, int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage (CLI_CLIENT_USAGE, "client show or client list?");
+    return cli_client_run (config, argc - 1, argv + 1);
+}
+
+//  Hidden: the self-tests of the CLI classes that need no service.
+static int
+s_selftest (crmq_config_t *config, int argc, char **argv)
+{
+    (void) config;
+    bool verbose = argc > 1 && streq (argv [1], "-v");
+    printf ("Running crmq CLI self-tests...\n");
+    cli_common_test (verbose);
+    cli_output_test (verbose);
+    cli_csv_test (verbose);
+    printf ("Tests passed OK\n");
+    return CLI_EXIT_OK;
+}
+
+typedef int (s_command_fn) (crmq_config_t *config, int argc, char **argv);
+
+static const struct {
+    const char *name;
+    s_command_fn *run;
+} s_commands [] = {
+    { "migrate",  s_migrate },
+    { "ping",     s_ping },
+    { "import",   s_import },
+    { "report",   s_report },
+    { "client",   s_client },
+    { "selftest", s_selftest },
+    { NULL, NULL }
+};
+
+int
+main (int argc, char **argv)
+{
+    char error [512] = "";
+    crmq_config_t *config = crmq_config_new (s_settings, error, sizeof error);
+    int rc;
+    if (argc < 2) {
+        rc = cli_usage (USAGE, "no command");
+        crmq_config_destroy (&config);
+        return rc;
+    }
+    const char *command = argv [1];
+    if (streq (command, "help") || streq (command, "--help") || streq (command, "-h")) {
+        rc = s_help (config, error);
+        crmq_config_destroy (&config);
+        return rc;
+    }
+    if (!config) {
+        fprintf (stderr, "crmq: %s\n", error);
+        return CLI_EXIT_FAILURE;
+    }
+    if (crmq_log_init ("crmq", crmq_config_str (config, "log_level")) != 0) {
+        fprintf (stderr, "crmq: CRMQ_LOG_LEVEL: \"%s\" is not debug, info, warn or error\n",
+                 crmq_config_str (config, "log_level"));
+        crmq_config_destroy (&config);
+        return CLI_EXIT_FAILURE;
+    }
+    //  czmq would otherwise catch SIGINT and leave a blocked call running.
+    zsys_handler_set (NULL);
+    rc = -1;
+    for (size_t i = 0; s_commands [i].name; i++)
+        if (streq (command, s_commands [i].name)) {
+            rc = s_commands [i].run (config, argc - 1, argv + 1);
+            break;
+        }
+    if (rc == -1)
+        rc = cli_usage (USAGE, "unknown command \"%s\"", command);
+    crmq_config_destroy (&config);
+    return rc;
+}

@@ -1,0 +1,132 @@
+/*  test_kill_restart - crmq-sales killed with SIGKILL in the middle of a load
+    and started again keeps every event it acknowledged, and the publisher's
+    resends make every event land exactly once.                             */
+#include "test_support.h"
+#include <pthread.h>
+#include <signal.h>
+
+#define BATCHES      60
+#define BATCH_SIZE   20
+
+static char s_stack_dir [512];
+
+//  The pid in DIR/sales.pid, or 0.
+static pid_t
+s_sales_pid (void)
+{
+    char path [600];
+    snprintf (path, sizeof path, "%s/sales.pid", s_stack_dir);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return 0;
+    long pid = 0;
+    if (fscanf (file, "%ld", &pid) != 1)
+        pid = 0;
+    fclose (file);
+    return (pid_t) pid;
+}
+
+//  Kills crmq-sales while batches are in flight, then starts it again.
+static void *
+s_killer (void *arg)
+{
+    (void) arg;
+    zclock_sleep (700);
+    pid_t pid = s_sales_pid ();
+    printf ("killing crmq-sales (pid %d) with SIGKILL\n", (int) pid);
+    if (pid > 0)
+        kill (pid, SIGKILL);
+    zclock_sleep (300);
+    const char *script = getenv ("CRMQ_STACK_SCRIPT");
+    char command [1200];
+    snprintf (command, sizeof command, "%s start-service '%s' sales >/dev/null",
+              script? script: "deploy/stack.sh", s_stack_dir);
+    int rc = system (command);
+    printf ("restarted crmq-sales: exit %d, pid %d\n", rc, (int) s_sales_pid ());
+    return NULL;
+}
+
+int
+main (void)
+{
+    crmq_log_init ("test_kill_restart", "error");
+    snprintf (s_stack_dir, sizeof s_stack_dir, "%s", test_env ("CRMQ_STACK_DIR"));
+    crmq_pg_t *pg = crmq_pg_new (test_env ("CRMQ_PG_URL"), "test_kill_restart");
+    //  short timeout, many resends: the publisher rides through the restart
+    crmq_rpc_client_t *sales = crmq_rpc_client_new (test_env ("CRMQ_SALES_ENDPOINT"), 1000, 60);
+
+    Crmq__ErpEvent *master [2] = {
+        test_client_event ("kill:client", "KILL1", "Killjoy GmbH"),
+        test_product_event ("kill:product", "KP1", "Chang") };
+    Crmq__IngestReply *answer;
+    int code = test_ingest (sales, master, 2, &answer);
+    CHECK (code == CRMQ_OK, "master data: code %d", code);
+    if (answer)
+        crmq__ingest_reply__free_unpacked (answer, NULL);
+    test_event_destroy (&master [0]);
+    test_event_destroy (&master [1]);
+
+    pid_t first_pid = s_sales_pid ();
+    pthread_t killer;
+    pthread_create (&killer, NULL, s_killer, NULL);
+
+    zlistx_t *acknowledged = zlistx_new ();
+    zlistx_set_destructor (acknowledged, (zlistx_destructor_fn *) zstr_free);
+    int failed_batches = 0;
+    for (int b = 0; b < BATCHES; b++) {
+        Crmq__ErpEvent *events [BATCH_SIZE];
+        for (int i = 0; i < BATCH_SIZE; i++) {
+            char event_id [64], order_id [32];
+            int n = b * BATCH_SIZE + i;
+            snprintf (event_id, sizeof event_id, "kill:order:%d", n);
+            snprintf (order_id, sizeof order_id, "K%d", n);
+            events [i] = test_order_event (event_id, order_id, "KILL1", "KP1", 1 + n % 7, 250);
+        }
+        code = test_ingest (sales, events, BATCH_SIZE, &answer);
+        if (code == CRMQ_OK) {
+            for (size_t i = 0; i < answer->n_results; i++)
+                if (answer->results [i]->code == CRMQ_OK)
+                    zlistx_add_end (acknowledged, strdup (answer->results [i]->event_id));
+            crmq__ingest_reply__free_unpacked (answer, NULL);
+        }
+        else {
+            printf ("batch %d: %s %s\n", b, crmq_status_name (code), crmq_rpc_client_message (sales));
+            failed_batches++;
+        }
+        for (int i = 0; i < BATCH_SIZE; i++)
+            test_event_destroy (&events [i]);
+    }
+    pthread_join (killer, NULL);
+    pid_t second_pid = s_sales_pid ();
+    CHECK (first_pid > 0 && second_pid > 0 && first_pid != second_pid,
+           "crmq-sales was restarted: pid %d -> %d", (int) first_pid, (int) second_pid);
+    CHECK (failed_batches == 0, "%d batches never acknowledged", failed_batches);
+    CHECK (zlistx_size (acknowledged) == BATCHES * BATCH_SIZE,
+           "%zu of %d events acknowledged", zlistx_size (acknowledged), BATCHES * BATCH_SIZE);
+
+    //  every acknowledged event is in the database, each order exactly once
+    crmq_pg_array_t *ids = crmq_pg_array_new ();
+    for (char *id = (char *) zlistx_first (acknowledged); id; id = (char *) zlistx_next (acknowledged))
+        crmq_pg_array_append (ids, id);
+    const char *values [1] = { crmq_pg_array_text (ids) };
+    PGresult *result = crmq_pg_exec (pg,
+        "SELECT count(*) FROM unnest($1::text[]) AS a(event_id)"
+        " WHERE NOT EXISTS (SELECT 1 FROM sales.erp_events e WHERE e.event_id = a.event_id)"
+        "    OR NOT EXISTS (SELECT 1 FROM sales.orders o WHERE o.event_id = a.event_id)", 1, values);
+    CHECK (result && streq (PQgetvalue (result, 0, 0), "0"),
+           "acknowledged events missing: %s", result? PQgetvalue (result, 0, 0): crmq_pg_error (pg));
+    PQclear (result);
+    crmq_pg_array_destroy (&ids);
+    long long orders = test_count (pg, "SELECT count(*) FROM sales.orders WHERE external_id LIKE 'K%'");
+    long long lines = test_count (pg,
+        "SELECT count(*) FROM sales.order_lines l JOIN sales.orders o ON o.id = l.order_id"
+        " WHERE o.external_id LIKE 'K%'");
+    CHECK (orders == BATCHES * BATCH_SIZE, "orders %lld", orders);
+    CHECK (lines == BATCHES * BATCH_SIZE, "lines %lld", lines);
+
+    zlistx_destroy (&acknowledged);
+    crmq_rpc_client_destroy (&sales);
+    crmq_pg_destroy (&pg);
+    printf ("test_kill_restart: %s\n", s_failures? "FAIL": "PASS");
+    return s_failures? 1: 0;
+}

@@ -1,0 +1,169 @@
+/*  test_support.h - what the integration tests share: a check macro that
+    counts failures, ERP event builders, and a fingerprint of every table a
+    request could change.  Header-only: each test is its own binary.         */
+#ifndef TEST_SUPPORT_H_INCLUDED
+#define TEST_SUPPORT_H_INCLUDED
+
+#include "crmq.h"
+
+static int s_failures = 0;
+
+#define CHECK(condition, ...) do { \
+    if (condition) \
+        printf ("  ok   %s\n", #condition); \
+    else { \
+        printf ("  FAIL %s (%s:%d): ", #condition, __FILE__, __LINE__); \
+        printf (__VA_ARGS__); \
+        printf ("\n"); \
+        s_failures++; \
+    } \
+} while (0)
+
+//  An environment variable the test cannot run without.
+static inline const char *
+test_env (const char *name)
+{
+    const char *value = getenv (name);
+    if (!value || !*value) {
+        fprintf (stderr, "%s is not set: run the tests through tests/run.sh\n", name);
+        exit (2);
+    }
+    return value;
+}
+
+//  md5 over the text of every row of every table crmq-contacts and
+//  crmq-sales write.  Caller frees.
+static inline char *
+test_fingerprint (crmq_pg_t *pg)
+{
+    static const char *sql =
+        "SELECT md5(string_agg(t, '|' ORDER BY t)) FROM ("
+        " SELECT 'cc' || x::text AS t FROM contacts.clients x UNION ALL"
+        " SELECT 'cm' || x::text FROM contacts.managers x UNION ALL"
+        " SELECT 'se' || x::text FROM sales.erp_events x UNION ALL"
+        " SELECT 'sc' || x::text FROM sales.clients x UNION ALL"
+        " SELECT 'sm' || x::text FROM sales.managers x UNION ALL"
+        " SELECT 'sg' || x::text FROM sales.product_groups x UNION ALL"
+        " SELECT 'sp' || x::text FROM sales.products x UNION ALL"
+        " SELECT 'so' || x::text FROM sales.orders x UNION ALL"
+        " SELECT 'sl' || x::text FROM sales.order_lines x UNION ALL"
+        " SELECT 'empty') all_rows";
+    PGresult *result = crmq_pg_exec (pg, sql, 0, NULL);
+    if (!result) {
+        fprintf (stderr, "fingerprint failed: %s\n", crmq_pg_error (pg));
+        exit (2);
+    }
+    char *fingerprint = strdup (PQgetvalue (result, 0, 0));
+    PQclear (result);
+    return fingerprint;
+}
+
+//  One number from a query without parameters, -1 on failure.
+static inline long long
+test_count (crmq_pg_t *pg, const char *sql)
+{
+    PGresult *result = crmq_pg_exec (pg, sql, 0, NULL);
+    if (!result)
+        return -1;
+    long long n = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+    PQclear (result);
+    return n;
+}
+
+//  Heap-built events, freed with test_event_destroy.
+static inline Crmq__ErpEvent *
+test_client_event (const char *event_id, const char *external_id, const char *name)
+{
+    Crmq__ErpEvent *event = (Crmq__ErpEvent *) zmalloc (sizeof (Crmq__ErpEvent));
+    crmq__erp_event__init (event);
+    event->event_id = strdup (event_id);
+    event->body_case = CRMQ__ERP_EVENT__BODY_CLIENT;
+    event->client = (Crmq__Client *) zmalloc (sizeof (Crmq__Client));
+    crmq__client__init (event->client);
+    event->client->external_id = strdup (external_id);
+    event->client->name = strdup (name);
+    return event;
+}
+
+static inline Crmq__ErpEvent *
+test_product_event (const char *event_id, const char *external_id, const char *name)
+{
+    Crmq__ErpEvent *event = (Crmq__ErpEvent *) zmalloc (sizeof (Crmq__ErpEvent));
+    crmq__erp_event__init (event);
+    event->event_id = strdup (event_id);
+    event->body_case = CRMQ__ERP_EVENT__BODY_PRODUCT;
+    event->product = (Crmq__Product *) zmalloc (sizeof (Crmq__Product));
+    crmq__product__init (event->product);
+    event->product->external_id = strdup (external_id);
+    event->product->name = strdup (name);
+    return event;
+}
+
+//  An order of one line: quantity (whole units), unit price in cents.
+static inline Crmq__ErpEvent *
+test_order_event (const char *event_id, const char *order_id, const char *client_id,
+                  const char *product_id, int64_t quantity, int64_t price_cents)
+{
+    Crmq__ErpEvent *event = (Crmq__ErpEvent *) zmalloc (sizeof (Crmq__ErpEvent));
+    crmq__erp_event__init (event);
+    event->event_id = strdup (event_id);
+    event->occurred_at_us = 836438400000000LL;              //  1996-07-04
+    event->body_case = CRMQ__ERP_EVENT__BODY_ORDER_PLACED;
+    Crmq__OrderPlaced *order = (Crmq__OrderPlaced *) zmalloc (sizeof (Crmq__OrderPlaced));
+    crmq__order_placed__init (order);
+    order->external_id = strdup (order_id);
+    order->client_external_id = strdup (client_id);
+    order->placed_at_us = event->occurred_at_us;
+    order->n_lines = 1;
+    order->lines = (Crmq__OrderLine **) zmalloc (sizeof (Crmq__OrderLine *));
+    Crmq__OrderLine *line = (Crmq__OrderLine *) zmalloc (sizeof (Crmq__OrderLine));
+    crmq__order_line__init (line);
+    line->product_external_id = strdup (product_id);
+    line->quantity = (Crmq__Decimal *) zmalloc (sizeof (Crmq__Decimal));
+    crmq__decimal__init (line->quantity);
+    line->quantity->units = quantity;
+    line->unit_price = (Crmq__Money *) zmalloc (sizeof (Crmq__Money));
+    crmq__money__init (line->unit_price);
+    line->unit_price->units = price_cents / 100;
+    line->unit_price->nanos = (int32_t) (price_cents % 100) * 10000000;
+    order->lines [0] = line;
+    event->order_placed = order;
+    return event;
+}
+
+//  Frees an event built above (every string was strdup'ed, every message zmalloc'ed).
+static inline void
+test_event_destroy (Crmq__ErpEvent **event_p)
+{
+    Crmq__ErpEvent *event = *event_p;
+    if (!event)
+        return;
+    //  the builders' messages own their strings exactly as unpacked ones do,
+    //  so protobuf-c's free_unpacked (system allocator) frees them all
+    crmq__erp_event__free_unpacked (event, NULL);
+    *event_p = NULL;
+}
+
+//  Sends events as one sales.Ingest batch.  Returns the call's code; on 0
+//  *answer holds the reply (caller frees with crmq__ingest_reply__free_unpacked).
+static inline int
+test_ingest (crmq_rpc_client_t *client, Crmq__ErpEvent **events, size_t count,
+             Crmq__IngestReply **answer)
+{
+    Crmq__IngestRequest request = CRMQ__INGEST_REQUEST__INIT;
+    request.n_events = count;
+    request.events = events;
+    uint8_t *body = NULL;
+    size_t size = 0;
+    *answer = NULL;
+    int code = crmq_rpc_call (client, "sales.Ingest", &request.base, &body, &size);
+    if (code == CRMQ_OK) {
+        *answer = crmq__ingest_reply__unpack (NULL, size, body);
+        free (body);
+        if (!*answer)
+            return CRMQ_INTERNAL;
+    }
+    return code;
+}
+
+#endif

@@ -1,0 +1,179 @@
+/*  test_wire - bad input on the wire gets a clear error code, changes
+    nothing, and the services keep serving: a malformed body, wrong frame
+    counts, an unknown method, an order for an unknown product, a negative
+    quantity, a 10 MB string, an event id reused with another body.         */
+#include "test_support.h"
+
+//  Calls sales.Ingest with one event and returns that event's result code
+//  (or the call's code when the whole call failed); *field gets the error field.
+static int
+s_ingest_one (crmq_rpc_client_t *client, Crmq__ErpEvent *event, char *field, size_t size,
+              bool *duplicate)
+{
+    Crmq__IngestReply *answer;
+    int code = test_ingest (client, &event, 1, &answer);
+    *field = 0;
+    if (duplicate)
+        *duplicate = false;
+    if (code != CRMQ_OK) {
+        snprintf (field, size, "%s", crmq_rpc_client_field (client));
+        return code;
+    }
+    code = answer->results [0]->code;
+    if (duplicate)
+        *duplicate = answer->results [0]->duplicate;
+    if (answer->results [0]->error)
+        snprintf (field, size, "%s", answer->results [0]->error->field);
+    crmq__ingest_reply__free_unpacked (answer, NULL);
+    return code;
+}
+
+int
+main (void)
+{
+    crmq_log_init ("test_wire", "error");
+    crmq_pg_t *pg = crmq_pg_new (test_env ("CRMQ_PG_URL"), "test_wire");
+    crmq_rpc_client_t *sales = crmq_rpc_client_new (test_env ("CRMQ_SALES_ENDPOINT"), 20000, 0);
+    crmq_rpc_client_t *contacts = crmq_rpc_client_new (test_env ("CRMQ_CONTACTS_ENDPOINT"), 20000, 0);
+    crmq_rpc_client_t *analytics = crmq_rpc_client_new (test_env ("CRMQ_ANALYTICS_ENDPOINT"), 20000, 0);
+    char field [256];
+    uint8_t *body;
+    size_t size;
+
+    //  master data the orders below refer to
+    Crmq__ErpEvent *events [2] = {
+        test_client_event ("wire:client:1", "WIRE1", "ООО «Ромашка» \"Quoted\""),
+        test_product_event ("wire:product:1", "WP1", "Chai") };
+    Crmq__IngestReply *answer;
+    int code = test_ingest (sales, events, 2, &answer);
+    CHECK (code == CRMQ_OK, "master data: code %d %s", code, crmq_rpc_client_message (sales));
+    if (answer) {
+        CHECK (answer->accepted + answer->duplicates == 2, "accepted %d", answer->accepted);
+        crmq__ingest_reply__free_unpacked (answer, NULL);
+    }
+    test_event_destroy (&events [0]);
+    test_event_destroy (&events [1]);
+
+    char *before = test_fingerprint (pg);
+
+    printf ("malformed body\n");
+    code = crmq_rpc_call_raw (sales, "sales.Ingest", "\xff\xff\xff\xff\x0f", 5, 2, &body, &size);
+    CHECK (code == CRMQ_INVALID_ARGUMENT, "code %d", code);
+    code = crmq_rpc_call_raw (contacts, "contacts.UpsertClients", "\x0a\x05\x01", 3, 2, &body, &size);
+    CHECK (code == CRMQ_INVALID_ARGUMENT, "code %d", code);
+    code = crmq_rpc_call_raw (analytics, "analytics.Abc", "\x12\xff", 2, 2, &body, &size);
+    CHECK (code == CRMQ_INVALID_ARGUMENT, "code %d", code);
+
+    printf ("wrong frame counts\n");
+    code = crmq_rpc_call_raw (sales, "sales.Ingest", NULL, 0, 1, &body, &size);
+    CHECK (code == CRMQ_INVALID_ARGUMENT, "one frame: code %d", code);
+    code = crmq_rpc_call_raw (sales, "sales.Ingest", "", 0, 3, &body, &size);
+    CHECK (code == CRMQ_INVALID_ARGUMENT, "three frames: code %d", code);
+
+    printf ("unknown method\n");
+    code = crmq_rpc_call_raw (sales, "sales.NoSuchMethod", "", 0, 2, &body, &size);
+    CHECK (code == CRMQ_UNIMPLEMENTED, "code %d", code);
+    CHECK (strstr (crmq_rpc_client_message (sales), "sales.NoSuchMethod") != NULL,
+           "message %s", crmq_rpc_client_message (sales));
+
+    printf ("empty batch\n");
+    code = crmq_rpc_call_raw (sales, "sales.Ingest", "", 0, 2, &body, &size);
+    CHECK (code == CRMQ_INVALID_ARGUMENT, "code %d", code);
+
+    printf ("order for an unknown product\n");
+    Crmq__ErpEvent *event = test_order_event ("wire:order:1", "W1", "WIRE1", "NO-SUCH-PRODUCT", 1, 100);
+    code = s_ingest_one (sales, event, field, sizeof field, NULL);
+    CHECK (code == CRMQ_NOT_FOUND, "code %d", code);
+    CHECK (streq (field, "events[0].order_placed.lines[0].product_external_id"), "field %s", field);
+    test_event_destroy (&event);
+
+    printf ("order for an unknown client\n");
+    event = test_order_event ("wire:order:2", "W2", "NO-SUCH-CLIENT", "WP1", 1, 100);
+    code = s_ingest_one (sales, event, field, sizeof field, NULL);
+    CHECK (code == CRMQ_NOT_FOUND, "code %d", code);
+    CHECK (streq (field, "events[0].order_placed.client_external_id"), "field %s", field);
+    test_event_destroy (&event);
+
+    printf ("negative quantity\n");
+    event = test_order_event ("wire:order:3", "W3", "WIRE1", "WP1", -5, 100);
+    code = s_ingest_one (sales, event, field, sizeof field, NULL);
+    CHECK (code == CRMQ_INVALID_ARGUMENT, "code %d", code);
+    CHECK (streq (field, "events[0].order_placed.lines[0].quantity"), "field %s", field);
+    test_event_destroy (&event);
+
+    printf ("quantity too large for the database\n");
+    event = test_order_event ("wire:order:4", "W4", "WIRE1", "WP1", INT64_MAX, 100);
+    code = s_ingest_one (sales, event, field, sizeof field, NULL);
+    CHECK (code == CRMQ_INVALID_ARGUMENT, "code %d", code);
+    test_event_destroy (&event);
+
+    printf ("10 MB string\n");
+    size_t huge_size = 10 * 1024 * 1024;
+    char *huge = (char *) malloc (huge_size + 1);
+    memset (huge, 'x', huge_size);
+    huge [huge_size] = 0;
+    event = test_client_event ("wire:client:huge", "HUGE", "x");
+    free (event->client->name);
+    event->client->name = huge;
+    code = s_ingest_one (sales, event, field, sizeof field, NULL);
+    CHECK (code == CRMQ_INVALID_ARGUMENT, "code %d", code);
+    CHECK (streq (field, "events[0].client.name"), "field %s", field);
+    free (event->event_id);
+    event->event_id = strdup (huge);
+    code = s_ingest_one (sales, event, field, sizeof field, NULL);
+    CHECK (code == CRMQ_INVALID_ARGUMENT, "huge event id: code %d", code);
+    test_event_destroy (&event);
+
+    printf ("invalid UTF-8\n");
+    event = test_client_event ("wire:client:utf8", "UTF8", "bad \xc3\x28 name");
+    code = s_ingest_one (sales, event, field, sizeof field, NULL);
+    CHECK (code == CRMQ_INVALID_ARGUMENT, "code %d", code);
+    test_event_destroy (&event);
+
+    printf ("an event id reused with another body\n");
+    event = test_client_event ("wire:client:1", "WIRE1", "Another name");
+    code = s_ingest_one (sales, event, field, sizeof field, NULL);
+    CHECK (code == CRMQ_ALREADY_EXISTS, "code %d", code);
+    test_event_destroy (&event);
+
+    printf ("a resend is a duplicate\n");
+    event = test_client_event ("wire:client:1", "WIRE1", "ООО «Ромашка» \"Quoted\"");
+    bool duplicate;
+    code = s_ingest_one (sales, event, field, sizeof field, &duplicate);
+    CHECK (code == CRMQ_OK && duplicate, "code %d duplicate %d", code, duplicate);
+    test_event_destroy (&event);
+
+    char *after = test_fingerprint (pg);
+    CHECK (streq (before, after), "database changed: %s -> %s", before, after);
+
+    printf ("the services still serve\n");
+    event = test_order_event ("wire:order:ok", "WOK", "WIRE1", "WP1", 3, 1999);
+    code = s_ingest_one (sales, event, field, sizeof field, NULL);
+    CHECK (code == CRMQ_OK, "code %d field %s", code, field);
+    test_event_destroy (&event);
+    CHECK (test_count (pg, "SELECT amount * 100 FROM sales.orders WHERE external_id = 'WOK'") == 5997,
+           "order amount");
+    Crmq__GetClientRequest get = CRMQ__GET_CLIENT_REQUEST__INIT;
+    get.external_id = "WIRE1";
+    code = crmq_rpc_call (contacts, "contacts.GetClient", &get.base, &body, &size);
+    CHECK (code == CRMQ_OK, "GetClient code %d", code);
+    if (code == CRMQ_OK) {
+        Crmq__GetClientReply *card = crmq__get_client_reply__unpack (NULL, size, body);
+        CHECK (card && streq (card->client->name, "ООО «Ромашка» \"Quoted\""), "name");
+        crmq__get_client_reply__free_unpacked (card, NULL);
+        free (body);
+    }
+    Crmq__ClientBaseRequest base = CRMQ__CLIENT_BASE_REQUEST__INIT;
+    code = crmq_rpc_call (analytics, "analytics.ClientBase", &base.base, &body, &size);
+    CHECK (code == CRMQ_OK, "ClientBase code %d", code);
+    free (code == CRMQ_OK? body: NULL);
+
+    free (before);
+    free (after);
+    crmq_rpc_client_destroy (&sales);
+    crmq_rpc_client_destroy (&contacts);
+    crmq_rpc_client_destroy (&analytics);
+    crmq_pg_destroy (&pg);
+    printf ("test_wire: %s\n", s_failures? "FAIL": "PASS");
+    return s_failures? 1: 0;
+}
