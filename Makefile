@@ -42,7 +42,9 @@ CLI_BIN      := $(BIN)/crmq
 TEST_SRC     := $(wildcard tests/integration/*.c)
 TEST_BINS    := $(BIN)/crmq-selftest $(patsubst tests/integration/%.c,$(BIN)/%,$(TEST_SRC))
 
-.PHONY: all deps test demo up down clean bench
+.PHONY: all deps test demo up down clean
+# generated sources and objects are kept between builds
+.SECONDARY:
 all: $(SERVICE_BINS) $(CLI_BIN) $(TEST_BINS)
 
 deps:
@@ -95,7 +97,7 @@ demo: deps
 	$(MAKE) all
 	BUILD=$(BUILD) deploy/demo.sh
 
-up: all
+up: $(SERVICE_BINS) $(CLI_BIN)
 	BUILD=$(BUILD) deploy/stack.sh up var
 
 down:

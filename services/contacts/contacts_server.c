@@ -465,7 +465,7 @@ s_list_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *rep
     }
     char after [24], count [16];
     snprintf (after, sizeof after, "%" PRId64, request->after_id);
-    snprintf (count, sizeof count, "%d", limit);
+    snprintf (count, sizeof count, "%d", limit + 1);     //  one more tells if there are more
     const char *values [2] = { after, count };
     PGresult *result = crmq_pg_exec (self->pg, SQL_LIST_CLIENTS, 2, values);
     if (!result) {
@@ -473,6 +473,9 @@ s_list_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *rep
         goto done;
     }
     int rows = PQntuples (result);
+    bool more = rows > limit;
+    if (more)
+        rows = limit;
     Crmq__Client *clients = (Crmq__Client *) zmalloc ((rows? rows: 1) * sizeof (Crmq__Client));
     Crmq__Client **pointers = (Crmq__Client **) zmalloc ((rows? rows: 1) * sizeof (Crmq__Client *));
     for (int row = 0; row < rows; row++) {
@@ -482,7 +485,7 @@ s_list_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *rep
     Crmq__ListClientsReply answer = CRMQ__LIST_CLIENTS_REPLY__INIT;
     answer.n_clients = (size_t) rows;
     answer.clients = pointers;
-    answer.next_after_id = rows == limit? clients [rows - 1].id: 0;
+    answer.next_after_id = more? clients [rows - 1].id: 0;
     code = crmq_reply_ok (reply, &answer.base);
     free (pointers);
     free (clients);

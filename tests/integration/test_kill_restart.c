@@ -9,6 +9,8 @@
 #define BATCH_SIZE   20
 
 static char s_stack_dir [512];
+static volatile int s_batches_done = 0;     //  batches acknowledged so far
+static volatile int s_batches_at_kill = -1; //  ... when the killer struck
 
 //  The pid in DIR/sales.pid, or 0.
 static pid_t
@@ -34,6 +36,7 @@ s_killer (void *arg)
     zclock_sleep (700);
     pid_t pid = s_sales_pid ();
     printf ("killing crmq-sales (pid %d) with SIGKILL\n", (int) pid);
+    s_batches_at_kill = s_batches_done;
     if (pid > 0)
         kill (pid, SIGKILL);
     zclock_sleep (300);
@@ -88,6 +91,7 @@ main (void)
                 if (answer->results [i]->code == CRMQ_OK)
                     zlistx_add_end (acknowledged, strdup (answer->results [i]->event_id));
             crmq__ingest_reply__free_unpacked (answer, NULL);
+            s_batches_done = b + 1;
         }
         else {
             printf ("batch %d: %s %s\n", b, crmq_status_name (code), crmq_rpc_client_message (sales));
@@ -100,6 +104,8 @@ main (void)
     pid_t second_pid = s_sales_pid ();
     CHECK (first_pid > 0 && second_pid > 0 && first_pid != second_pid,
            "crmq-sales was restarted: pid %d -> %d", (int) first_pid, (int) second_pid);
+    CHECK (s_batches_at_kill > 0 && s_batches_at_kill < BATCHES,
+           "killed in the middle of the load: after %d of %d batches", s_batches_at_kill, BATCHES);
     CHECK (failed_batches == 0, "%d batches never acknowledged", failed_batches);
     CHECK (zlistx_size (acknowledged) == BATCHES * BATCH_SIZE,
            "%zu of %d events acknowledged", zlistx_size (acknowledged), BATCHES * BATCH_SIZE);
