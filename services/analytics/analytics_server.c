@@ -87,14 +87,27 @@ s_report_tx (crmq_pg_t *pg, void *arg)
     return rc;
 }
 
-//  Runs `compute` (or takes its cached result) and replies with it, unpacked
-//  through `descriptor` so the reply is checked like any other.
+//  A report: its name (in cache keys), request and reply types, and how it
+//  is computed.
+typedef struct {
+    const char *name;
+    const ProtobufCMessageDescriptor *request;
+    const ProtobufCMessageDescriptor *reply;
+    report_fn *compute;
+} report_def_t;
+
+//  Unpacks the request, runs the report (or takes its cached result) and
+//  replies with it, unpacked through the reply type so that a cached entry is
+//  checked like any other.
 static int
-s_run_report (analytics_server_t *self, const char *method, const void *request,
-              const uint8_t *body, size_t size, report_fn *compute,
-              const ProtobufCMessageDescriptor *descriptor, crmq_reply_t *reply)
+s_report (analytics_server_t *self, const report_def_t *def, const uint8_t *body, size_t size,
+          crmq_reply_t *reply)
 {
-    report_job_t job = { self, method, request, body, size, compute, reply, NULL, 0 };
+    ProtobufCMessage *request = protobuf_c_message_unpack (def->request, NULL, size, body);
+    if (!request)
+        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed %s",
+                                 def->request->short_name);
+    report_job_t job = { self, def->name, request, body, size, def->compute, reply, NULL, 0 };
     int rc = crmq_pg_transaction (self->pg, s_report_tx, &job);
     int code;
     if (rc < 0)
@@ -104,7 +117,7 @@ s_run_report (analytics_server_t *self, const char *method, const void *request,
     if (rc > 0)
         code = rc;
     else {
-        ProtobufCMessage *answer = protobuf_c_message_unpack (descriptor, NULL, job.packed_size,
+        ProtobufCMessage *answer = protobuf_c_message_unpack (def->reply, NULL, job.packed_size,
                                                               job.packed);
         if (answer) {
             code = crmq_reply_ok (reply, answer);
@@ -114,6 +127,7 @@ s_run_report (analytics_server_t *self, const char *method, const void *request,
             code = crmq_reply_error (reply, CRMQ_INTERNAL, NULL, "unreadable cached report");
     }
     free (job.packed);
+    protobuf_c_message_free_unpacked (request, NULL);
     return code;
 }
 
@@ -198,16 +212,15 @@ s_client_base_compute (analytics_server_t *self, const void *request_, crmq_repl
     return 0;
 }
 
+static const report_def_t s_client_base_def = {
+    "ClientBase", &crmq__client_base_request__descriptor, &crmq__client_base_reply__descriptor,
+    s_client_base_compute
+};
+
 static int
 s_client_base (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
-    Crmq__ClientBaseRequest *request = crmq__client_base_request__unpack (NULL, size, body);
-    if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed ClientBaseRequest");
-    int code = s_run_report ((analytics_server_t *) state, "ClientBase", request, body, size,
-                             s_client_base_compute, &crmq__client_base_reply__descriptor, reply);
-    crmq__client_base_request__free_unpacked (request, NULL);
-    return code;
+    return s_report ((analytics_server_t *) state, &s_client_base_def, body, size, reply);
 }
 
 //  --------------------------------------------------------------------------
@@ -380,16 +393,14 @@ s_abc_compute (analytics_server_t *self, const void *request_, crmq_reply_t *rep
     return 0;
 }
 
+static const report_def_t s_abc_def = {
+    "Abc", &crmq__abc_request__descriptor, &crmq__abc_reply__descriptor, s_abc_compute
+};
+
 static int
 s_abc (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
-    Crmq__AbcRequest *request = crmq__abc_request__unpack (NULL, size, body);
-    if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed AbcRequest");
-    int code = s_run_report ((analytics_server_t *) state, "Abc", request, body, size,
-                             s_abc_compute, &crmq__abc_reply__descriptor, reply);
-    crmq__abc_request__free_unpacked (request, NULL);
-    return code;
+    return s_report ((analytics_server_t *) state, &s_abc_def, body, size, reply);
 }
 
 const crmq_rpc_method_t analytics_server_methods [] = {

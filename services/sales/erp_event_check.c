@@ -1,9 +1,8 @@
 /*  erp_event_check.c - ERP event checks; see erp_event_check.h.  */
 #include "erp_event_check.h"
 
-//  Fills `problem` and returns false.
-static bool
-s_fail (erp_problem_t *problem, int code, const char *field, const char *format, ...)
+int
+erp_problem_set (erp_problem_t *problem, int code, const char *field, const char *format, ...)
 {
     problem->code = code;
     snprintf (problem->field, sizeof problem->field, "%s", field);
@@ -11,7 +10,7 @@ s_fail (erp_problem_t *problem, int code, const char *field, const char *format,
     va_start (args, format);
     vsnprintf (problem->message, sizeof problem->message, format, args);
     va_end (args);
-    return false;
+    return code;
 }
 
 //  Checks a text field named `prefix` + `name`.
@@ -23,7 +22,7 @@ s_text (erp_problem_t *problem, const char *prefix, const char *name, const char
     if (crmq_text_valid (value, min_bytes, max_bytes, why, sizeof why))
         return true;
     snprintf (field, sizeof field, "%s%s", prefix, name);
-    return s_fail (problem, CRMQ_INVALID_ARGUMENT, field, "%s %s", field, why);
+    return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s %s", field, why);
 }
 
 //  A decimal is well formed when units and nanos agree in sign and |nanos| < 1e9.
@@ -76,9 +75,9 @@ static bool
 s_check_money (const Crmq__Money *money, const char *field, erp_problem_t *problem)
 {
     if (money && !s_decimal_ok (money->units, money->nanos))
-        return s_fail (problem, CRMQ_INVALID_ARGUMENT, field, "%s is not a valid amount", field);
+        return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s is not a valid amount", field);
     if (money && s_compare (money->units, money->nanos, 0) < 0)
-        return s_fail (problem, CRMQ_INVALID_ARGUMENT, field, "%s is negative", field);
+        return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s is negative", field);
     return true;
 }
 
@@ -110,16 +109,16 @@ s_check_order (const Crmq__OrderPlaced *order, const char *p, const char *base_c
         return false;
     if (*order->currency && strcmp (order->currency, base_currency) != 0) {
         snprintf (field, sizeof field, "%scurrency", p);
-        return s_fail (problem, CRMQ_INVALID_ARGUMENT, field,
+        return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field,
                        "currency %s is not the base currency %s", order->currency, base_currency);
     }
     if (order->placed_at_us <= 0) {
         snprintf (field, sizeof field, "%splaced_at_us", p);
-        return s_fail (problem, CRMQ_INVALID_ARGUMENT, field, "%s is required", field);
+        return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s is required", field);
     }
     if (order->n_lines == 0 || order->n_lines > ERP_MAX_ORDER_LINES) {
         snprintf (field, sizeof field, "%slines", p);
-        return s_fail (problem, CRMQ_INVALID_ARGUMENT, field, "an order has 1 to %d lines",
+        return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "an order has 1 to %d lines",
                        ERP_MAX_ORDER_LINES);
     }
     for (size_t j = 0; j < order->n_lines; j++) {
@@ -132,11 +131,11 @@ s_check_order (const Crmq__OrderPlaced *order, const char *p, const char *base_c
         snprintf (field, sizeof field, "%squantity", lp);
         if (!quantity || !s_decimal_ok (quantity->units, quantity->nanos)
         ||  s_compare (quantity->units, quantity->nanos, 0) <= 0)
-            return s_fail (problem, CRMQ_INVALID_ARGUMENT, field,
+            return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field,
                            "%s must be a positive number", field);
         snprintf (field, sizeof field, "%sunit_price", lp);
         if (!line->unit_price)
-            return s_fail (problem, CRMQ_INVALID_ARGUMENT, field, "%s is required", field);
+            return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s is required", field);
         if (!s_check_money (line->unit_price, field, problem))
             return false;
         const Crmq__Decimal *discount = line->discount;
@@ -144,7 +143,7 @@ s_check_order (const Crmq__OrderPlaced *order, const char *p, const char *base_c
         if (discount && (!s_decimal_ok (discount->units, discount->nanos)
                      ||  s_compare (discount->units, discount->nanos, 0) < 0
                      ||  s_compare (discount->units, discount->nanos, 1) > 0))
-            return s_fail (problem, CRMQ_INVALID_ARGUMENT, field,
+            return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field,
                            "%s must be a fraction from 0 to 1", field);
     }
     return true;
@@ -174,7 +173,7 @@ erp_event_check (const Crmq__ErpEvent *event, size_t index, const char *base_cur
         default: {
             char field [64];
             snprintf (field, sizeof field, "events[%zu]", index);
-            return s_fail (problem, CRMQ_INVALID_ARGUMENT, field,
+            return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field,
                            "%s carries no known event body", field);
         }
     }

@@ -19,6 +19,11 @@ typedef struct {
     char message [256];
 } erp_problem_t;
 
+//  Fills `problem` with a code, a field and a printf-formatted message (cut
+//  to fit).  Returns `code`.
+int erp_problem_set (erp_problem_t *problem, int code, const char *field, const char *format, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
 //  Checks events[index] of a batch.  Returns true when it may be applied;
 //  otherwise false with `problem` filled.  base_currency: ISO code an
 //  order's currency must equal (an empty order currency means the base).

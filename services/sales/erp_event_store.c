@@ -71,19 +71,6 @@ static const char *SQL_INSERT_ORDER =
     "        line.unit_price, line.discount, line.amount"
     "   FROM line CROSS JOIN header";
 
-//  Fills `problem` and returns its code.
-static int
-s_problem (erp_problem_t *problem, int code, const char *field, const char *format, ...)
-{
-    problem->code = code;
-    snprintf (problem->field, sizeof problem->field, "%s", field);
-    va_list args;
-    va_start (args, format);
-    vsnprintf (problem->message, sizeof problem->message, format, args);
-    va_end (args);
-    return code;
-}
-
 //  Looks an id up by external id: >0 the id, 0 not found, -1 failure.
 static int64_t
 s_lookup (crmq_pg_t *pg, const char *sql, const char *external_id)
@@ -146,7 +133,7 @@ s_store_order (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index, erp_pro
     int64_t client_id = s_lookup (pg, SQL_CLIENT_ID, order->client_external_id);
     if (client_id <= 0) {
         snprintf (field, sizeof field, "events[%zu].order_placed.client_external_id", index);
-        return client_id < 0? -1: s_problem (problem, CRMQ_NOT_FOUND, field,
+        return client_id < 0? -1: erp_problem_set (problem, CRMQ_NOT_FOUND, field,
             "unknown client %s: send its master data first", order->client_external_id);
     }
     int64_t manager_id = 0;
@@ -154,7 +141,7 @@ s_store_order (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index, erp_pro
         manager_id = s_lookup (pg, SQL_MANAGER_ID, order->manager_external_id);
         if (manager_id <= 0) {
             snprintf (field, sizeof field, "events[%zu].order_placed.manager_external_id", index);
-            return manager_id < 0? -1: s_problem (problem, CRMQ_NOT_FOUND, field,
+            return manager_id < 0? -1: erp_problem_set (problem, CRMQ_NOT_FOUND, field,
                 "unknown manager %s: send its master data first", order->manager_external_id);
         }
     }
@@ -164,7 +151,7 @@ s_store_order (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index, erp_pro
         return -1;
     if (PQntuples (result)) {
         snprintf (field, sizeof field, "events[%zu].order_placed.external_id", index);
-        s_problem (problem, CRMQ_ALREADY_EXISTS, field, "order %s was placed by event %s",
+        erp_problem_set (problem, CRMQ_ALREADY_EXISTS, field, "order %s was placed by event %s",
                    order->external_id, PQgetvalue (result, 0, 0));
         PQclear (result);
         return CRMQ_ALREADY_EXISTS;
@@ -196,7 +183,7 @@ s_store_order (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index, erp_pro
     if (PQntuples (result)) {
         snprintf (field, sizeof field, "events[%zu].order_placed.lines[%s].product_external_id",
                   index, PQgetvalue (result, 0, 0));
-        rc = s_problem (problem, CRMQ_NOT_FOUND, field,
+        rc = erp_problem_set (problem, CRMQ_NOT_FOUND, field,
                         "unknown product %s: send its master data first", PQgetvalue (result, 0, 1));
     }
     PQclear (result);
@@ -264,7 +251,7 @@ erp_event_store (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index, int64
         char field [32];
         snprintf (field, sizeof field, "events[%zu].event_id", index);
         if (!same)
-            s_problem (problem, CRMQ_ALREADY_EXISTS, field,
+            erp_problem_set (problem, CRMQ_ALREADY_EXISTS, field,
                        "event %s was accepted before with a different body (%s)",
                        event->event_id, PQntuples (result)? PQgetvalue (result, 0, 1): "?");
         PQclear (result);
@@ -281,6 +268,6 @@ erp_event_store (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index, int64
         case CRMQ__ERP_EVENT__BODY_ORDER_PLACED:
             return s_store_order (pg, event, index, problem);
         default:
-            return s_problem (problem, CRMQ_INVALID_ARGUMENT, "", "event without a body");
+            return erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, "", "event without a body");
     }
 }

@@ -65,10 +65,7 @@ static void
 s_reject (slot_t *slot, int code, const char *field, const char *message)
 {
     slot->rejected_early = true;
-    slot->code = code;
-    slot->problem.code = code;
-    snprintf (slot->problem.field, sizeof slot->problem.field, "%s", field);
-    snprintf (slot->problem.message, sizeof slot->problem.message, "%s", message);
+    slot->code = erp_problem_set (&slot->problem, code, field, "%s", message);
 }
 
 //  Marks the slots whose event_id is already recorded: their master data is
@@ -211,10 +208,9 @@ s_ingest_tx (crmq_pg_t *pg, void *arg)
         if (rc < 0) {
             if (s_fatal_sqlstate (crmq_pg_sqlstate (pg)))
                 return -1;
-            slot->problem.code = crmq_pg_status (pg);
-            snprintf (slot->problem.field, sizeof slot->problem.field, "events[%zu]", i);
-            snprintf (slot->problem.message, sizeof slot->problem.message, "%s",
-                      crmq_pg_error (pg));
+            char field [32];
+            snprintf (field, sizeof field, "events[%zu]", i);
+            erp_problem_set (&slot->problem, crmq_pg_status (pg), field, "%s", crmq_pg_error (pg));
         }
         slot->code = slot->problem.code;
         if (crmq_pg_command (pg, "ROLLBACK TO SAVEPOINT event", 0, NULL) != 0)

@@ -164,10 +164,27 @@ main (void)
         crmq__get_client_reply__free_unpacked (card, NULL);
         free (body);
     }
-    Crmq__ClientBaseRequest base = CRMQ__CLIENT_BASE_REQUEST__INIT;
-    code = crmq_rpc_call (analytics, "analytics.ClientBase", &base.base, &body, &size);
-    CHECK (code == CRMQ_OK, "ClientBase code %d", code);
-    free (code == CRMQ_OK? body: NULL);
+    printf ("a cached report is never stale\n");
+    int64_t orders [3] = { -1, -1, -1 };
+    for (int round = 0; round < 3; round++) {
+        Crmq__ClientBaseRequest base = CRMQ__CLIENT_BASE_REQUEST__INIT;
+        code = crmq_rpc_call (analytics, "analytics.ClientBase", &base.base, &body, &size);
+        CHECK (code == CRMQ_OK, "ClientBase code %d", code);
+        if (code == CRMQ_OK) {
+            Crmq__ClientBaseReply *report = crmq__client_base_reply__unpack (NULL, size, body);
+            orders [round] = report? report->orders: -1;
+            crmq__client_base_reply__free_unpacked (report, NULL);
+            free (body);
+        }
+        if (round == 1) {       //  the second read came from the cache; now a new order
+            event = test_order_event ("wire:order:fresh", "WFRESH", "WIRE1", "WP1", 1, 100);
+            code = s_ingest_one (sales, event, field, sizeof field, NULL);
+            CHECK (code == CRMQ_OK, "code %d", code);
+            test_event_destroy (&event);
+        }
+    }
+    CHECK (orders [0] >= 1 && orders [1] == orders [0] && orders [2] == orders [0] + 1,
+           "orders seen %" PRId64 ", %" PRId64 ", %" PRId64, orders [0], orders [1], orders [2]);
 
     free (before);
     free (after);
