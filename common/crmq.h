@@ -23,6 +23,7 @@
 #include "crmq_config.h"
 #include "crmq_decimal.h"
 #include "crmq_time.h"
+#include "crmq_backoff.h"
 #include "crmq_pg.h"
 #include "crmq_redis.h"
 #include "crmq_rpc_server.h"

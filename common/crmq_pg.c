@@ -34,30 +34,9 @@ struct _crmq_pg_t {
     PGconn *conn;                   //  NULL when lost or never connected
     char sqlstate [6];
     char error [1024];
-    int64_t next_attempt_ms;        //  monotonic; no connection attempt before
-    int backoff_ms;                 //  d of the next wait, drawn from [d/2, d]
-    uint64_t random;                //  xorshift state for the jitter
+    crmq_backoff_t backoff;         //  when the next connection attempt may be made
     bool ever_connected;
 };
-
-static int64_t
-s_monotonic_ms (void)
-{
-    struct timespec now;
-    clock_gettime (CLOCK_MONOTONIC, &now);
-    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-static uint64_t
-s_random (crmq_pg_t *self)
-{
-    uint64_t x = self->random;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    self->random = x;
-    return x;
-}
 
 //  Records a failure: state (5 chars) and message, trailing newlines cut.
 static void
@@ -70,17 +49,6 @@ s_fail (crmq_pg_t *self, const char *sqlstate, const char *message)
         self->error [--len] = 0;
 }
 
-//  Schedules the next connection attempt after a wait drawn from [d/2, d],
-//  and doubles d up to the maximum.
-static void
-s_schedule (crmq_pg_t *self)
-{
-    int d = self->backoff_ms;
-    int wait = d / 2 + (int) (s_random (self) % (uint64_t) (d - d / 2 + 1));
-    self->next_attempt_ms = s_monotonic_ms () + wait;
-    self->backoff_ms = d * 2 > S_BACKOFF_MAX_MS? S_BACKOFF_MAX_MS: d * 2;
-}
-
 //  Closes a dead connection; the next call reconnects after the backoff.
 static void
 s_lost (crmq_pg_t *self)
@@ -91,7 +59,7 @@ s_lost (crmq_pg_t *self)
         PQfinish (self->conn);
         self->conn = NULL;
     }
-    s_schedule (self);
+    crmq_backoff_failed (&self->backoff);
 }
 
 //  Server notices (NOTICE, WARNING) go to the log instead of bare stderr.
@@ -123,8 +91,7 @@ s_connect (crmq_pg_t *self)
     if (conn && PQstatus (conn) == CONNECTION_OK) {
         self->conn = conn;
         PQsetNoticeProcessor (conn, s_notice, NULL);
-        self->backoff_ms = S_BACKOFF_MIN_MS;
-        self->next_attempt_ms = 0;
+        crmq_backoff_succeeded (&self->backoff);
         crmq_log (self->ever_connected? CRMQ_LOG_INFO: CRMQ_LOG_DEBUG,
                   self->ever_connected? "postgresql reconnected": "postgresql connected",
                   "database=%s server_version=%d", crmq_log_q (PQdb (conn)),
@@ -134,9 +101,9 @@ s_connect (crmq_pg_t *self)
     }
     s_fail (self, S_STATE_LOST, conn? PQerrorMessage (conn): "out of memory");
     PQfinish (conn);
-    s_schedule (self);
+    crmq_backoff_failed (&self->backoff);
     crmq_log (CRMQ_LOG_WARN, "postgresql connection failed", "error=%s retry_in_ms=%lld",
-              crmq_log_q (self->error), (long long) (self->next_attempt_ms - s_monotonic_ms ()));
+              crmq_log_q (self->error), (long long) crmq_backoff_wait_ms (&self->backoff));
     return false;
 }
 
@@ -153,13 +120,7 @@ crmq_pg_new (const char *conninfo, const char *application_name)
         crmq_pg_destroy (&self);
         return NULL;
     }
-    self->backoff_ms = S_BACKOFF_MIN_MS;
-    struct timespec now;
-    clock_gettime (CLOCK_REALTIME, &now);
-    self->random = ((uint64_t) now.tv_nsec << 20) ^ (uint64_t) now.tv_sec
-                 ^ ((uint64_t) getpid () << 40) ^ (uint64_t) (uintptr_t) self;
-    if (!self->random)
-        self->random = 0x9E3779B97F4A7C15ULL;
+    crmq_backoff_init (&self->backoff, S_BACKOFF_MIN_MS, S_BACKOFF_MAX_MS);
     s_connect (self);
     return self;
 }
@@ -189,7 +150,7 @@ crmq_pg_ensure (crmq_pg_t *self)
         s_fail (self, S_STATE_LOST, PQerrorMessage (self->conn));
         s_lost (self);
     }
-    int64_t wait = self->next_attempt_ms - s_monotonic_ms ();
+    int64_t wait = crmq_backoff_wait_ms (&self->backoff);
     if (wait > 0) {
         char message [128];
         snprintf (message, sizeof message,
@@ -313,7 +274,7 @@ crmq_pg_transaction (crmq_pg_t *self, crmq_pg_tx_fn *fn, void *arg)
         crmq_log (CRMQ_LOG_DEBUG, "transaction retried", "sqlstate=%s attempt=%d",
                   self->sqlstate, attempt);
         //  A short random pause lets the other transaction finish
-        struct timespec pause = { 0, (long) (1 + s_random (self) % (uint64_t) (5 * attempt)) * 1000000L };
+        struct timespec pause = { 0, (long) (1 + crmq_backoff_random (&self->backoff) % (uint64_t) (5 * attempt)) * 1000000L };
         nanosleep (&pause, NULL);
     }
 }
@@ -429,7 +390,7 @@ crmq_pg_test (bool verbose)
     printf (" * crmq_pg: ");
 
     //  Without a server: created, not connected, failing fast with 08006
-    int64_t started = s_monotonic_ms ();
+    int64_t started = crmq_backoff_now_ms ();
     crmq_pg_t *dead = crmq_pg_new ("postgresql://crmq@127.0.0.1:1/none?connect_timeout=1", "selftest");
     assert (dead);
     assert (crmq_pg_conn (dead) == NULL);
@@ -441,7 +402,7 @@ crmq_pg_test (bool verbose)
     assert (result == NULL);
     assert (crmq_pg_status (dead) == CRMQ_UNAVAILABLE);
     assert (crmq_pg_command (dead, "SELECT 1", 0, NULL) == -1);
-    assert (s_monotonic_ms () - started < 2000);
+    assert (crmq_backoff_now_ms () - started < 2000);
     crmq_pg_destroy (&dead);
     assert (dead == NULL);
     crmq_pg_destroy (&dead);
@@ -625,12 +586,12 @@ crmq_pg_test (bool verbose)
     assert (crmq_pg_status (pg) == CRMQ_UNAVAILABLE);
     assert (crmq_pg_conn (pg) == NULL);
     //  Within the backoff: fails fast, without trying
-    started = s_monotonic_ms ();
+    started = crmq_backoff_now_ms ();
     result = crmq_pg_exec (pg, "SELECT 1", 0, NULL);
     assert (result == NULL);
     assert (streq (crmq_pg_sqlstate (pg), "08006"));
     assert (strstr (crmq_pg_error (pg), "next attempt in"));
-    assert (s_monotonic_ms () - started < 20);
+    assert (crmq_backoff_now_ms () - started < 20);
     //  The transaction helper fails fast too, with UNAVAILABLE
     tx = (s_tx_arg_t) { 0, 0, NULL, 20, 0 };
     rc = crmq_pg_transaction (pg, s_tx_body, &tx);

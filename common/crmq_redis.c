@@ -11,7 +11,6 @@
     and db 0 by default; an IPv6 host goes in brackets.                     */
 #include "crmq.h"
 #include <limits.h>
-#include <time.h>
 
 #define S_BACKOFF_MIN_MS 100
 #define S_BACKOFF_MAX_MS 5000
@@ -25,33 +24,9 @@ struct _crmq_redis_t {
     char *user;                     //  NULL = none
     char *password;                 //  NULL = no AUTH
     redisContext *ctx;              //  NULL when not connected
-    int64_t next_attempt_ms;
-    int backoff_ms;
-    uint64_t random;
+    crmq_backoff_t backoff;         //  when the next connection attempt may be made
     bool ever_connected;
 };
-
-static int64_t
-s_monotonic_ms (void)
-{
-    struct timespec now;
-    clock_gettime (CLOCK_MONOTONIC, &now);
-    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-static void
-s_schedule (crmq_redis_t *self)
-{
-    uint64_t x = self->random;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    self->random = x;
-    int d = self->backoff_ms;
-    int wait = d / 2 + (int) (x % (uint64_t) (d - d / 2 + 1));
-    self->next_attempt_ms = s_monotonic_ms () + wait;
-    self->backoff_ms = d * 2 > S_BACKOFF_MAX_MS? S_BACKOFF_MAX_MS: d * 2;
-}
 
 //  Frees a failed context and schedules the next attempt.
 static void
@@ -63,7 +38,7 @@ s_drop (crmq_redis_t *self, const char *what)
     if (self->ctx)
         redisFree (self->ctx);
     self->ctx = NULL;
-    s_schedule (self);
+    crmq_backoff_failed (&self->backoff);
 }
 
 //  --------------------------------------------------------------------------
@@ -227,8 +202,7 @@ s_connect (crmq_redis_t *self)
             return false;
         }
     }
-    self->backoff_ms = S_BACKOFF_MIN_MS;
-    self->next_attempt_ms = 0;
+    crmq_backoff_succeeded (&self->backoff);
     crmq_log (self->ever_connected? CRMQ_LOG_INFO: CRMQ_LOG_DEBUG,
               self->ever_connected? "redis reconnected": "redis connected",
               "host=%s port=%d db=%d", crmq_log_q (self->host), self->port, self->db);
@@ -250,13 +224,7 @@ crmq_redis_new (const char *url)
         crmq_redis_destroy (&self);
         return NULL;
     }
-    self->backoff_ms = S_BACKOFF_MIN_MS;
-    struct timespec now;
-    clock_gettime (CLOCK_REALTIME, &now);
-    self->random = ((uint64_t) now.tv_nsec << 20) ^ (uint64_t) now.tv_sec
-                 ^ ((uint64_t) getpid () << 40) ^ (uint64_t) (uintptr_t) self;
-    if (!self->random)
-        self->random = 0x9E3779B97F4A7C15ULL;
+    crmq_backoff_init (&self->backoff, S_BACKOFF_MIN_MS, S_BACKOFF_MAX_MS);
     s_connect (self);
     return self;
 }
@@ -283,7 +251,7 @@ crmq_redis_command (crmq_redis_t *self, const char *format, ...)
     assert (self);
     assert (format);
     if (!self->ctx) {
-        if (s_monotonic_ms () < self->next_attempt_ms || !s_connect (self))
+        if (!crmq_backoff_ready (&self->backoff) || !s_connect (self))
             return NULL;
     }
     va_list args;
@@ -358,7 +326,7 @@ crmq_redis_test (bool verbose)
     assert (crmq_redis_new (NULL) == NULL);
 
     //  A dead port: created, not connected, failing fast
-    int64_t started = s_monotonic_ms ();
+    int64_t started = crmq_backoff_now_ms ();
     crmq_redis_t *dead = crmq_redis_new ("redis://127.0.0.1:1");
     assert (dead);
     assert (!crmq_redis_connected (dead));
@@ -366,7 +334,7 @@ crmq_redis_test (bool verbose)
     assert (reply == NULL);
     reply = crmq_redis_command (dead, "PING");
     assert (reply == NULL);
-    assert (s_monotonic_ms () - started < 1500);
+    assert (crmq_backoff_now_ms () - started < 1500);
     crmq_redis_destroy (&dead);
     assert (dead == NULL);
     crmq_redis_destroy (&dead);
