@@ -4,6 +4,7 @@
 #   make demo       install missing packages, build, start the local stack, import Northwind, print reports
 #   make up / down  start / stop the local stack (PostgreSQL, Redis, services) under var/
 #   make clean      remove build/
+#   make valgrind-test  the tests with every service and test binary under valgrind
 #   SANITIZE=1      build with AddressSanitizer and UBSan (into build-asan/)
 
 CC      ?= cc
@@ -42,7 +43,7 @@ CLI_BIN      := $(BIN)/crmq
 TEST_SRC     := $(wildcard tests/integration/*.c)
 TEST_BINS    := $(BIN)/crmq-selftest $(patsubst tests/integration/%.c,$(BIN)/%,$(TEST_SRC))
 
-.PHONY: all deps test demo up down clean
+.PHONY: all deps test valgrind-test demo up down clean
 # generated sources and objects are kept between builds
 .SECONDARY:
 all: $(SERVICE_BINS) $(CLI_BIN) $(TEST_BINS)
@@ -92,6 +93,15 @@ $(BIN)/%: $(OBJ)/tests/integration/%.o $(LIB)
 test: deps
 	$(MAKE) all
 	BUILD=$(BUILD) tests/run.sh
+
+VALGRIND := valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
+             --errors-for-leak-kinds=definite --num-callers=30
+
+# the tests again with every service and test binary under valgrind
+valgrind-test: deps
+	$(MAKE) all
+	BUILD=$(BUILD) CRMQ_SERVICE_WRAPPER="$(VALGRIND)" CRMQ_TEST_WRAPPER="$(VALGRIND)" \
+	    CRMQ_RPC_TIMEOUT_MS=30000 tests/run.sh
 
 demo: deps
 	$(MAKE) all

@@ -504,7 +504,11 @@ service_start() {
     # the child writes its own pid, then execs the service under that pid;
     # 9>&- keeps the stack lock (fd 9) out of the long-lived process.
     # shellcheck disable=SC2016  # $$ and $@ are the inner sh's
-    setsid sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$pidfile" "$bin" \
+    # CRMQ_SERVICE_WRAPPER (e.g. "valgrind --leak-check=full") runs the service
+    # under a tool; it is split on spaces.
+    local -a wrapper=()
+    read -r -a wrapper <<<"${CRMQ_SERVICE_WRAPPER:-}"
+    setsid sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$pidfile" "${wrapper[@]}" "$bin" \
         </dev/null >>"$LOG_DIR/$name.log" 2>&1 9>&- &
     local i
     for ((i = 0; i < 50; i++)); do

@@ -29,7 +29,9 @@
 # CRMQ_TEST_TIMEOUT seconds (default 900).  Its output goes to
 # $BUILD/test-logs/NAME.log and is shown when it fails.
 #
-# Environment: BUILD (default build), CRMQ_TEST_TIMEOUT, CRMQ_KEEP_STACK=1
+# Environment: BUILD (default build), CRMQ_TEST_TIMEOUT, CRMQ_TEST_WRAPPER and
+# CRMQ_SERVICE_WRAPPER (a tool such as valgrind to run test binaries and
+# services under; `make valgrind-test` sets both), CRMQ_KEEP_STACK=1
 # (leave the stack running and its folder in place, for debugging),
 # CRMQ_TEST_VERBOSE=1 (show every test's output).
 set -uo pipefail
@@ -42,6 +44,8 @@ export BUILD
 STACK=$ROOT/deploy/stack.sh
 TEST_TIMEOUT=${CRMQ_TEST_TIMEOUT:-900}
 LOG_DIR=$BUILD/test-logs
+# what ASan, UBSan, LSan and valgrind print when they find something
+TOOL_REPORT='ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: [A-Za-z]*Sanitizer|ERROR SUMMARY: [1-9]|definitely lost: [1-9]'
 
 # ---------------------------------------------------------------- the tests
 NAMES=()
@@ -161,16 +165,16 @@ teardown() {
         echo "$out" | grep 'did not stop within'
         fail "services-stop-on-SIGTERM"
     fi
-    # sanitizer reports (ASan/UBSan/LSan), also those printed at exit
+    # sanitizer (ASan/UBSan/LSan) and valgrind reports, also those printed at exit
     local f bad=0
     for f in "$STACK_DIR"/log/*.log; do
-        if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: [A-Za-z]*Sanitizer' "$f" 2>/dev/null; then
-            echo "run.sh: sanitizer report in ${f##*/}:"
-            grep -nE -A 30 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f" | head -n 80
+        if grep -qE "$TOOL_REPORT" "$f" 2>/dev/null; then
+            echo "run.sh: memory error report in ${f##*/}:"
+            grep -nE -B 2 -A 30 "$TOOL_REPORT" "$f" | head -n 80
             bad=1
         fi
     done
-    ((bad)) && fail "service-sanitizer-reports"
+    ((bad)) && fail "service-memory-error-reports"
     if ((${#FAILED[@]})); then
         echo
         echo "run.sh: failures; the service logs end:"
@@ -234,22 +238,31 @@ run_one() {
     fi
     local -a argv=("$cmd")
     [[ -n ${ARG[$name]} ]] && argv+=("${ARG[$name]}")
+    # CRMQ_TEST_WRAPPER (e.g. valgrind) runs the tests that are binaries under
+    # a tool; scripts reach the binaries they run through PATH unwrapped.
+    local -a wrapper=()
+    read -r -a wrapper <<<"${CRMQ_TEST_WRAPPER:-}"
     if [[ ! -x ${argv[0]} ]]; then
         echo "not built or not executable: ${argv[0]}" >>"$log"
         rc=127
     else
-        env "${envs[@]}" timeout -k 10 "$TEST_TIMEOUT" "${argv[@]}" </dev/null >>"$log" 2>&1 &
+        [[ $cmd == *.sh ]] && wrapper=()
+        env "${envs[@]}" timeout -k 10 "$TEST_TIMEOUT" "${wrapper[@]}" "${argv[@]}" </dev/null >>"$log" 2>&1 &
         CURRENT_PID=$!
         wait "$CURRENT_PID"
         rc=$?
         CURRENT_PID=
     fi
     local took=$((SECONDS - t0)) verdict
+    if ((rc == 0)) && grep -qE "$TOOL_REPORT" "$log"; then
+        rc=99     # a memory error the tool reported without failing the test
+    fi
     case $rc in
         0) verdict=PASS ;;
         77) verdict=SKIP ;;
         124 | 137) verdict="FAIL (timed out after ${TEST_TIMEOUT}s)" ;;
         127) verdict="FAIL (not built)" ;;
+        99) verdict="FAIL (memory error report in its log)" ;;
         *) verdict="FAIL (exit $rc)" ;;
     esac
     local stack_status
