@@ -39,7 +39,7 @@ s_print_usage (FILE *out)
         "\n"
         "commands:\n"
         "  migrate                          apply pending database migrations (CRMQ_PG_URL)\n"
-        "  ping contacts|sales|analytics    exit 0 when the service answers at all\n"
+        "  ping contacts|sales|analytics    exit 0 when the service answers\n"
         "  import northwind DIR             publish the Northwind CSVs in DIR to crmq-sales\n"
         "  report base [--from DATE] [--to DATE] [--format F]\n"
         "                                   client base: clients, orders, revenue\n"
@@ -97,8 +97,8 @@ s_migrate (crmq_config_t *config, int argc, char **argv)
     return rc;
 }
 
-//  Sends crmq.Ping with an empty body, once, waiting rpc_timeout_ms.  Any
-//  reply (even UNIMPLEMENTED) means the service is up.
+//  Sends crmq.Ping (CRMQ_RPC_PING, answered by every crmq server) with an
+//  empty body, once, waiting rpc_timeout_ms.  Exit 0 when it answers OK.
 static int
 s_ping (crmq_config_t *config, int argc, char **argv)
 {
@@ -120,13 +120,12 @@ s_ping (crmq_config_t *config, int argc, char **argv)
     uint8_t *body = NULL;
     size_t size = 0;
     int64_t start = crmq_time_now_us ();
-    int code = crmq_rpc_call_raw (client, "crmq.Ping", "", 0, 2, &body, &size);
+    int code = crmq_rpc_call_raw (client, CRMQ_RPC_PING, "", 0, 2, &body, &size);
     int64_t elapsed_ms = (crmq_time_now_us () - start) / 1000;
     free (body);
     int rc;
-    //  UNAVAILABLE is what the client reports when no reply came at all.
-    if (code == CRMQ_UNAVAILABLE) {
-        cli_rpc_error (client, "crmq.Ping", code);
+    if (code != CRMQ_OK) {
+        cli_rpc_error (client, CRMQ_RPC_PING, code);
         rc = CLI_EXIT_FAILURE;
     }
     else {

@@ -249,6 +249,9 @@ s_handle (crmq_rpc_server_t *self, zmsg_t **request_p)
         if (!s_method_name_ok (zframe_data (name), name_size))
             crmq_reply_error (&reply, CRMQ_INVALID_ARGUMENT, NULL,
                               "method name must be 1 to %d printable ASCII characters", S_METHOD_MAX);
+        else
+        if (streq (method, CRMQ_RPC_PING))
+            reply.code = CRMQ_OK;           //  an empty body
         else {
             crmq_rpc_handler_fn *handler = s_lookup (self, method);
             if (!handler)
@@ -596,6 +599,11 @@ crmq_rpc_server_test (bool verbose)
     long_method [128] = 0;          //  128 bytes is allowed
     s_test_raw (client, long_method, "", 0, 2, CRMQ_UNIMPLEMENTED, "unknown method mmm");
     s_test_raw (client, "test.Nope", "", 0, 2, CRMQ_UNIMPLEMENTED, "unknown method test.Nope");
+    uint8_t *pong = NULL;
+    size_t pong_size = 1;
+    assert (crmq_rpc_call_raw (client, CRMQ_RPC_PING, "", 0, 2, &pong, &pong_size) == CRMQ_OK);
+    assert (pong_size == 0);
+    free (pong);
     assert (streq (crmq_rpc_client_message (client), "unknown method test.Nope"));
     //  Handler mistakes
     s_test_raw (client, "test.Silent", "", 0, 2, CRMQ_INTERNAL, "test.Silent did not reply");

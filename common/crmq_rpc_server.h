@@ -5,6 +5,8 @@
     A request with the wrong number of frames gets INVALID_ARGUMENT, an unknown
     method UNIMPLEMENTED; neither reaches a handler.  Frames above
     max_message_bytes are refused by ZeroMQ itself (ZMQ_MAXMSGSIZE).
+    Every server answers CRMQ_RPC_PING with code 0 and an empty body, for
+    health checks.
     SIGTERM or SIGINT ends crmq_rpc_server_run after the request in hand.    */
 #ifndef CRMQ_RPC_SERVER_H_INCLUDED
 #define CRMQ_RPC_SERVER_H_INCLUDED
@@ -13,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define CRMQ_RPC_PING "crmq.Ping"
 
 //  What a handler answers; filled through crmq_reply_ok / crmq_reply_error.
 typedef struct _crmq_reply_t crmq_reply_t;
