@@ -27,10 +27,13 @@ s_parse (int argc, char **argv, s_options_t *options)
         { NULL, 0, NULL, 0 }
     };
     bool show = streq (options->command, "show");
+    cli_options_seen_t seen = { 0 };
     optind = 0;
     opterr = 0;
     int option;
     while ((option = getopt_long (argc, argv, ":", long_options, NULL)) != -1) {
+        if (cli_option_once (&seen, long_options, option, CLI_CLIENT_USAGE) != 0)
+            return CLI_EXIT_USAGE;
         switch (option) {
             case 'i':
                 if (!show)
@@ -133,7 +136,7 @@ s_show (crmq_rpc_client_t *client, const s_options_t *options, const char *time_
         { "email",               "e-mail",       CLI_COLUMN_TEXT },
         { "category",            "category",     CLI_COLUMN_TEXT },
         { "source",              "source",       CLI_COLUMN_TEXT },
-        { "manager_external_id", "manager id",   CLI_COLUMN_TEXT },
+        { "manager_external_id", "manager external id", CLI_COLUMN_TEXT },
         { "manager_name",        "manager",      CLI_COLUMN_TEXT },
         { "created_at",          "created",      CLI_COLUMN_TEXT },
         { "updated_at",          "updated",      CLI_COLUMN_TEXT },
@@ -180,7 +183,7 @@ s_list (crmq_rpc_client_t *client, const s_options_t *options)
     cli_output_add_column (output, "city", "city", CLI_COLUMN_TEXT);
     cli_output_add_column (output, "country", "country", CLI_COLUMN_TEXT);
     cli_output_add_column (output, "phone", "phone", CLI_COLUMN_TEXT);
-    cli_output_add_column (output, "manager_external_id", "manager id", CLI_COLUMN_TEXT);
+    cli_output_add_column (output, "manager_external_id", "manager external id", CLI_COLUMN_TEXT);
     char id [24];
     for (size_t i = 0; rc == CLI_EXIT_OK && i < reply->n_clients; i++) {
         const Crmq__Client *card = reply->clients [i];

@@ -29,9 +29,18 @@ cli_rpc_open (crmq_config_t *config, const char *endpoint_setting)
     int timeout_ms = (int) crmq_config_int (config, "rpc_timeout_ms");
     int retries = (int) crmq_config_int (config, "rpc_retries");
     crmq_rpc_client_t *client = crmq_rpc_client_new (endpoint, timeout_ms, retries);
-    if (!client)
+    if (client)
+        cli_rpc_limit (client, config);
+    else
         fprintf (stderr, "crmq: %s: cannot open endpoint \"%s\"\n", endpoint_setting, endpoint);
     return client;
+}
+
+void
+cli_rpc_limit (crmq_rpc_client_t *client, crmq_config_t *config)
+{
+    assert (client && config);
+    crmq_rpc_client_set_max_request (client, (size_t) crmq_config_int (config, "max_message_bytes"));
 }
 
 int
@@ -67,6 +76,26 @@ cli_usage (const char *usage, const char *format, ...)
     fprintf (stderr, "\nusage: %s\n", usage);
     va_end (args);
     return CLI_EXIT_USAGE;
+}
+
+int
+cli_option_once (cli_options_seen_t *seen, const struct option *long_options, int option,
+                 const char *usage)
+{
+    assert (seen && long_options);
+    if (option < 0 || option >= (int) (sizeof seen->seen / sizeof seen->seen [0]))
+        return 0;
+    const char *name = NULL;
+    for (const struct option *entry = long_options; entry->name; entry++)
+        if (!entry->flag && entry->val == option)
+            name = entry->name;
+    if (!name)
+        return 0;                       //  not an option of the table: the caller's case
+    if (!seen->seen [option]) {
+        seen->seen [option] = true;
+        return 0;
+    }
+    return cli_usage (usage, "--%s is given more than once", name);
 }
 
 int
@@ -199,6 +228,30 @@ cli_common_test (bool verbose)
     assert (cli_date_parse ("1996-07-04 10:00", "UTC", &us) == -1);
     assert (cli_time_zone_check ("Europe/Moscow") == 0);
     assert (cli_time_zone_check ("Mars/Base") == -1);
+    assert (cli_time_zone_check ("") == 0);
+
+    static const struct option options [] = {
+        { "from",    required_argument, NULL, 'f' },
+        { "clients", no_argument,       NULL, 'c' },
+        { NULL, 0, NULL, 0 }
+    };
+    cli_options_seen_t seen = { 0 };
+    assert (cli_option_once (&seen, options, 'f', "test") == 0);
+    assert (cli_option_once (&seen, options, 'c', "test") == 0);
+    assert (cli_option_once (&seen, options, ':', "test") == 0);
+    assert (cli_option_once (&seen, options, ':', "test") == 0);
+    //  The usage error goes to stderr: caught in memory here (glibc)
+    fflush (stderr);
+    FILE *saved = stderr;
+    char *text = NULL;
+    size_t size = 0;
+    stderr = open_memstream (&text, &size);
+    assert (stderr);
+    assert (cli_option_once (&seen, options, 'f', "test") == CLI_EXIT_USAGE);
+    fclose (stderr);
+    stderr = saved;
+    assert (streq (text, "crmq: --from is given more than once\nusage: test\n"));
+    free (text);
     if (verbose)
         printf ("(helpers checked) ");
     printf ("OK\n");

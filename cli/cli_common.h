@@ -1,10 +1,12 @@
 /*  cli_common.h - what every crmq command shares: exit codes, the standard
     error line for a failed call, a call-and-unpack helper, strict date
-    options, decimal text helpers and UTF-8 display width.                   */
+    options, options given once, decimal text helpers and UTF-8 display
+    width.                                                                   */
 #ifndef CLI_COMMON_H_INCLUDED
 #define CLI_COMMON_H_INCLUDED
 
 #include "crmq.h"
+#include <getopt.h>
 
 //  Process exit codes of the crmq command.
 #define CLI_EXIT_OK        0
@@ -18,9 +20,16 @@
 void cli_rpc_error (crmq_rpc_client_t *client, const char *method, int code);
 
 //  Opens an RPC client to the endpoint held by setting `endpoint_setting`
-//  ("sales_endpoint"), with rpc_timeout_ms and rpc_retries from `config`.
+//  ("sales_endpoint"), with rpc_timeout_ms, rpc_retries and, as its largest
+//  request frame, max_message_bytes from `config` (cli_rpc_limit).
 //  Returns NULL after printing "crmq: <endpoint>: ..." to stderr.
 crmq_rpc_client_t *cli_rpc_open (crmq_config_t *config, const char *endpoint_setting);
+
+//  Gives `client` the largest request frame the services accept: the
+//  max_message_bytes setting (CRMQ_MAX_MESSAGE_BYTES), in bytes.  A larger
+//  request then fails at once with RESOURCE_EXHAUSTED instead of being
+//  dropped by the service without a reply.
+void cli_rpc_limit (crmq_rpc_client_t *client, crmq_config_t *config);
 
 //  Calls `method` with `request` and unpacks the reply as `reply_type`.
 //  Returns CLI_EXIT_OK with *reply set (caller frees it with
@@ -35,6 +44,19 @@ int cli_call (crmq_rpc_client_t *client, const char *method, const ProtobufCMess
 int cli_usage (const char *usage, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 
+//  Which options of a command line were given, to refuse one given twice.
+//  Zero it (= { 0 }) before the getopt_long loop.
+typedef struct {
+    bool seen [256];
+} cli_options_seen_t;
+
+//  Records `option`, a value getopt_long returned from `long_options` (its
+//  `val`, below 256).  Returns 0 the first time; the second time prints
+//  "crmq: --NAME is given more than once" and `usage` to stderr and returns
+//  CLI_EXIT_USAGE.  Other values (':', '?') are left to the caller: 0.
+int cli_option_once (cli_options_seen_t *seen, const struct option *long_options, int option,
+                     const char *usage);
+
 //  Parses a date option: exactly "YYYY-MM-DD", read as local midnight in
 //  `time_zone` (IANA).  Returns 0 with *us set, -1 for anything else.
 int cli_date_parse (const char *text, const char *time_zone, int64_t *us);
@@ -43,7 +65,8 @@ int cli_date_parse (const char *text, const char *time_zone, int64_t *us);
 //  -1 for anything else (empty, trailing text, out of range).
 int cli_int_parse (const char *text, long long min, long long max, long long *value);
 
-//  Checks that `time_zone` is a zone crmq_time_parse knows.  Returns 0 or -1.
+//  Checks that `time_zone` is a zone crmq_time_parse knows, by parsing a
+//  fixed date in it ("" is UTC).  Returns 0 or -1.
 int cli_time_zone_check (const char *time_zone);
 
 //  Formats units + nanos (a Decimal or Money) as plain text with exactly

@@ -804,10 +804,13 @@ cli_import_northwind_run (crmq_config_t *config, int argc, char **argv)
         { NULL, 0, NULL, 0 }
     };
     s_import_t self = { 0 };
+    cli_options_seen_t seen = { 0 };
     optind = 0;
     opterr = 0;
     int option;
     while ((option = getopt_long (argc, argv, ":", options, NULL)) != -1) {
+        if (cli_option_once (&seen, options, option, CLI_IMPORT_NORTHWIND_USAGE) != 0)
+            return CLI_EXIT_USAGE;
         if (option == 'n')
             self.dry_run = true;
         else
@@ -818,10 +821,6 @@ cli_import_northwind_run (crmq_config_t *config, int argc, char **argv)
     self.dir = argv [optind];
     self.time_zone = crmq_config_str (config, "time_zone");
     self.currency = crmq_config_str (config, "base_currency");
-    if (cli_time_zone_check (self.time_zone) != 0) {
-        fprintf (stderr, "crmq: CRMQ_TIME_ZONE: unknown time zone \"%s\"\n", self.time_zone);
-        return CLI_EXIT_FAILURE;
-    }
     if (!s_currency_valid (self.currency)) {
         fprintf (stderr, "crmq: CRMQ_BASE_CURRENCY: \"%s\" is not an ISO 4217 code\n",
                  self.currency);
@@ -846,7 +845,8 @@ cli_import_northwind_run (crmq_config_t *config, int argc, char **argv)
                  + zlistx_size (self.orders);
     if (!self.dry_run && !(client = cli_rpc_open (config, "sales_endpoint")))
         goto done;
-    ingest = cli_ingest_new (client, (size_t) crmq_config_int (config, "batch_size"));
+    ingest = cli_ingest_new (client, (size_t) crmq_config_int (config, "batch_size"),
+                             (size_t) crmq_config_int (config, "max_message_bytes"));
     if (!ingest) {
         fprintf (stderr, "crmq: out of memory\n");
         goto done;
@@ -865,6 +865,9 @@ cli_import_northwind_run (crmq_config_t *config, int argc, char **argv)
         printf ("events: %zu in %zu batches of up to %lld (%zu bytes)\n",
                 cli_ingest_sent (ingest), cli_ingest_batches (ingest),
                 crmq_config_int (config, "batch_size"), cli_ingest_bytes (ingest));
+        if (cli_ingest_rejected (ingest))
+            printf ("events too large for CRMQ_MAX_MESSAGE_BYTES, not sent: %zu\n",
+                    cli_ingest_rejected (ingest));
         if (self.revenue_known) {
             char revenue [48];
             cli_decimal_text (self.revenue_cents / 100,

@@ -20,10 +20,11 @@
 
 #include "crmq.h"
 
-#define CLI_IMPORT_NORTHWIND_USAGE "crmq import northwind DIR"
+#define CLI_IMPORT_NORTHWIND_USAGE "crmq import northwind DIR [--dry-run]"
 
 //  Runs the command; argv [0] is "northwind".  Settings used: sales_endpoint,
-//  rpc_timeout_ms, rpc_retries, batch_size, time_zone, base_currency.
+//  rpc_timeout_ms, rpc_retries, batch_size, max_message_bytes, time_zone
+//  (checked by main), base_currency.
 //  Returns the exit code: 0 all accepted or duplicate, 2 some rows or events
 //  rejected, 1 a file could not be read or a batch failed (everything
 //  acknowledged before stays stored), 64 bad usage.

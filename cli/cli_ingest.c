@@ -26,11 +26,15 @@ typedef struct {
 struct _cli_ingest_t {
     crmq_rpc_client_t *client;      //  borrowed; NULL = dry run
     size_t batch_size;
+    size_t max_request;             //  largest packed IngestRequest, bytes; 0 = no limit
     Crmq__ErpEvent **batch;         //  copies, freed with crmq__erp_event__free_unpacked
     size_t batch_count;
+    size_t request_bytes;           //  packed size of the batch as an IngestRequest
+    size_t largest_request;         //  of the batches formed so far
     bool failed;
 
     size_t sent, accepted, duplicates, rejected, batches, bytes;
+    size_t too_large;               //  rejected here, never sent
     s_reason_t reasons [MAX_REASONS];
     size_t reason_count;
     s_rejection_t first [KEEP_REJECTED];
@@ -45,7 +49,7 @@ struct _cli_ingest_t {
 };
 
 cli_ingest_t *
-cli_ingest_new (crmq_rpc_client_t *client, size_t batch_size)
+cli_ingest_new (crmq_rpc_client_t *client, size_t batch_size, size_t max_request)
 {
     assert (batch_size >= 1);
     cli_ingest_t *self = calloc (1, sizeof (cli_ingest_t));
@@ -58,6 +62,7 @@ cli_ingest_new (crmq_rpc_client_t *client, size_t batch_size)
     }
     self->client = client;
     self->batch_size = batch_size;
+    self->max_request = max_request;
     return self;
 }
 
@@ -67,6 +72,7 @@ s_batch_clear (cli_ingest_t *self)
     for (size_t i = 0; i < self->batch_count; i++)
         crmq__erp_event__free_unpacked (self->batch [i], NULL);
     self->batch_count = 0;
+    self->request_bytes = 0;
 }
 
 void
@@ -110,7 +116,9 @@ s_progress (cli_ingest_t *self)
 {
     if (!self->progress || self->total == 0)
         return;
-    size_t done = self->sent < self->total? self->sent: self->total;
+    size_t done = self->sent + self->too_large;
+    if (done > self->total)
+        done = self->total;
     int percent = (int) (done * 100 / self->total);
     if (self->tty) {
         fprintf (self->progress, "\r%s: %zu of %zu events, %d%%", self->label, done,
@@ -204,11 +212,46 @@ cli_ingest_flush (cli_ingest_t *self)
         self->failed = true;
         return -1;
     }
+    if (self->request_bytes > self->largest_request)
+        self->largest_request = self->request_bytes;
     self->sent += self->batch_count;
     self->batches++;
     s_batch_clear (self);
     s_progress (self);
     return 0;
+}
+
+//  Bytes of a protobuf varint holding `value`.
+static size_t
+s_varint_size (size_t value)
+{
+    size_t bytes = 1;
+    for (; value >= 0x80; value >>= 7)
+        bytes++;
+    return bytes;
+}
+
+//  Counts `event` as rejected here: alone it makes a request of
+//  `request_size` bytes, above the limit.  Prints why to stderr.
+static void
+s_reject_too_large (cli_ingest_t *self, const Crmq__ErpEvent *event, size_t request_size)
+{
+    char message [200];
+    snprintf (message, sizeof message, "a request with this event alone is %zu bytes, over the "
+              "%zu-byte frame limit (CRMQ_MAX_MESSAGE_BYTES); not sent",
+              request_size, self->max_request);
+    Crmq__Error error = CRMQ__ERROR__INIT;
+    error.code = CRMQ_RESOURCE_EXHAUSTED;
+    error.message = message;
+    Crmq__EventResult result = CRMQ__EVENT_RESULT__INIT;
+    result.code = CRMQ_RESOURCE_EXHAUSTED;
+    result.error = &error;
+    const char *event_id = event->event_id? event->event_id: "";
+    s_count_rejection (self, event_id, &result);
+    self->too_large++;
+    cli_ingest_end_progress (self);     //  the in-place line, if any, ends first
+    fprintf (stderr, "crmq: event %s: %s\n", event_id, message);
+    s_progress (self);
 }
 
 int
@@ -217,8 +260,18 @@ cli_ingest_add (cli_ingest_t *self, const Crmq__ErpEvent *event)
     assert (self && event);
     if (self->failed)
         return -1;
-    //  A copy the publisher owns: packed and unpacked again by protobuf-c.
+    //  What the event adds to the packed IngestRequest: field 1's tag (one
+    //  byte), its length, the event.
     size_t size = crmq__erp_event__get_packed_size (event);
+    size_t framed = 1 + s_varint_size (size) + size;
+    if (self->max_request && framed > self->max_request) {
+        s_reject_too_large (self, event, framed);
+        return 0;
+    }
+    if (self->max_request && self->request_bytes + framed > self->max_request
+    &&  cli_ingest_flush (self) != 0)
+        return -1;
+    //  A copy the publisher owns: packed and unpacked again by protobuf-c.
     uint8_t *packed = malloc (size? size: 1);
     Crmq__ErpEvent *copy = NULL;
     if (packed) {
@@ -231,6 +284,7 @@ cli_ingest_add (cli_ingest_t *self, const Crmq__ErpEvent *event)
         return -1;
     }
     self->batch [self->batch_count++] = copy;
+    self->request_bytes += framed;
     self->bytes += size;
     if (self->batch_count == self->batch_size)
         return cli_ingest_flush (self);
@@ -267,4 +321,133 @@ cli_ingest_print_summary (cli_ingest_t *self, FILE *out)
             fprintf (out, " (field %s)", rejection->field);
         fputc ('\n', out);
     }
+}
+
+//  --------------------------------------------------------------------------
+//  Self-test
+
+//  A client event whose share of a request is `framed` bytes (found by
+//  growing the name; a size a varint length jumps over is not reached).
+static void
+s_test_event (Crmq__ErpEvent *event, Crmq__Client *client, char *name, const char *event_id,
+              size_t framed)
+{
+    crmq__client__init (client);
+    crmq__erp_event__init (event);
+    client->external_id = "c";
+    client->name = name;
+    event->event_id = (char *) event_id;
+    event->body_case = CRMQ__ERP_EVENT__BODY_CLIENT;
+    event->client = client;
+    name [0] = 0;
+    for (size_t length = 0; length < 1000; length++) {
+        name [length] = 'n';
+        name [length + 1] = 0;
+        size_t size = crmq__erp_event__get_packed_size (event);
+        if (1 + s_varint_size (size) + size >= framed)
+            break;
+    }
+    size_t size = crmq__erp_event__get_packed_size (event);
+    assert (1 + s_varint_size (size) + size == framed);
+}
+
+//  The batch's running size is its packed size, and within the limit.
+static void
+s_test_check (cli_ingest_t *self)
+{
+    Crmq__IngestRequest request = CRMQ__INGEST_REQUEST__INIT;
+    request.n_events = self->batch_count;
+    request.events = self->batch;
+    assert (crmq__ingest_request__get_packed_size (&request) == self->request_bytes);
+    assert (self->max_request == 0 || self->request_bytes <= self->max_request);
+    assert (self->max_request == 0 || self->largest_request <= self->max_request);
+}
+
+void
+cli_ingest_test (bool verbose)
+{
+    printf (" * cli_ingest: ");
+    char name [1024];
+    Crmq__Client client;
+    Crmq__ErpEvent event;
+
+    //  Batches of up to 4 events, requests of up to 300 bytes
+    cli_ingest_t *ingest = cli_ingest_new (NULL, 4, 300);
+    assert (ingest);
+    s_test_event (&event, &client, name, "e1", 100);
+    assert (cli_ingest_add (ingest, &event) == 0);
+    s_test_check (ingest);
+    assert (ingest->request_bytes == 100 && ingest->batches == 0);
+    assert (cli_ingest_add (ingest, &event) == 0);
+    assert (cli_ingest_add (ingest, &event) == 0);
+    s_test_check (ingest);
+    assert (ingest->request_bytes == 300 && ingest->batches == 0);
+    //  A fourth would exceed 300 bytes: the three go first
+    s_test_event (&event, &client, name, "e2", 20);
+    assert (cli_ingest_add (ingest, &event) == 0);
+    s_test_check (ingest);
+    assert (ingest->batches == 1 && ingest->sent == 3 && ingest->batch_count == 1);
+    assert (ingest->largest_request == 300);
+    //  Full by count
+    assert (cli_ingest_add (ingest, &event) == 0);
+    assert (cli_ingest_add (ingest, &event) == 0);
+    assert (cli_ingest_add (ingest, &event) == 0);
+    s_test_check (ingest);
+    assert (ingest->batches == 2 && ingest->sent == 7 && ingest->batch_count == 0);
+
+    //  An event over the limit alone is rejected here; the batch is kept
+    assert (cli_ingest_add (ingest, &event) == 0);
+    s_test_event (&event, &client, name, "big", 301);
+    fflush (stderr);
+    FILE *saved = stderr;
+    char *text = NULL;
+    size_t size = 0;
+    stderr = open_memstream (&text, &size);
+    assert (stderr);
+    assert (cli_ingest_add (ingest, &event) == 0);
+    fclose (stderr);
+    stderr = saved;
+    if (verbose)
+        printf ("\n%s", text);
+    assert (streq (text, "crmq: event big: a request with this event alone is 301 bytes, over the "
+                         "300-byte frame limit (CRMQ_MAX_MESSAGE_BYTES); not sent\n"));
+    free (text);
+    s_test_check (ingest);
+    assert (ingest->rejected == 1 && ingest->sent == 7 && ingest->batch_count == 1);
+    assert (!cli_ingest_failed (ingest));
+    //  Exactly the limit is one request of its own
+    s_test_event (&event, &client, name, "e3", 300);
+    assert (cli_ingest_add (ingest, &event) == 0);
+    s_test_check (ingest);
+    assert (ingest->batches == 3 && ingest->sent == 8 && ingest->batch_count == 1);
+    assert (cli_ingest_flush (ingest) == 0);
+    assert (ingest->batches == 4 && ingest->sent == 9 && ingest->largest_request == 300);
+    assert (cli_ingest_flush (ingest) == 0);
+    assert (ingest->batches == 4);
+
+    text = NULL;
+    FILE *out = open_memstream (&text, &size);
+    assert (out);
+    cli_ingest_print_summary (ingest, out);
+    fclose (out);
+    if (verbose)
+        printf ("%s", text);
+    assert (strstr (text, "events: 9 sent, 0 accepted, 0 duplicate, 1 rejected\n"));
+    assert (strstr (text, "  RESOURCE_EXHAUSTED: 1\n"));
+    assert (strstr (text, "  big: RESOURCE_EXHAUSTED: a request with this event alone is 301 bytes"));
+    free (text);
+    cli_ingest_destroy (&ingest);
+    cli_ingest_destroy (&ingest);
+    assert (ingest == NULL);
+
+    //  0 = no limit: only the count closes a batch
+    ingest = cli_ingest_new (NULL, 2, 0);
+    assert (ingest);
+    s_test_event (&event, &client, name, "e4", 900);
+    assert (cli_ingest_add (ingest, &event) == 0);
+    assert (cli_ingest_add (ingest, &event) == 0);
+    assert (ingest->batches == 1 && ingest->sent == 2 && ingest->rejected == 0);
+    assert (ingest->largest_request == 1800);
+    cli_ingest_destroy (&ingest);
+    printf ("OK\n");
 }

@@ -416,9 +416,10 @@ s_json_object (cli_output_t *self, char **row)
     return object;
 }
 
-static int
-s_print_json (cli_output_t *self, FILE *out)
+json_t *
+cli_output_json (cli_output_t *self)
 {
+    assert (self);
     json_t *root;
     if (self->record)
         root = self->body.size? s_json_object (self, self->body.rows [0]): json_object ();
@@ -430,10 +431,26 @@ s_print_json (cli_output_t *self, FILE *out)
                 root = NULL;
             }
     }
+    return root;
+}
+
+int
+cli_json_print (json_t *root, FILE *out)
+{
+    assert (root && out);
+    int rc = json_dumpf (root, out, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
+    if (fputc ('\n', out) == EOF)
+        rc = -1;
+    return rc;
+}
+
+static int
+s_print_json (cli_output_t *self, FILE *out)
+{
+    json_t *root = cli_output_json (self);
     if (!root)
         return -1;
-    int rc = json_dumpf (root, out, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
-    fputc ('\n', out);
+    int rc = cli_json_print (root, out);
     json_decref (root);
     return rc;
 }

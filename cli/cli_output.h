@@ -15,6 +15,7 @@
 #ifndef CLI_OUTPUT_H_INCLUDED
 #define CLI_OUTPUT_H_INCLUDED
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -71,6 +72,16 @@ size_t cli_output_rows (cli_output_t *self);
 //  Prints everything to `out` in the writer's format.  Returns 0, or -1 when
 //  writing failed (errno tells) or JSON could not be built.
 int cli_output_print (cli_output_t *self, FILE *out);
+
+//  The rows as the JSON format prints them: an array of objects, or one
+//  object for a record, typed by column.  For a command that nests them in
+//  a larger document.  Returns a new reference (the caller json_decref's
+//  it), or NULL on out-of-memory.
+json_t *cli_output_json (cli_output_t *self);
+
+//  Writes `root` (borrowed) as the JSON format does: indented by two, keys in
+//  insertion order, and a newline.  Returns 0, or -1 when writing failed.
+int cli_json_print (json_t *root, FILE *out);
 
 //  Self-test: prints each shape in each format to a memory stream and checks it.
 void cli_output_test (bool verbose);

@@ -35,10 +35,13 @@ s_parse (crmq_config_t *config, int argc, char **argv, s_options_t *options)
     options->measure = "revenue";
     options->format = CLI_FORMAT_TABLE;
     bool abc = streq (options->report, "abc");
+    cli_options_seen_t seen = { 0 };
     optind = 0;
     opterr = 0;
     int option;
     while ((option = getopt_long (argc, argv, ":", long_options, NULL)) != -1) {
+        if (cli_option_once (&seen, long_options, option, CLI_REPORT_USAGE) != 0)
+            return CLI_EXIT_USAGE;
         switch (option) {
             case 'f':
             case 't': {
@@ -87,15 +90,17 @@ s_parse (crmq_config_t *config, int argc, char **argv, s_options_t *options)
     return 0;
 }
 
-//  "all time", "1996-07-04 .. 1998-05-07", "since 1996-07-04", "before 1998-05-07".
+//  The period for a title, saying which bound is excluded: "all time",
+//  "1996-07-04 to 1998-05-07 (excluded)", "from 1996-07-04",
+//  "before 1998-05-07".
 static void
 s_period_text (const s_options_t *options, char *buf, size_t size)
 {
     if (options->from_text && options->to_text)
-        snprintf (buf, size, "%s .. %s", options->from_text, options->to_text);
+        snprintf (buf, size, "%s to %s (excluded)", options->from_text, options->to_text);
     else
     if (options->from_text)
-        snprintf (buf, size, "since %s", options->from_text);
+        snprintf (buf, size, "from %s", options->from_text);
     else
     if (options->to_text)
         snprintf (buf, size, "before %s", options->to_text);
@@ -169,30 +174,45 @@ s_base (crmq_rpc_client_t *client, const s_options_t *options)
 //  --------------------------------------------------------------------------
 //  ABC
 
-//  The measure's value as text: money to cents, order counts whole, other
-//  quantities as exact as they come.
+//  An exact decimal as its shortest text ("0.800712345", "0"); "?" when
+//  malformed.
 static char *
-s_value_text (const char *measure, const Crmq__Decimal *value, char *buf, size_t size)
+s_exact_text (int64_t units, int32_t nanos, char *buf, size_t size)
 {
-    int64_t units = value? value->units: 0;
-    int32_t nanos = value? value->nanos: 0;
-    if (streq (measure, "revenue"))
-        return cli_decimal_text (units, nanos, 2, buf, size);
-    if (streq (measure, "orders"))
-        return cli_decimal_text (units, nanos, 0, buf, size);
     if (crmq_decimal_format (units, nanos, buf, size) < 0)
         snprintf (buf, size, "?");
     return buf;
 }
 
+//  The measure's value as text: money with cents, order counts whole, other
+//  quantities as they come; never rounded (a value with more digits than
+//  its measure's usual scale keeps them).
 static char *
-s_share_text (const Crmq__Decimal *share, char *buf, size_t size)
+s_value_text (const char *measure, const Crmq__Decimal *value, char *buf, size_t size)
 {
-    return cli_percent_text (share? share->units: 0, share? share->nanos: 0, buf, size);
+    int64_t units = value? value->units: 0;
+    int32_t nanos = value? value->nanos: 0;
+    if (streq (measure, "revenue") && nanos % 10000000 == 0)
+        return cli_decimal_text (units, nanos, 2, buf, size);
+    if (streq (measure, "orders") && nanos == 0)
+        return cli_decimal_text (units, nanos, 0, buf, size);
+    return s_exact_text (units, nanos, buf, size);
 }
 
+//  A share (fraction) as the table shows it, a percentage with one decimal
+//  ("80.1"), or, `exact`, as the fraction the service sent ("0.800712345").
+static char *
+s_share_text (int64_t units, int32_t nanos, bool exact, char *buf, size_t size)
+{
+    return exact? s_exact_text (units, nanos, buf, size)
+                : cli_percent_text (units, nanos, buf, size);
+}
+
+//  The classes as a list: `exact` (CSV, JSON) with shares as fractions and
+//  no footer, else with percentages and a total footer.
 static cli_output_t *
-s_abc_classes (const s_options_t *options, const Crmq__AbcReply *reply, const char *measure)
+s_abc_classes (const s_options_t *options, const Crmq__AbcReply *reply, const char *measure,
+               bool exact)
 {
     cli_output_t *output = cli_output_new (options->format);
     if (!output)
@@ -201,32 +221,36 @@ s_abc_classes (const s_options_t *options, const Crmq__AbcReply *reply, const ch
     s_period_text (options, period, sizeof period);
     snprintf (title, sizeof title, "ABC analysis of clients by %s, %s", measure, period);
     cli_output_set_title (output, title);
-    cli_column_type_t value_type = streq (measure, "orders")? CLI_COLUMN_INTEGER: CLI_COLUMN_DECIMAL;
+    cli_column_type_t value_type = streq (measure, "orders") && !exact
+                                 ? CLI_COLUMN_INTEGER: CLI_COLUMN_DECIMAL;
     cli_output_add_column (output, "class", "class", CLI_COLUMN_TEXT);
     cli_output_add_column (output, "clients", "clients", CLI_COLUMN_INTEGER);
     cli_output_add_column (output, "value", measure, value_type);
-    cli_output_add_column (output, "share_pct", "share %", CLI_COLUMN_DECIMAL);
+    cli_output_add_column (output, exact? "share": "share_pct", "share %", CLI_COLUMN_DECIMAL);
 
     int64_t clients_total = 0, share_units = 0;
     int32_t share_nanos = 0;
     char clients [24], value [48], share [48];
     for (size_t i = 0; i < reply->n_classes; i++) {
         const Crmq__AbcClass *abc_class = reply->classes [i];
+        const Crmq__Decimal *class_share = abc_class->share;
         snprintf (clients, sizeof clients, "%" PRId64, abc_class->clients);
         const char *row [] = {
             abc_class->abc_class, clients,
             s_value_text (measure, abc_class->value, value, sizeof value),
-            s_share_text (abc_class->share, share, sizeof share)
+            s_share_text (class_share? class_share->units: 0, class_share? class_share->nanos: 0,
+                          exact, share, sizeof share)
         };
         if (cli_output_add_row (output, row) != 0) {
             cli_output_destroy (&output);
             return NULL;
         }
         clients_total += abc_class->clients;
-        if (abc_class->share)
-            cli_decimal_add (&share_units, &share_nanos, abc_class->share->units,
-                             abc_class->share->nanos);
+        if (class_share)
+            cli_decimal_add (&share_units, &share_nanos, class_share->units, class_share->nanos);
     }
+    if (exact)
+        return output;
     snprintf (clients, sizeof clients, "%" PRId64, clients_total);
     const char *total [] = {
         "total", clients, s_value_text (measure, reply->total, value, sizeof value),
@@ -237,26 +261,31 @@ s_abc_classes (const s_options_t *options, const Crmq__AbcReply *reply, const ch
     return output;
 }
 
+//  The clients as a list, by rank; shares as in s_abc_classes.  The
+//  cumulative share includes the client's own.
 static cli_output_t *
-s_abc_clients (const s_options_t *options, const Crmq__AbcReply *reply, const char *measure)
+s_abc_clients (const s_options_t *options, const Crmq__AbcReply *reply, const char *measure,
+               bool exact)
 {
     cli_output_t *output = cli_output_new (options->format);
     if (!output)
         return NULL;
-    cli_column_type_t value_type = streq (measure, "orders")? CLI_COLUMN_INTEGER: CLI_COLUMN_DECIMAL;
+    cli_column_type_t value_type = streq (measure, "orders") && !exact
+                                 ? CLI_COLUMN_INTEGER: CLI_COLUMN_DECIMAL;
     cli_output_add_column (output, "rank", "rank", CLI_COLUMN_ID);
     cli_output_add_column (output, "class", "class", CLI_COLUMN_TEXT);
     cli_output_add_column (output, "external_id", "external id", CLI_COLUMN_TEXT);
     cli_output_add_column (output, "name", "name", CLI_COLUMN_TEXT);
     cli_output_add_column (output, "value", measure, value_type);
-    cli_output_add_column (output, "share_pct", "share %", CLI_COLUMN_DECIMAL);
-    cli_output_add_column (output, "cumulative_pct", "cumulative %", CLI_COLUMN_DECIMAL);
+    cli_output_add_column (output, exact? "share": "share_pct", "share %", CLI_COLUMN_DECIMAL);
+    cli_output_add_column (output, exact? "cumulative_share": "cumulative_pct", "cumulative %",
+                           CLI_COLUMN_DECIMAL);
 
     char rank [24], value [48], share [48], cumulative [48];
     for (size_t i = 0; i < reply->n_rows; i++) {
         const Crmq__AbcRow *row = reply->rows [i];
         //  The wire carries the share of the clients before this one;
-        //  the table shows the running total including it.
+        //  the output shows the running total including it.
         int64_t cum_units = row->cumulative_share? row->cumulative_share->units: 0;
         int32_t cum_nanos = row->cumulative_share? row->cumulative_share->nanos: 0;
         if (row->share)
@@ -265,8 +294,9 @@ s_abc_clients (const s_options_t *options, const Crmq__AbcReply *reply, const ch
         const char *cells [] = {
             rank, row->abc_class, row->external_id, row->name,
             s_value_text (measure, row->value, value, sizeof value),
-            s_share_text (row->share, share, sizeof share),
-            cli_percent_text (cum_units, cum_nanos, cumulative, sizeof cumulative)
+            s_share_text (row->share? row->share->units: 0, row->share? row->share->nanos: 0,
+                          exact, share, sizeof share),
+            s_share_text (cum_units, cum_nanos, exact, cumulative, sizeof cumulative)
         };
         if (cli_output_add_row (output, cells) != 0) {
             cli_output_destroy (&output);
@@ -274,6 +304,48 @@ s_abc_clients (const s_options_t *options, const Crmq__AbcReply *reply, const ch
         }
     }
     return output;
+}
+
+//  A date option as JSON: its text, or null when not given.
+static json_t *
+s_json_date (const char *text)
+{
+    return text? json_string (text): json_null ();
+}
+
+//  The whole report as one JSON object: measure, period, total, classes and,
+//  with --clients, rows.  Returns 0 or CLI_EXIT_FAILURE (printed).
+static int
+s_abc_json (const s_options_t *options, const Crmq__AbcReply *reply, const char *measure)
+{
+    cli_output_t *classes = s_abc_classes (options, reply, measure, true);
+    cli_output_t *clients = options->clients? s_abc_clients (options, reply, measure, true): NULL;
+    char total [48];
+    json_t *root = json_object ();
+    json_t *period = json_object ();
+    bool built = root && period && classes && (clients || !options->clients);
+    if (built)
+        built = json_object_set_new (root, "measure", json_string (measure)) == 0
+             && json_object_set_new (period, "from", s_json_date (options->from_text)) == 0
+             && json_object_set_new (period, "to", s_json_date (options->to_text)) == 0
+             && json_object_set (root, "period", period) == 0
+             && json_object_set_new (root, "total", json_string (
+                    s_value_text (measure, reply->total, total, sizeof total))) == 0
+             && json_object_set_new (root, "classes", cli_output_json (classes)) == 0
+             && (!clients || json_object_set_new (root, "rows", cli_output_json (clients)) == 0);
+    int rc = CLI_EXIT_FAILURE;
+    if (!built)
+        fprintf (stderr, "crmq: out of memory building the JSON output\n");
+    else
+    if (cli_json_print (root, stdout) != 0 || fflush (stdout) != 0)
+        fprintf (stderr, "crmq: cannot write the output\n");
+    else
+        rc = CLI_EXIT_OK;
+    json_decref (period);
+    json_decref (root);
+    cli_output_destroy (&classes);
+    cli_output_destroy (&clients);
+    return rc;
 }
 
 static int
@@ -288,12 +360,20 @@ s_abc (crmq_rpc_client_t *client, const s_options_t *options)
     if (rc != CLI_EXIT_OK)
         return rc;
     const char *measure = *reply->measure? reply->measure: options->measure;
+    if (options->format == CLI_FORMAT_JSON) {
+        rc = s_abc_json (options, reply, measure);
+        crmq__abc_reply__free_unpacked (reply, NULL);
+        return rc;
+    }
+    //  The table shows the classes and, with --clients, the clients under
+    //  them; CSV is one table: the clients with --clients, else the classes.
+    bool table = options->format == CLI_FORMAT_TABLE;
     cli_output_t *classes = NULL, *clients = NULL;
-    if (options->format == CLI_FORMAT_TABLE || !options->clients)
-        classes = s_abc_classes (options, reply, measure);
+    if (table || !options->clients)
+        classes = s_abc_classes (options, reply, measure, !table);
     if (options->clients)
-        clients = s_abc_clients (options, reply, measure);
-    if ((options->format == CLI_FORMAT_TABLE || !options->clients) && !classes)
+        clients = s_abc_clients (options, reply, measure, !table);
+    if ((table || !options->clients) && !classes)
         rc = CLI_EXIT_FAILURE;
     if (options->clients && !clients)
         rc = CLI_EXIT_FAILURE;

@@ -5,7 +5,22 @@
       crmq report abc  [--from DATE] [--to DATE] [--measure M] [--clients] [--format F]
 
     DATE is YYYY-MM-DD in CRMQ_TIME_ZONE; the period is half-open (--to is
-    excluded); a missing bound is unbounded.                                 */
+    excluded); a missing bound is unbounded.  Titles say so: "Client base,
+    1997-01-01 to 1998-01-01 (excluded)", "..., from 1997-01-01", "...,
+    before 1998-01-01", "..., all time".  An option given twice is a usage
+    error.
+
+    The table shows shares as percentages with one decimal; CSV and JSON
+    keep them exact, as the fractions the service sends ("0.800712345"),
+    and values exact too.  `report abc --format json` is one object:
+      { "measure": "revenue", "period": { "from": DATE|null, "to": DATE|null },
+        "total": "1265793.29",
+        "classes": [ { "class", "clients", "value", "share" }, ... ],
+        "rows": [ { "rank", "class", "external_id", "name", "value", "share",
+                    "cumulative_share" }, ... ] }      (rows with --clients)
+    where cumulative_share includes the client's own share (as the table's
+    cumulative %).  ABC CSV is one table: the rows with --clients, else the
+    classes.                                                                 */
 #ifndef CLI_REPORT_H_INCLUDED
 #define CLI_REPORT_H_INCLUDED
 
@@ -17,7 +32,8 @@
     " [--clients] [--format table|csv|json]"
 
 //  Runs the command; argv [0] is the report name ("base", "abc").  Settings
-//  used: analytics_endpoint, rpc_timeout_ms, rpc_retries, time_zone.
+//  used: analytics_endpoint, rpc_timeout_ms, rpc_retries, max_message_bytes,
+//  time_zone.
 //  Returns the exit code: 0, 1 when the call failed (printed), 64 bad usage.
 int cli_report_run (crmq_config_t *config, int argc, char **argv);
 

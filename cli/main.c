@@ -4,6 +4,7 @@
 #include "cli_client.h"
 #include "cli_csv.h"
 #include "cli_import_northwind.h"
+#include "cli_ingest.h"
 #include "cli_output.h"
 #include "cli_report.h"
 
@@ -17,7 +18,16 @@ static const crmq_setting_t s_settings [] = {
     CRMQ_SETTING_ANALYTICS_ENDPOINT,
     { "pg_url", "CRMQ_PG_URL", CRMQ_SETTING_STRING,
       "postgresql://crmq@127.0.0.1:5432/crmq", 0, 0, "PostgreSQL connection URI (migrate only)" },
-    CRMQ_SETTING_RPC_TIMEOUT,
+    //  CRMQ_SETTING_RPC_TIMEOUT's rows, with a longer default timeout: a big
+    //  batch can take more than 10 s on a loaded machine, and a timeout makes
+    //  the client resend work already in progress.  Same bounds.
+    { "rpc_timeout_ms", "CRMQ_RPC_TIMEOUT_MS", CRMQ_SETTING_INT,
+      "30000", 10, 3600000, "time to wait for one reply, milliseconds" },
+    { "rpc_retries", "CRMQ_RPC_RETRIES", CRMQ_SETTING_INT,
+      "3", 0, 100, "resends of an unanswered request" },
+    //  As the services' row in CRMQ_SETTINGS_COMMON (same default and bounds)
+    { "max_message_bytes", "CRMQ_MAX_MESSAGE_BYTES", CRMQ_SETTING_INT,
+      "16777216", 1024, 1073741824, "largest request frame sent (the services' limit), bytes" },
     { "batch_size", "CRMQ_BATCH_SIZE", CRMQ_SETTING_INT,
       "500", 1, 10000, "ERP events per sales.Ingest request (imports)" },
     { "time_zone", "CRMQ_TIME_ZONE", CRMQ_SETTING_STRING,
@@ -40,7 +50,8 @@ s_print_usage (FILE *out)
         "commands:\n"
         "  migrate                          apply pending database migrations (CRMQ_PG_URL)\n"
         "  ping contacts|sales|analytics    exit 0 when the service answers\n"
-        "  import northwind DIR             publish the Northwind CSVs in DIR to crmq-sales\n"
+        "  import northwind DIR [--dry-run]\n"
+        "                                   publish the Northwind CSVs in DIR to crmq-sales\n"
         "  report base [--from DATE] [--to DATE] [--format F]\n"
         "                                   client base: clients, orders, revenue\n"
         "  report abc [--from DATE] [--to DATE] [--measure revenue|quantity|orders]\n"
@@ -54,7 +65,8 @@ s_print_usage (FILE *out)
         "DATE is YYYY-MM-DD in CRMQ_TIME_ZONE; a period is half-open (--to is excluded).\n"
         "F is table (the default), csv or json; json keeps money as exact strings.\n"
         "Exit codes: 0 done, 1 failed, 2 import finished but rejected some events,\n"
-        "64 bad usage.  A failed call prints \"crmq: METHOD: STATUS: message (field F)\".\n"
+        "64 bad usage (also a repeated option or an unknown CRMQ_TIME_ZONE).\n"
+        "A failed call prints \"crmq: METHOD: STATUS: message (field F)\".\n"
         "\n");
 }
 
@@ -117,6 +129,7 @@ s_ping (crmq_config_t *config, int argc, char **argv)
         fprintf (stderr, "crmq: %s: cannot open endpoint \"%s\"\n", setting, endpoint);
         return CLI_EXIT_FAILURE;
     }
+    cli_rpc_limit (client, config);
     uint8_t *body = NULL;
     size_t size = 0;
     int64_t start = crmq_time_now_us ();
@@ -171,6 +184,7 @@ s_selftest (crmq_config_t *config, int argc, char **argv)
     cli_common_test (verbose);
     cli_output_test (verbose);
     cli_csv_test (verbose);
+    cli_ingest_test (verbose);
     printf ("Tests passed OK\n");
     return CLI_EXIT_OK;
 }
@@ -216,6 +230,14 @@ main (int argc, char **argv)
                  crmq_config_str (config, "log_level"));
         crmq_config_destroy (&config);
         return CLI_EXIT_FAILURE;
+    }
+    //  Every command reads dates or prints them in the company's zone: a
+    //  zone the time library does not know is a setup error, refused here.
+    const char *time_zone = crmq_config_str (config, "time_zone");
+    if (cli_time_zone_check (time_zone) != 0) {
+        fprintf (stderr, "crmq: CRMQ_TIME_ZONE: unknown time zone \"%s\"\n", time_zone);
+        crmq_config_destroy (&config);
+        return CLI_EXIT_USAGE;
     }
     //  czmq would otherwise catch SIGINT and leave a blocked call running.
     zsys_handler_set (NULL);

@@ -31,6 +31,7 @@
 #include "crmq_migrate.h"
 #include "crmq_validate.h"
 #include "crmq_pg_array.h"
+#include "crmq_message.h"
 #include "crmq_service.h"
 
 #endif

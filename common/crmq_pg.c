@@ -185,7 +185,10 @@ s_exec (crmq_pg_t *self, const char *sql, int nparams, const char *const *values
     if (!sqlstate || strlen (sqlstate) != 5)
         sqlstate = S_STATE_UNKNOWN;
     if (!quiet || dead) {
-        const char *message = result? PQresultErrorMessage (result): "";
+        //  the primary message is one line without "ERROR:  ", fit for a reply
+        const char *message = result? PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY): NULL;
+        if (!message)
+            message = result? PQresultErrorMessage (result): "";
         if (!*message)
             message = PQerrorMessage (self->conn);
         if (!*message)

@@ -55,7 +55,9 @@ int crmq_pg_transaction (crmq_pg_t *self, crmq_pg_tx_fn *fn, void *arg);
 //  SQLSTATE of the last failure ("" if none).  Owned by the wrapper.
 const char *crmq_pg_sqlstate (crmq_pg_t *self);
 
-//  Message of the last failure ("" if none).  Owned by the wrapper.
+//  Message of the last failure: the server's primary message, one line
+//  ("duplicate key value violates unique constraint ..."), or libpq's text for
+//  a connection failure; "" if none.  Owned by the wrapper.
 const char *crmq_pg_error (crmq_pg_t *self);
 
 //  The crmq status code that the last failure should be reported as:

@@ -17,6 +17,7 @@ struct _crmq_rpc_client_t {
     zsock_t *dealer;
     int timeout_ms;
     int retries;
+    size_t max_request;             //  largest frame sent, bytes; 0 = no limit
     char message [S_TEXT_MAX + 1];
     char field [S_TEXT_MAX + 1];
 };
@@ -47,6 +48,7 @@ crmq_rpc_client_new (const char *endpoint, int timeout_ms, int retries)
     self->endpoint = strdup (endpoint);
     self->timeout_ms = timeout_ms > 0? timeout_ms: 1;
     self->retries = retries > 0? retries: 0;
+    self->max_request = CRMQ_RPC_CLIENT_MAX_REQUEST;
     if (self->endpoint)
         self->dealer = s_dealer_new (endpoint, self->timeout_ms);
     if (!self->dealer) {
@@ -71,6 +73,13 @@ crmq_rpc_client_destroy (crmq_rpc_client_t **self_p)
     *self_p = NULL;
 }
 
+void
+crmq_rpc_client_set_max_request (crmq_rpc_client_t *self, size_t bytes)
+{
+    assert (self);
+    self->max_request = bytes;
+}
+
 //  Records the description of a non-zero outcome.
 static int
 s_outcome (crmq_rpc_client_t *self, int code, const char *field, const char *format, ...)
@@ -81,6 +90,20 @@ s_outcome (crmq_rpc_client_t *self, int code, const char *field, const char *for
     va_end (args);
     snprintf (self->field, sizeof self->field, "%s", field? field: "");
     return code;
+}
+
+//  Refuses a frame of `size` bytes above the limit: the server would drop it
+//  without a reply.  Returns 0, or CRMQ_RESOURCE_EXHAUSTED (described).
+static int
+s_check_size (crmq_rpc_client_t *self, const char *method, size_t size)
+{
+    if (self->max_request == 0 || size <= self->max_request)
+        return 0;
+    crmq_log (CRMQ_LOG_WARN, "request too large, not sent",
+              "endpoint=%s method=%s bytes=%zu limit=%zu", crmq_log_q (self->endpoint),
+              crmq_log_q (method), size, self->max_request);
+    return s_outcome (self, CRMQ_RESOURCE_EXHAUSTED, NULL, "request of %zu bytes exceeds the "
+                      "%zu-byte frame limit (CRMQ_MAX_MESSAGE_BYTES)", size, self->max_request);
 }
 
 //  Drops whatever the socket holds and starts over with a new one.
@@ -188,6 +211,12 @@ crmq_rpc_call_raw (crmq_rpc_client_t *self, const char *method, const void *body
         *reply_size = 0;
     if (!body)
         body = "";
+    size_t method_size = strlen (method);
+    int refused = s_check_size (self, method, method_size);
+    if (!refused && frames > 1)
+        refused = s_check_size (self, method, size);
+    if (refused)
+        return refused;
 
     int attempts = 1 + self->retries;
     for (int attempt = 1; attempt <= attempts; attempt++) {
@@ -230,15 +259,20 @@ crmq_rpc_call (crmq_rpc_client_t *self, const char *method, const ProtobufCMessa
 {
     assert (self);
     assert (method);
+    if (reply_body)
+        *reply_body = NULL;
+    if (reply_size)
+        *reply_size = 0;
     size_t size = request? protobuf_c_message_get_packed_size (request): 0;
+    //  Refused before packing: no memory spent on a request never sent
+    int refused = s_check_size (self, method, strlen (method));
+    if (!refused)
+        refused = s_check_size (self, method, size);
+    if (refused)
+        return refused;
     uint8_t *body = malloc (size? size: 1);
-    if (!body) {
-        if (reply_body)
-            *reply_body = NULL;
-        if (reply_size)
-            *reply_size = 0;
+    if (!body)
         return s_outcome (self, CRMQ_INTERNAL, NULL, "out of memory for a %zu-byte request", size);
-    }
     if (request)
         protobuf_c_message_pack (request, body);
     int code = crmq_rpc_call_raw (self, method, body, size, 2, reply_body, reply_size);

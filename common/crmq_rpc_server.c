@@ -622,7 +622,59 @@ crmq_rpc_server_test (bool verbose)
     char expect [300];
     snprintf (expect, sizeof expect, "no reply from %s after 2 attempts", state.endpoint);
     assert (streq (crmq_rpc_client_message (impatient), expect));
+    //  ... so a client told the limit refuses it at once and sends nothing
+    crmq_rpc_client_set_max_request (impatient, S_TEST_MAX_MESSAGE);
+    started = zclock_mono ();
+    reply_size = 99;
+    rc = crmq_rpc_call_raw (impatient, "test.Echo", big, S_TEST_MAX_MESSAGE + 1, 2, &reply, &reply_size);
+    assert (rc == CRMQ_RESOURCE_EXHAUSTED);
+    assert (reply == NULL && reply_size == 0);
+    assert (zclock_mono () - started < 300);
+    snprintf (expect, sizeof expect, "request of %d bytes exceeds the %d-byte frame limit "
+              "(CRMQ_MAX_MESSAGE_BYTES)", S_TEST_MAX_MESSAGE + 1, S_TEST_MAX_MESSAGE);
+    assert (streq (crmq_rpc_client_message (impatient), expect));
+    assert (streq (crmq_rpc_client_field (impatient), ""));
+    //  The method frame is held to the limit too; with one frame the body is not sent
+    char *long_name = malloc (S_TEST_MAX_MESSAGE + 2);
+    assert (long_name);
+    memset (long_name, 'm', S_TEST_MAX_MESSAGE + 1);
+    long_name [S_TEST_MAX_MESSAGE + 1] = 0;
+    rc = crmq_rpc_call_raw (impatient, long_name, "", 0, 2, &reply, &reply_size);
+    assert (rc == CRMQ_RESOURCE_EXHAUSTED);
+    free (long_name);
+    s_test_raw (impatient, "test.Echo", big, S_TEST_MAX_MESSAGE * 2, 1, CRMQ_INVALID_ARGUMENT,
+                "request must be [method][body]");
+    //  Exactly the limit is sent, and ZeroMQ lets it through
+    s_test_raw (impatient, "test.Echo", big, S_TEST_MAX_MESSAGE, 2, CRMQ_INVALID_ARGUMENT,
+                "not a crmq.Error");
+    //  crmq_rpc_call checks the packed size before packing
+    Crmq__Error too_large = CRMQ__ERROR__INIT;
+    too_large.message = big;
+    memset (big, 't', S_TEST_MAX_MESSAGE);
+    big [S_TEST_MAX_MESSAGE] = 0;
+    reply = (uint8_t *) "stale";
+    rc = crmq_rpc_call (impatient, "test.Echo", &too_large.base, &reply, &reply_size);
+    assert (rc == CRMQ_RESOURCE_EXHAUSTED);
+    assert (reply == NULL && reply_size == 0);
+    assert (strncmp (crmq_rpc_client_message (impatient), "request of 4099 bytes exceeds", 29) == 0);
+    //  0 = no limit: sent, and dropped by the server again
+    crmq_rpc_client_set_max_request (impatient, 0);
+    rc = crmq_rpc_call_raw (impatient, "test.Echo", big, S_TEST_MAX_MESSAGE * 2, 2, &reply, &reply_size);
+    assert (rc == CRMQ_UNAVAILABLE);
+    crmq_rpc_client_set_max_request (impatient, S_TEST_MAX_MESSAGE);
     free (big);
+    //  The default is the services' default, 16 MiB
+    char *huge = malloc (CRMQ_RPC_CLIENT_MAX_REQUEST + 1);
+    assert (huge);
+    memset (huge, 0, CRMQ_RPC_CLIENT_MAX_REQUEST + 1);
+    started = zclock_mono ();
+    rc = crmq_rpc_call_raw (client, "test.Echo", huge, CRMQ_RPC_CLIENT_MAX_REQUEST + 1, 2,
+                            &reply, &reply_size);
+    assert (rc == CRMQ_RESOURCE_EXHAUSTED);
+    assert (zclock_mono () - started < 1000);
+    assert (streq (crmq_rpc_client_message (client), "request of 16777217 bytes exceeds the "
+                   "16777216-byte frame limit (CRMQ_MAX_MESSAGE_BYTES)"));
+    free (huge);
     //  Just under the limit is served (the frame holds the body only)
     Crmq__Error large = CRMQ__ERROR__INIT;
     char *large_text = malloc (S_TEST_MAX_MESSAGE - 64);

@@ -32,8 +32,10 @@ s_utf8_sequence (const unsigned char *s)
     return 0;
 }
 
-bool
-crmq_text_valid (const char *text, size_t min_bytes, size_t max_bytes, char *why, size_t why_size)
+//  The checks of both; `identifier` refuses tab, CR, LF and DEL too.
+static bool
+s_valid (const char *text, size_t min_bytes, size_t max_bytes, bool identifier,
+         char *why, size_t why_size)
 {
     if (!text)
         text = "";
@@ -51,7 +53,9 @@ crmq_text_valid (const char *text, size_t min_bytes, size_t max_bytes, char *why
     }
     const unsigned char *s = (const unsigned char *) text;
     while (*s) {
-        if (*s < 0x20 && *s != '\t' && *s != '\r' && *s != '\n') {
+        bool control = *s < 0x20 || *s == 0x7f;
+        bool whitespace = *s == '\t' || *s == '\r' || *s == '\n';
+        if (control && (identifier || !whitespace)) {
             snprintf (why, why_size, "contains control characters");
             return false;
         }
@@ -65,6 +69,18 @@ crmq_text_valid (const char *text, size_t min_bytes, size_t max_bytes, char *why
         s += step;
     }
     return true;
+}
+
+bool
+crmq_text_valid (const char *text, size_t min_bytes, size_t max_bytes, char *why, size_t why_size)
+{
+    return s_valid (text, min_bytes, max_bytes, false, why, why_size);
+}
+
+bool
+crmq_id_valid (const char *text, size_t min_bytes, size_t max_bytes, char *why, size_t why_size)
+{
+    return s_valid (text, min_bytes, max_bytes, true, why, why_size);
 }
 
 void
@@ -89,6 +105,13 @@ crmq_validate_test (bool verbose)
     assert (!crmq_text_valid ("\xED\xA0\x80", 0, 5, why, sizeof why));  //  surrogate
     assert (!crmq_text_valid ("\xF4\x90\x80\x80", 0, 5, why, sizeof why));
     assert (crmq_text_valid ("\xF0\x9F\x98\x80", 0, 5, why, sizeof why));
+    assert (!crmq_text_valid ("a\x7f", 0, 5, why, sizeof why));
+    assert (crmq_id_valid ("northwind:order:10248", 1, 200, why, sizeof why));
+    assert (crmq_id_valid ("Ромашка-1", 1, 200, why, sizeof why));
+    assert (!crmq_id_valid ("a\nb", 1, 200, why, sizeof why));
+    assert (strcmp (why, "contains control characters") == 0);
+    assert (!crmq_id_valid ("a\tb", 1, 200, why, sizeof why));
+    assert (!crmq_id_valid ("", 1, 200, why, sizeof why));
     if (verbose)
         printf ("OK\n");
 }

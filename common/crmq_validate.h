@@ -15,6 +15,12 @@
 bool crmq_text_valid (const char *text, size_t min_bytes, size_t max_bytes,
                       char *why, size_t why_size);
 
+//  As crmq_text_valid for identifiers (event ids, external ids): no control
+//  character at all, tab and line breaks included, nor DEL ("contains
+//  control characters").
+bool crmq_id_valid (const char *text, size_t min_bytes, size_t max_bytes,
+                    char *why, size_t why_size);
+
 //  Self-test.
 void crmq_validate_test (bool verbose);
 

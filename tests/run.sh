@@ -10,6 +10,7 @@
 #   selftest      $BUILD/bin/crmq-selftest (libcrmq's class self-tests); it gets
 #                 a database and a Redis db of its own on the same servers
 #                 (crmq_selftest, /15), so it cannot disturb the services
+#   cli-selftest  $BUILD/bin/crmq selftest (the CLI's class self-tests)
 #   NAME-selftest $BUILD/bin/crmq-NAME --selftest, for each service whose
 #                 services/NAME/main.c handles --selftest
 #   NAME          every executable tests/integration/NAME.sh
@@ -64,6 +65,7 @@ add_test() {
 }
 
 add_test selftest "$BUILD/bin/crmq-selftest"
+add_test cli-selftest "$BUILD/bin/crmq" selftest
 shopt -s nullglob
 # a service whose main.c handles --selftest: its classes' self-tests
 for f in services/*/main.c; do

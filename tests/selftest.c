@@ -20,6 +20,7 @@ static const s_test_t s_tests [] = {
     { "crmq_decimal", crmq_decimal_test },
     { "crmq_time", crmq_time_test },
     { "crmq_validate", crmq_validate_test },
+    { "crmq_message", crmq_message_test },
     { "crmq_backoff", crmq_backoff_test },
     { "crmq_pg", crmq_pg_test },
     { "crmq_pg_array", crmq_pg_array_test },

@@ -1,4 +1,4 @@
-/*  client_card_cache.c - generation-keyed client cards; see client_card_cache.h.  */
+/*  client_card_cache.c - version-keyed client cards; see client_card_cache.h.  */
 #include "client_card_cache.h"
 
 struct _client_card_cache_t {
@@ -25,25 +25,13 @@ client_card_cache_destroy (client_card_cache_t **self_p)
 }
 
 uint8_t *
-client_card_cache_get (client_card_cache_t *self, int64_t client_id, size_t *size,
-                       long long *generation)
+client_card_cache_get (client_card_cache_t *self, int64_t client_id, const char *versions,
+                       size_t *size)
 {
-    *generation = -1;
     if (self->ttl_s == 0)
         return NULL;
-    char key [80];
-    snprintf (key, sizeof key, "crmq:contacts:client:{%" PRId64 "}:gen", client_id);
-    redisReply *reply = crmq_redis_command (self->redis, "GET %s", key);
-    if (!reply)
-        return NULL;
-    long long current = 0;
-    if (reply->type == REDIS_REPLY_STRING)
-        current = strtoll (reply->str, NULL, 10);
-    freeReplyObject (reply);
-    *generation = current;
-
-    snprintf (key, sizeof key, "crmq:contacts:client:{%" PRId64 "}:card:%lld", client_id, current);
-    reply = crmq_redis_command (self->redis, "GET %s", key);
+    redisReply *reply = crmq_redis_command (self->redis, "GET crmq:contacts:card:{%" PRId64 "}:%s",
+                                            client_id, versions);
     uint8_t *card = NULL;
     if (reply && reply->type == REDIS_REPLY_STRING) {
         card = (uint8_t *) malloc (reply->len? reply->len: 1);
@@ -56,27 +44,14 @@ client_card_cache_get (client_card_cache_t *self, int64_t client_id, size_t *siz
 }
 
 void
-client_card_cache_put (client_card_cache_t *self, int64_t client_id, long long generation,
+client_card_cache_put (client_card_cache_t *self, int64_t client_id, const char *versions,
                        const uint8_t *card, size_t size)
 {
-    if (self->ttl_s == 0 || generation < 0)
+    if (self->ttl_s == 0)
         return;
-    char key [80];
-    snprintf (key, sizeof key, "crmq:contacts:client:{%" PRId64 "}:card:%lld", client_id, generation);
-    redisReply *reply = crmq_redis_command (self->redis, "SET %s %b EX %d", key,
-                                            (const char *) card, size, self->ttl_s);
+    redisReply *reply = crmq_redis_command (self->redis,
+        "SET crmq:contacts:card:{%" PRId64 "}:%s %b EX %d", client_id, versions,
+        (const char *) card, size, self->ttl_s);
     if (reply)
         freeReplyObject (reply);
-}
-
-void
-client_card_cache_invalidate (client_card_cache_t *self, int64_t client_id)
-{
-    char key [80];
-    snprintf (key, sizeof key, "crmq:contacts:client:{%" PRId64 "}:gen", client_id);
-    redisReply *reply = crmq_redis_command (self->redis, "INCR %s", key);
-    if (reply)
-        freeReplyObject (reply);
-    else
-        crmq_log (CRMQ_LOG_WARN, "card generation not bumped", "client_id=%" PRId64, client_id);
 }

@@ -40,7 +40,10 @@ s_check (crmq_reply_t *reply, const char *prefix, size_t index, const char *name
          const char *value, size_t min_bytes, size_t max_bytes)
 {
     char why [64];
-    if (crmq_text_valid (value, min_bytes, max_bytes, why, sizeof why))
+    //  identifiers ("external_id", "manager_external_id"...) admit no control characters
+    bool identifier = strstr (name, "external_id") != NULL;
+    if (identifier? crmq_id_valid (value, min_bytes, max_bytes, why, sizeof why)
+                  : crmq_text_valid (value, min_bytes, max_bytes, why, sizeof why))
         return true;
     char field [96];
     snprintf (field, sizeof field, "%s[%zu].%s", prefix, index, name);
@@ -67,7 +70,8 @@ static const char *SQL_UPSERT_MANAGER =
     " ON CONFLICT (external_id) DO UPDATE SET"
     "  name = EXCLUDED.name, email = EXCLUDED.email, title = EXCLUDED.title,"
     "  supervisor_external_id = EXCLUDED.supervisor_external_id,"
-    "  time_zone = EXCLUDED.time_zone, active = EXCLUDED.active, updated_at = now()"
+    "  time_zone = EXCLUDED.time_zone, active = EXCLUDED.active, updated_at = now(),"
+    "  version = m.version + 1"
     " WHERE (m.name, m.email, m.title, m.supervisor_external_id, m.time_zone, m.active)"
     "  IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.email, EXCLUDED.title,"
     "  EXCLUDED.supervisor_external_id, EXCLUDED.time_zone, EXCLUDED.active)"
@@ -124,7 +128,8 @@ static int
 s_upsert_managers (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     contacts_server_t *self = (contacts_server_t *) state;
-    Crmq__UpsertManagersRequest *request = crmq__upsert_managers_request__unpack (NULL, size, body);
+    Crmq__UpsertManagersRequest *request = (Crmq__UpsertManagersRequest *)
+        crmq_message_unpack (&crmq__upsert_managers_request__descriptor, body, size);
     if (!request)
         return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed UpsertManagersRequest");
     int code = CRMQ_OK;
@@ -158,7 +163,7 @@ s_upsert_managers (void *state, const uint8_t *body, size_t size, crmq_reply_t *
     }
     free (ids);
 done:
-    crmq__upsert_managers_request__free_unpacked (request, NULL);
+    crmq_message_free (&request->base);
     return code;
 }
 
@@ -175,7 +180,7 @@ static const char *SQL_UPSERT_CLIENT =
     "  region = EXCLUDED.region, city = EXCLUDED.city, address = EXCLUDED.address,"
     "  postal_code = EXCLUDED.postal_code, phone = EXCLUDED.phone, email = EXCLUDED.email,"
     "  category = EXCLUDED.category, source = EXCLUDED.source,"
-    "  manager_id = EXCLUDED.manager_id, updated_at = now()"
+    "  manager_id = EXCLUDED.manager_id, updated_at = now(), version = c.version + 1"
     " WHERE (c.name, c.legal_name, c.country, c.region, c.city, c.address, c.postal_code,"
     "        c.phone, c.email, c.category, c.source, c.manager_id)"
     "  IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.legal_name, EXCLUDED.country,"
@@ -191,7 +196,6 @@ typedef struct {
     contacts_server_t *self;
     Crmq__UpsertClientsRequest *request;
     int64_t *ids;
-    bool *changed;
     crmq_reply_t *reply;
 } upsert_clients_t;
 
@@ -221,12 +225,7 @@ s_upsert_clients_tx (crmq_pg_t *pg, void *arg)
             c->external_id, c->name, c->legal_name, c->country, c->region, c->city,
             c->address, c->postal_code, c->phone, c->email, c->category, c->source,
             *manager_id? manager_id: NULL };
-        PGresult *result = crmq_pg_exec (pg, SQL_UPSERT_CLIENT, 13, values);
-        if (!result)
-            return -1;
-        job->changed [i] = PQntuples (result) > 0;
-        PQclear (result);
-        job->ids [i] = s_upsert_id (pg, SQL_CLIENT_ID, SQL_CLIENT_ID, 1, values);
+        job->ids [i] = s_upsert_id (pg, SQL_UPSERT_CLIENT, SQL_CLIENT_ID, 13, values);
         if (job->ids [i] < 0)
             return -1;
     }
@@ -237,7 +236,8 @@ static int
 s_upsert_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     contacts_server_t *self = (contacts_server_t *) state;
-    Crmq__UpsertClientsRequest *request = crmq__upsert_clients_request__unpack (NULL, size, body);
+    Crmq__UpsertClientsRequest *request = (Crmq__UpsertClientsRequest *)
+        crmq_message_unpack (&crmq__upsert_clients_request__descriptor, body, size);
     if (!request)
         return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed UpsertClientsRequest");
     int code = CRMQ_OK;
@@ -264,8 +264,7 @@ s_upsert_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *r
         }
     }
     int64_t *ids = (int64_t *) zmalloc (request->n_clients * sizeof (int64_t));
-    bool *changed = (bool *) zmalloc (request->n_clients * sizeof (bool));
-    upsert_clients_t job = { self, request, ids, changed, reply };
+    upsert_clients_t job = { self, request, ids, reply };
     int rc = crmq_pg_transaction (self->pg, s_upsert_clients_tx, &job);
     if (rc < 0)
         code = s_db_error (self, reply);
@@ -273,18 +272,14 @@ s_upsert_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *r
     if (rc > 0)
         code = rc;
     else {
-        for (size_t i = 0; i < request->n_clients; i++)
-            if (changed [i])
-                client_card_cache_invalidate (self->cards, ids [i]);
         Crmq__UpsertClientsReply answer = CRMQ__UPSERT_CLIENTS_REPLY__INIT;
         answer.n_ids = request->n_clients;
         answer.ids = ids;
         code = crmq_reply_ok (reply, &answer.base);
     }
-    free (changed);
     free (ids);
 done:
-    crmq__upsert_clients_request__free_unpacked (request, NULL);
+    crmq_message_free (&request->base);
     return code;
 }
 
@@ -390,51 +385,69 @@ s_read_card (contacts_server_t *self, int64_t client_id, uint8_t **card, size_t 
     return CRMQ_OK;
 }
 
+//  The client's id and the versions its card is keyed by ("3:1"), by id ($1)
+//  or by external id ($1).
+#define CARD_VERSIONS \
+    "SELECT c.id, c.version || ':' || coalesce (m.version, 0)" \
+    "  FROM contacts.clients c LEFT JOIN contacts.managers m ON m.id = c.manager_id"
+static const char *SQL_CARD_VERSIONS_BY_ID = CARD_VERSIONS " WHERE c.id = $1::bigint";
+static const char *SQL_CARD_VERSIONS_BY_EXTERNAL_ID = CARD_VERSIONS " WHERE c.external_id = $1";
+
 static int
 s_get_client (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     contacts_server_t *self = (contacts_server_t *) state;
-    Crmq__GetClientRequest *request = crmq__get_client_request__unpack (NULL, size, body);
+    Crmq__GetClientRequest *request = (Crmq__GetClientRequest *)
+        crmq_message_unpack (&crmq__get_client_request__descriptor, body, size);
     if (!request)
         return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed GetClientRequest");
     int code;
-    int64_t client_id = request->id;
-    char why [64];
-    if (client_id == 0) {
-        if (!crmq_text_valid (request->external_id, 1, MAX_ID, why, sizeof why)) {
-            code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "external_id",
-                                     "give id or external_id: external_id %s", why);
-            goto done;
-        }
-        const char *values [1] = { request->external_id };
-        PGresult *result = crmq_pg_exec (self->pg, SQL_CLIENT_ID, 1, values);
-        if (!result) {
-            code = s_db_error (self, reply);
-            goto done;
-        }
-        client_id = PQntuples (result)? strtoll (PQgetvalue (result, 0, 0), NULL, 10): 0;
-        PQclear (result);
-        if (!client_id) {
-            code = crmq_reply_error (reply, CRMQ_NOT_FOUND, "external_id",
-                                     "no client with external id %s", request->external_id);
-            goto done;
-        }
+    char why [64], id [24];
+    const char *values [1] = { request->external_id };
+    const char *sql = SQL_CARD_VERSIONS_BY_EXTERNAL_ID;
+    if (request->id) {
+        snprintf (id, sizeof id, "%" PRId64, request->id);
+        values [0] = id;
+        sql = SQL_CARD_VERSIONS_BY_ID;
     }
+    else
+    if (!crmq_id_valid (request->external_id, 1, MAX_ID, why, sizeof why)) {
+        code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "external_id",
+                                 "give id or external_id: external_id %s", why);
+        goto done;
+    }
+    PGresult *result = crmq_pg_exec (self->pg, sql, 1, values);
+    if (!result) {
+        code = s_db_error (self, reply);
+        goto done;
+    }
+    if (PQntuples (result) == 0) {
+        PQclear (result);
+        code = request->id
+             ? crmq_reply_error (reply, CRMQ_NOT_FOUND, "id", "no client with id %s", id)
+             : crmq_reply_error (reply, CRMQ_NOT_FOUND, "external_id",
+                                 "no client with external id %s", request->external_id);
+        goto done;
+    }
+    int64_t client_id = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+    char versions [48];
+    snprintf (versions, sizeof versions, "%s", PQgetvalue (result, 0, 1));
+    PQclear (result);
+
     size_t card_size = 0;
-    long long generation;
-    uint8_t *card = client_card_cache_get (self->cards, client_id, &card_size, &generation);
+    uint8_t *card = client_card_cache_get (self->cards, client_id, versions, &card_size);
     if (!card) {
         int rc = s_read_card (self, client_id, &card, &card_size);
         if (rc < 0) {
             code = s_db_error (self, reply);
             goto done;
         }
-        if (rc == CRMQ_NOT_FOUND) {
+        if (rc == CRMQ_NOT_FOUND) {         //  deleted since the versions were read
             code = crmq_reply_error (reply, CRMQ_NOT_FOUND, "id",
                                      "no client with id %" PRId64, client_id);
             goto done;
         }
-        client_card_cache_put (self->cards, client_id, generation, card, card_size);
+        client_card_cache_put (self->cards, client_id, versions, card, card_size);
     }
     Crmq__GetClientReply *answer = crmq__get_client_reply__unpack (NULL, card_size, card);
     free (card);
@@ -445,7 +458,7 @@ s_get_client (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply
     code = crmq_reply_ok (reply, &answer->base);
     crmq__get_client_reply__free_unpacked (answer, NULL);
 done:
-    crmq__get_client_request__free_unpacked (request, NULL);
+    crmq_message_free (&request->base);
     return code;
 }
 
@@ -453,7 +466,8 @@ static int
 s_list_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     contacts_server_t *self = (contacts_server_t *) state;
-    Crmq__ListClientsRequest *request = crmq__list_clients_request__unpack (NULL, size, body);
+    Crmq__ListClientsRequest *request = (Crmq__ListClientsRequest *)
+        crmq_message_unpack (&crmq__list_clients_request__descriptor, body, size);
     if (!request)
         return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed ListClientsRequest");
     int code;
@@ -491,7 +505,7 @@ s_list_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *rep
     free (clients);
     PQclear (result);
 done:
-    crmq__list_clients_request__free_unpacked (request, NULL);
+    crmq_message_free (&request->base);
     return code;
 }
 

@@ -25,6 +25,35 @@ s_text (erp_problem_t *problem, const char *prefix, const char *name, const char
     return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s %s", field, why);
 }
 
+//  Checks an identifier field named `prefix` + `name`.
+static bool
+s_id (erp_problem_t *problem, const char *prefix, const char *name, const char *value,
+      size_t min_bytes, size_t max_bytes)
+{
+    char why [64], field [192];
+    if (crmq_id_valid (value, min_bytes, max_bytes, why, sizeof why))
+        return true;
+    snprintf (field, sizeof field, "%s%s", prefix, name);
+    return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s %s", field, why);
+}
+
+//  Checks an instant named `prefix` + `name`; 0 passes when not `required`.
+static bool
+s_instant (erp_problem_t *problem, const char *prefix, const char *name, int64_t us,
+           bool required)
+{
+    if (us == 0 && !required)
+        return true;
+    if (us != 0 && us >= ERP_MIN_TIME_US && us < ERP_MAX_TIME_US)
+        return true;
+    char field [192];
+    snprintf (field, sizeof field, "%s%s", prefix, name);
+    if (us == 0)
+        return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s is required", field);
+    return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field,
+                             "%s is not between 1900-01-01 and 2200-01-01", field);
+}
+
 //  A decimal is well formed when units and nanos agree in sign and |nanos| < 1e9.
 static bool
 s_decimal_ok (int64_t units, int32_t nanos)
@@ -50,9 +79,9 @@ s_check_client (const Crmq__Client *c, const char *p, erp_problem_t *problem)
                              "postal_code", "phone", "email", "category", "source" };
     const char *values [] = { c->legal_name, c->country, c->region, c->city, c->address,
                               c->postal_code, c->phone, c->email, c->category, c->source };
-    if (!s_text (problem, p, "external_id", c->external_id, 1, ERP_MAX_ID)
+    if (!s_id (problem, p, "external_id", c->external_id, 1, ERP_MAX_ID)
     ||  !s_text (problem, p, "name", c->name, 1, ERP_MAX_NAME)
-    ||  !s_text (problem, p, "manager_external_id", c->manager_external_id, 0, ERP_MAX_ID))
+    ||  !s_id (problem, p, "manager_external_id", c->manager_external_id, 0, ERP_MAX_ID))
         return false;
     for (size_t f = 0; f < sizeof names / sizeof names [0]; f++)
         if (!s_text (problem, p, names [f], values [f], 0, 1000))
@@ -63,38 +92,51 @@ s_check_client (const Crmq__Client *c, const char *p, erp_problem_t *problem)
 static bool
 s_check_manager (const Crmq__Manager *m, const char *p, erp_problem_t *problem)
 {
-    return s_text (problem, p, "external_id", m->external_id, 1, ERP_MAX_ID)
+    return s_id (problem, p, "external_id", m->external_id, 1, ERP_MAX_ID)
         && s_text (problem, p, "name", m->name, 1, ERP_MAX_NAME)
         && s_text (problem, p, "email", m->email, 0, 1000)
         && s_text (problem, p, "title", m->title, 0, 1000)
-        && s_text (problem, p, "supervisor_external_id", m->supervisor_external_id, 0, ERP_MAX_ID)
+        && s_id (problem, p, "supervisor_external_id", m->supervisor_external_id, 0, ERP_MAX_ID)
         && s_text (problem, p, "time_zone", m->time_zone, 0, 64);
 }
 
+//  Checks an amount: well formed, 0 <= amount < ERP_MAX_PRICE, and in
+//  `currency` when it names one (an empty currency means the document's).
 static bool
-s_check_money (const Crmq__Money *money, const char *field, erp_problem_t *problem)
+s_check_money (const Crmq__Money *money, const char *field, const char *currency,
+               erp_problem_t *problem)
 {
-    if (money && !s_decimal_ok (money->units, money->nanos))
+    if (!money)
+        return true;
+    if (!s_decimal_ok (money->units, money->nanos))
         return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s is not a valid amount", field);
-    if (money && s_compare (money->units, money->nanos, 0) < 0)
+    if (s_compare (money->units, money->nanos, 0) < 0)
         return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s is negative", field);
+    if (s_compare (money->units, money->nanos, ERP_MAX_PRICE) >= 0)
+        return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field,
+                                 "%s must be below %lld", field, ERP_MAX_PRICE);
+    if (*money->currency && strcmp (money->currency, currency) != 0)
+        return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field,
+                                 "%s is in %.8s, the document in %s", field, money->currency,
+                                 currency);
     return true;
 }
 
 static bool
-s_check_product (const Crmq__Product *product, const char *p, erp_problem_t *problem)
+s_check_product (const Crmq__Product *product, const char *p, const char *base_currency,
+                 erp_problem_t *problem)
 {
     char field [192];
-    if (!s_text (problem, p, "external_id", product->external_id, 1, ERP_MAX_ID)
+    if (!s_id (problem, p, "external_id", product->external_id, 1, ERP_MAX_ID)
     ||  !s_text (problem, p, "name", product->name, 1, ERP_MAX_NAME)
-    ||  !s_text (problem, p, "group_external_id", product->group_external_id, 0, ERP_MAX_ID)
+    ||  !s_id (problem, p, "group_external_id", product->group_external_id, 0, ERP_MAX_ID)
     ||  !s_text (problem, p, "group_name", product->group_name, 0, ERP_MAX_NAME))
         return false;
     snprintf (field, sizeof field, "%slist_price", p);
-    if (!s_check_money (product->list_price, field, problem))
+    if (!s_check_money (product->list_price, field, base_currency, problem))
         return false;
     snprintf (field, sizeof field, "%sstandard_cost", p);
-    return s_check_money (product->standard_cost, field, problem);
+    return s_check_money (product->standard_cost, field, base_currency, problem);
 }
 
 static bool
@@ -102,9 +144,9 @@ s_check_order (const Crmq__OrderPlaced *order, const char *p, const char *base_c
                erp_problem_t *problem)
 {
     char field [192];
-    if (!s_text (problem, p, "external_id", order->external_id, 1, ERP_MAX_ID)
-    ||  !s_text (problem, p, "client_external_id", order->client_external_id, 1, ERP_MAX_ID)
-    ||  !s_text (problem, p, "manager_external_id", order->manager_external_id, 0, ERP_MAX_ID)
+    if (!s_id (problem, p, "external_id", order->external_id, 1, ERP_MAX_ID)
+    ||  !s_id (problem, p, "client_external_id", order->client_external_id, 1, ERP_MAX_ID)
+    ||  !s_id (problem, p, "manager_external_id", order->manager_external_id, 0, ERP_MAX_ID)
     ||  !s_text (problem, p, "currency", order->currency, 0, 3))
         return false;
     if (*order->currency && strcmp (order->currency, base_currency) != 0) {
@@ -112,10 +154,10 @@ s_check_order (const Crmq__OrderPlaced *order, const char *p, const char *base_c
         return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field,
                        "currency %s is not the base currency %s", order->currency, base_currency);
     }
-    if (order->placed_at_us <= 0) {
-        snprintf (field, sizeof field, "%splaced_at_us", p);
-        return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s is required", field);
-    }
+    if (!s_instant (problem, p, "placed_at_us", order->placed_at_us, true)
+    ||  !s_instant (problem, p, "required_at_us", order->required_at_us, false))
+        return false;
+    const char *currency = *order->currency? order->currency: base_currency;
     if (order->n_lines == 0 || order->n_lines > ERP_MAX_ORDER_LINES) {
         snprintf (field, sizeof field, "%slines", p);
         return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "an order has 1 to %d lines",
@@ -125,18 +167,19 @@ s_check_order (const Crmq__OrderPlaced *order, const char *p, const char *base_c
         const Crmq__OrderLine *line = order->lines [j];
         char lp [128];
         snprintf (lp, sizeof lp, "%slines[%zu].", p, j);
-        if (!s_text (problem, lp, "product_external_id", line->product_external_id, 1, ERP_MAX_ID))
+        if (!s_id (problem, lp, "product_external_id", line->product_external_id, 1, ERP_MAX_ID))
             return false;
         const Crmq__Decimal *quantity = line->quantity;
         snprintf (field, sizeof field, "%squantity", lp);
         if (!quantity || !s_decimal_ok (quantity->units, quantity->nanos)
-        ||  s_compare (quantity->units, quantity->nanos, 0) <= 0)
+        ||  s_compare (quantity->units, quantity->nanos, 0) <= 0
+        ||  s_compare (quantity->units, quantity->nanos, ERP_MAX_QUANTITY) >= 0)
             return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field,
-                           "%s must be a positive number", field);
+                           "%s must be above 0 and below %lld", field, ERP_MAX_QUANTITY);
         snprintf (field, sizeof field, "%sunit_price", lp);
         if (!line->unit_price)
             return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s is required", field);
-        if (!s_check_money (line->unit_price, field, problem))
+        if (!s_check_money (line->unit_price, field, currency, problem))
             return false;
         const Crmq__Decimal *discount = line->discount;
         snprintf (field, sizeof field, "%sdiscount", lp);
@@ -155,7 +198,8 @@ erp_event_check (const Crmq__ErpEvent *event, size_t index, const char *base_cur
 {
     char p [64];
     snprintf (p, sizeof p, "events[%zu].", index);
-    if (!s_text (problem, p, "event_id", event->event_id, 1, ERP_MAX_EVENT_ID))
+    if (!s_id (problem, p, "event_id", event->event_id, 1, ERP_MAX_EVENT_ID)
+    ||  !s_instant (problem, p, "occurred_at_us", event->occurred_at_us, false))
         return false;
     switch (event->body_case) {
         case CRMQ__ERP_EVENT__BODY_CLIENT:
@@ -166,7 +210,7 @@ erp_event_check (const Crmq__ErpEvent *event, size_t index, const char *base_cur
             return s_check_manager (event->manager, p, problem);
         case CRMQ__ERP_EVENT__BODY_PRODUCT:
             strcat (p, "product.");
-            return s_check_product (event->product, p, problem);
+            return s_check_product (event->product, p, base_currency, problem);
         case CRMQ__ERP_EVENT__BODY_ORDER_PLACED:
             strcat (p, "order_placed.");
             return s_check_order (event->order_placed, p, base_currency, problem);
@@ -233,6 +277,35 @@ erp_event_check_test (bool verbose)
     order.currency = "EUR";
     assert (!erp_event_check (&event, 0, "USD", &problem));
     order.currency = "USD";
+    assert (erp_event_check (&event, 0, "USD", &problem));
+    price.currency = "EUR";
+    assert (!erp_event_check (&event, 0, "USD", &problem));
+    assert (streq (problem.field, "events[0].order_placed.lines[0].unit_price"));
+    price.currency = "USD";
+    assert (erp_event_check (&event, 0, "USD", &problem));
+    price.units = ERP_MAX_PRICE;
+    assert (!erp_event_check (&event, 0, "USD", &problem));
+    price.units = 10;
+    quantity.units = ERP_MAX_QUANTITY;
+    quantity.nanos = 0;
+    assert (!erp_event_check (&event, 0, "USD", &problem));
+    quantity.units = 0;
+    quantity.nanos = 1;             //  a billionth is a quantity
+    assert (erp_event_check (&event, 0, "USD", &problem));
+    order.placed_at_us = ERP_MIN_TIME_US - 1;
+    assert (!erp_event_check (&event, 0, "USD", &problem));
+    assert (streq (problem.field, "events[0].order_placed.placed_at_us"));
+    order.placed_at_us = ERP_MAX_TIME_US;
+    assert (!erp_event_check (&event, 0, "USD", &problem));
+    order.placed_at_us = 836438400000000LL;
+    event.occurred_at_us = INT64_MAX;
+    assert (!erp_event_check (&event, 0, "USD", &problem));
+    assert (streq (problem.field, "events[0].occurred_at_us"));
+    event.occurred_at_us = 0;
+    event.event_id = "e\n1";
+    assert (!erp_event_check (&event, 0, "USD", &problem));
+    assert (streq (problem.field, "events[0].event_id"));
+    event.event_id = "e1";
     assert (erp_event_check (&event, 0, "USD", &problem));
 
     order.client_external_id = "";

@@ -1,6 +1,7 @@
 /*  erp_event_check.h - checks one ERP event before it reaches the database:
-    required fields, text lengths and encoding, quantities, prices, discounts,
-    currency.  References (client, product...) are checked when applied.     */
+    required fields, ids (no control characters), text lengths and encoding,
+    instants, quantities, prices and discounts within bounds, currencies.
+    References (client, product...) are checked when applied.                */
 #ifndef ERP_EVENT_CHECK_H_INCLUDED
 #define ERP_EVENT_CHECK_H_INCLUDED
 
@@ -10,6 +11,11 @@
 #define ERP_MAX_ID           100       //  bytes of any other external id
 #define ERP_MAX_NAME         300       //  bytes
 #define ERP_MAX_ORDER_LINES  10000
+#define ERP_MAX_QUANTITY     1000000000LL       //  units of a line, excluded
+#define ERP_MAX_PRICE        1000000000000LL    //  of a unit price or cost, excluded
+//  instants an event may carry: 1900-01-01 up to 2200-01-01 UTC, microseconds
+#define ERP_MIN_TIME_US      (-2208988800LL * 1000000)
+#define ERP_MAX_TIME_US      (7258118400LL * 1000000)
 
 //  What is wrong with an event: a status code, the offending field
 //  ("events[3].order_placed.lines[0].quantity") and a message.

@@ -126,7 +126,8 @@ s_store_product (crmq_pg_t *pg, const Crmq__Product *product)
 }
 
 static int
-s_store_order (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index, erp_problem_t *problem)
+s_store_order (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index,
+               const char *base_currency, erp_problem_t *problem)
 {
     const Crmq__OrderPlaced *order = event->order_placed;
     char field [192];
@@ -197,7 +198,7 @@ s_store_order (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index, erp_pro
             crmq_pg_array_text (products), crmq_pg_array_text (quantities),
             crmq_pg_array_text (prices), crmq_pg_array_text (discounts),
             order->external_id, client, manager_id? manager: NULL, placed, required,
-            order->currency, event->event_id };
+            *order->currency? order->currency: base_currency, event->event_id };
         rc = crmq_pg_command (pg, SQL_INSERT_ORDER, 11, values) == 0? ERP_STORED: -1;
     }
     crmq_pg_array_destroy (&products);
@@ -221,30 +222,25 @@ s_kind (const Crmq__ErpEvent *event)
 }
 
 int
-erp_event_store (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index, int64_t contacts_id,
+erp_event_store (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index, const uint8_t *packed,
+                 size_t packed_size, int64_t contacts_id, const char *base_currency,
                  erp_problem_t *problem)
 {
-    size_t size = crmq__erp_event__get_packed_size (event);
-    uint8_t *packed = (uint8_t *) malloc (size? size: 1);
-    crmq__erp_event__pack (event, packed);
     char occurred [24];
     snprintf (occurred, sizeof occurred, "%" PRId64, event->occurred_at_us);
     const char *values [4] = { event->event_id, s_kind (event), (const char *) packed, occurred };
-    const int lengths [4] = { 0, 0, (int) size, 0 };
+    const int lengths [4] = { 0, 0, (int) packed_size, 0 };
     const int formats [4] = { 0, 0, 1, 0 };
     PGresult *result = crmq_pg_execv (pg, SQL_RECORD_EVENT, 4, values, lengths, formats);
-    if (!result) {
-        free (packed);
+    if (!result)
         return -1;
-    }
     bool recorded = PQntuples (result) > 0;
     PQclear (result);
     if (!recorded) {
         const char *same_values [2] = { event->event_id, (const char *) packed };
-        const int same_lengths [2] = { 0, (int) size };
+        const int same_lengths [2] = { 0, (int) packed_size };
         const int same_formats [2] = { 0, 1 };
         result = crmq_pg_execv (pg, SQL_SAME_BODY, 2, same_values, same_lengths, same_formats);
-        free (packed);
         if (!result)
             return -1;
         bool same = PQntuples (result) && streq (PQgetvalue (result, 0, 0), "t");
@@ -252,12 +248,11 @@ erp_event_store (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index, int64
         snprintf (field, sizeof field, "events[%zu].event_id", index);
         if (!same)
             erp_problem_set (problem, CRMQ_ALREADY_EXISTS, field,
-                       "event %s was accepted before with a different body (%s)",
-                       event->event_id, PQntuples (result)? PQgetvalue (result, 0, 1): "?");
+                             "event %s was accepted before with a different body (%s)",
+                             event->event_id, PQntuples (result)? PQgetvalue (result, 0, 1): "?");
         PQclear (result);
         return same? ERP_DUPLICATE: CRMQ_ALREADY_EXISTS;
     }
-    free (packed);
     switch (event->body_case) {
         case CRMQ__ERP_EVENT__BODY_CLIENT:
             return s_store_reference (pg, SQL_CLIENT, contacts_id, event->client->external_id);
@@ -266,7 +261,7 @@ erp_event_store (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index, int64
         case CRMQ__ERP_EVENT__BODY_PRODUCT:
             return s_store_product (pg, event->product);
         case CRMQ__ERP_EVENT__BODY_ORDER_PLACED:
-            return s_store_order (pg, event, index, problem);
+            return s_store_order (pg, event, index, base_currency, problem);
         default:
             return erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, "", "event without a body");
     }

@@ -46,8 +46,10 @@ sales_server_destroy (void **self_p)
 //  One event of a batch on its way through sales.Ingest.
 typedef struct {
     Crmq__ErpEvent *event;
+    uint8_t *packed;                //  the event packed: its body as recorded
+    size_t packed_size;
     bool rejected_early;            //  by the checks or crmq-contacts: not applied
-    bool recorded;                  //  its event_id was in sales.erp_events before
+    bool recorded;                  //  a duplicate, of an earlier batch or of this one
     int64_t contacts_id;            //  client or manager id from crmq-contacts
     int code;                       //  result after the transaction
     bool duplicate;
@@ -68,29 +70,78 @@ s_reject (slot_t *slot, int code, const char *field, const char *message)
     slot->code = erp_problem_set (&slot->problem, code, field, "%s", message);
 }
 
-//  Marks the slots whose event_id is already recorded: their master data is
-//  not sent to crmq-contacts again.  Returns 0 or -1 on a failed statement.
+//  Finds the duplicates before anything is written anywhere, so that master
+//  data of an event that will be refused never reaches crmq-contacts: an
+//  event_id seen earlier in this batch or recorded by an earlier one is a
+//  duplicate when the bodies are the same and is refused (ALREADY_EXISTS)
+//  when they differ.  Returns 0, or -1 on a failed statement.
 static int
-s_mark_recorded (batch_t *batch)
+s_find_duplicates (batch_t *batch)
 {
+    zhashx_t *first = zhashx_new ();            //  event_id -> its first slot
     crmq_pg_array_t *ids = crmq_pg_array_new ();
-    for (size_t i = 0; i < batch->count; i++)
-        crmq_pg_array_append (ids, batch->slots [i].event->event_id);
-    const char *values [1] = { crmq_pg_array_text (ids) };
-    PGresult *result = crmq_pg_exec (batch->self->pg,
-        "SELECT event_id FROM sales.erp_events WHERE event_id = ANY ($1::text[])", 1, values);
+    crmq_pg_array_t *bodies = crmq_pg_array_new ();
+    char *hex = NULL;
+    size_t hex_size = 0;
+    for (size_t i = 0; i < batch->count; i++) {
+        slot_t *slot = &batch->slots [i];
+        if (slot->rejected_early)
+            continue;
+        slot_t *earlier = (slot_t *) zhashx_lookup (first, slot->event->event_id);
+        if (earlier) {
+            bool same = earlier->packed_size == slot->packed_size
+                     && memcmp (earlier->packed, slot->packed, slot->packed_size) == 0;
+            char field [48];
+            snprintf (field, sizeof field, "events[%zu].event_id", i);
+            if (same)
+                slot->recorded = true;
+            else
+                s_reject (slot, CRMQ_ALREADY_EXISTS, field,
+                          "this event_id appears earlier in the batch with another body");
+            continue;
+        }
+        zhashx_insert (first, slot->event->event_id, slot);
+        //  bytea in an array literal: "\x" and hex digits
+        if (hex_size < 2 * slot->packed_size + 3) {
+            hex_size = 2 * slot->packed_size + 3;
+            hex = (char *) realloc (hex, hex_size);
+        }
+        strcpy (hex, "\\x");
+        for (size_t k = 0; k < slot->packed_size; k++)
+            sprintf (hex + 2 + 2 * k, "%02x", slot->packed [k]);
+        crmq_pg_array_append (ids, slot->event->event_id);
+        crmq_pg_array_append (bodies, hex);
+    }
+    free (hex);
+    int rc = 0;
+    if (crmq_pg_array_size (ids)) {
+        const char *values [2] = { crmq_pg_array_text (ids), crmq_pg_array_text (bodies) };
+        PGresult *result = crmq_pg_exec (batch->self->pg,
+            "SELECT a.event_id, e.body_sha256 = sha256 (a.body), e.kind"
+            "  FROM unnest ($1::text[], $2::bytea[]) AS a (event_id, body)"
+            "  JOIN sales.erp_events e USING (event_id)", 2, values);
+        if (!result)
+            rc = -1;
+        for (int row = 0; result && row < PQntuples (result); row++) {
+            slot_t *slot = (slot_t *) zhashx_lookup (first, PQgetvalue (result, row, 0));
+            char field [48];
+            snprintf (field, sizeof field, "events[%zu].event_id", (size_t) (slot - batch->slots));
+            if (streq (PQgetvalue (result, row, 1), "t"))
+                slot->recorded = true;
+            else {
+                char message [128];
+                snprintf (message, sizeof message,
+                          "this event_id was accepted before with another body (%s)",
+                          PQgetvalue (result, row, 2));
+                s_reject (slot, CRMQ_ALREADY_EXISTS, field, message);
+            }
+        }
+        PQclear (result);
+    }
     crmq_pg_array_destroy (&ids);
-    if (!result)
-        return -1;
-    zhashx_t *known = zhashx_new ();
-    for (int row = 0; row < PQntuples (result); row++)
-        zhashx_insert (known, PQgetvalue (result, row, 0), (void *) 1);
-    for (size_t i = 0; i < batch->count; i++)
-        if (zhashx_lookup (known, batch->slots [i].event->event_id))
-            batch->slots [i].recorded = true;
-    zhashx_destroy (&known);
-    PQclear (result);
-    return 0;
+    crmq_pg_array_destroy (&bodies);
+    zhashx_destroy (&first);
+    return rc;
 }
 
 //  Index k of "clients[k]..." or "managers[k]...", or -1.
@@ -170,7 +221,13 @@ s_hand_to_contacts (batch_t *batch, Crmq__ErpEvent__BodyCase kind, crmq_reply_t 
                                      crmq_rpc_client_message (batch->self->contacts));
             break;
         }
-        s_reject (members [k], rc, field, crmq_rpc_client_message (batch->self->contacts));
+        //  "clients[k].name" names the sub-request's entry; the ERP knows events[i]
+        const char *rest = strstr (field, "].");
+        char event_field [192];
+        snprintf (event_field, sizeof event_field, "events[%zu].%s%s",
+                  (size_t) (members [k] - batch->slots),
+                  kind == CRMQ__ERP_EVENT__BODY_CLIENT? "client": "manager", rest? rest + 1: "");
+        s_reject (members [k], rc, event_field, crmq_rpc_client_message (batch->self->contacts));
     }
     free (items);
     free (members);
@@ -198,7 +255,8 @@ s_ingest_tx (crmq_pg_t *pg, void *arg)
         slot->duplicate = false;
         if (crmq_pg_command (pg, "SAVEPOINT event", 0, NULL) != 0)
             return -1;
-        int rc = erp_event_store (pg, slot->event, i, slot->contacts_id, &slot->problem);
+        int rc = erp_event_store (pg, slot->event, i, slot->packed, slot->packed_size,
+                                  slot->contacts_id, batch->self->base_currency, &slot->problem);
         if (rc == ERP_STORED || rc == ERP_DUPLICATE) {
             slot->duplicate = rc == ERP_DUPLICATE;
             if (crmq_pg_command (pg, "RELEASE SAVEPOINT event", 0, NULL) != 0)
@@ -271,15 +329,17 @@ static int
 s_ingest (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     sales_server_t *self = (sales_server_t *) state;
-    Crmq__IngestRequest *request = crmq__ingest_request__unpack (NULL, size, body);
+    Crmq__IngestRequest *request = (Crmq__IngestRequest *)
+        crmq_message_unpack (&crmq__ingest_request__descriptor, body, size);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed IngestRequest");
+        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL,
+                                 "malformed IngestRequest (or a string holding a NUL byte)");
     int code = CRMQ_OK;
     if (request->n_events == 0 || request->n_events > self->max_batch) {
         code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "events",
                                  "a batch holds 1 to %zu events, not %zu",
                                  self->max_batch, request->n_events);
-        crmq__ingest_request__free_unpacked (request, NULL);
+        crmq_message_free (&request->base);
         return code;
     }
     batch_t batch = { self, (slot_t *) zmalloc (request->n_events * sizeof (slot_t)),
@@ -287,11 +347,14 @@ s_ingest (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
     for (size_t i = 0; i < batch.count; i++) {
         slot_t *slot = &batch.slots [i];
         slot->event = request->events [i];
+        slot->packed_size = crmq__erp_event__get_packed_size (slot->event);
+        slot->packed = (uint8_t *) malloc (slot->packed_size? slot->packed_size: 1);
+        crmq__erp_event__pack (slot->event, slot->packed);
         erp_problem_t problem;
         if (!erp_event_check (slot->event, i, self->base_currency, &problem))
             s_reject (slot, problem.code, problem.field, problem.message);
     }
-    if (s_mark_recorded (&batch) != 0)
+    if (s_find_duplicates (&batch) != 0)
         code = crmq_reply_error (reply, crmq_pg_status (self->pg), NULL, "%s",
                                  crmq_pg_error (self->pg));
     if (code == CRMQ_OK)
@@ -306,8 +369,10 @@ s_ingest (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
             code = crmq_reply_error (reply, rc > 0? rc: crmq_pg_status (self->pg), NULL,
                                      "batch not written: %s", crmq_pg_error (self->pg));
     }
+    for (size_t i = 0; i < batch.count; i++)
+        free (batch.slots [i].packed);
     free (batch.slots);
-    crmq__ingest_request__free_unpacked (request, NULL);
+    crmq_message_free (&request->base);
     return code;
 }
 

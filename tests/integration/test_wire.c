@@ -144,8 +144,69 @@ main (void)
     CHECK (code == CRMQ_OK && duplicate, "code %d duplicate %d", code, duplicate);
     test_event_destroy (&event);
 
+    printf ("a NUL byte inside a string\n");
+    event = test_client_event ("wire:client:nul", "NULX", "before-after");
+    Crmq__IngestRequest nul_request = CRMQ__INGEST_REQUEST__INIT;
+    nul_request.n_events = 1;
+    nul_request.events = &event;
+    uint8_t nul_body [256];
+    size_t nul_size = crmq__ingest_request__pack (&nul_request, nul_body);
+    uint8_t *dash = (uint8_t *) memmem (nul_body, nul_size, "-after", 6);
+    *dash = 0;                      //  "before\0after": C would read "before"
+    code = crmq_rpc_call_raw (sales, "sales.Ingest", nul_body, nul_size, 2, &body, &size);
+    CHECK (code == CRMQ_INVALID_ARGUMENT, "code %d", code);
+    test_event_destroy (&event);
+
+    printf ("control characters in an event id\n");
+    event = test_client_event ("wire:client:\nnewline", "CTRL", "Ctrl");
+    code = s_ingest_one (sales, event, field, sizeof field, NULL);
+    CHECK (code == CRMQ_INVALID_ARGUMENT, "code %d", code);
+    CHECK (streq (field, "events[0].event_id"), "field %s", field);
+    test_event_destroy (&event);
+
+    printf ("an instant out of range, on a client event\n");
+    event = test_client_event ("wire:client:time", "TIME", "Time Traveller");
+    event->occurred_at_us = INT64_MAX;
+    code = s_ingest_one (sales, event, field, sizeof field, NULL);
+    CHECK (code == CRMQ_INVALID_ARGUMENT, "code %d", code);
+    CHECK (streq (field, "events[0].occurred_at_us"), "field %s", field);
+    test_event_destroy (&event);
+
+    printf ("a line price in another currency\n");
+    event = test_order_event ("wire:order:eur", "WEUR", "WIRE1", "WP1", 1, 100);
+    event->order_placed->lines [0]->unit_price->currency = strdup ("EUR");
+    code = s_ingest_one (sales, event, field, sizeof field, NULL);
+    CHECK (code == CRMQ_INVALID_ARGUMENT, "code %d", code);
+    CHECK (streq (field, "events[0].order_placed.lines[0].unit_price"), "field %s", field);
+    test_event_destroy (&event);
+
     char *after = test_fingerprint (pg);
     CHECK (streq (before, after), "database changed: %s -> %s", before, after);
+
+    printf ("one event_id twice in a batch with two bodies\n");
+    Crmq__ErpEvent *pair [2] = {
+        test_client_event ("wire:client:twice", "TWICE", "First body"),
+        test_client_event ("wire:client:twice", "TWICE", "Second body") };
+    code = test_ingest (sales, pair, 2, &answer);
+    CHECK (code == CRMQ_OK, "code %d", code);
+    if (answer) {
+        CHECK (answer->results [0]->code == CRMQ_OK && answer->results [1]->code == CRMQ_ALREADY_EXISTS,
+               "codes %d %d", answer->results [0]->code, answer->results [1]->code);
+        crmq__ingest_reply__free_unpacked (answer, NULL);
+    }
+    test_event_destroy (&pair [0]);
+    test_event_destroy (&pair [1]);
+    CHECK (test_count (pg, "SELECT count(*) FROM contacts.clients"
+                           " WHERE external_id = 'TWICE' AND name = 'First body'") == 1,
+           "contacts keeps the accepted body");
+
+    printf ("an order without a currency is in the base currency\n");
+    event = test_order_event ("wire:order:nocur", "WNOCUR", "WIRE1", "WP1", 1, 100);
+    code = s_ingest_one (sales, event, field, sizeof field, NULL);
+    CHECK (code == CRMQ_OK, "code %d", code);
+    test_event_destroy (&event);
+    CHECK (test_count (pg, "SELECT count(*) FROM sales.orders"
+                           " WHERE external_id = 'WNOCUR' AND currency = 'USD'") == 1, "currency");
 
     printf ("the services still serve\n");
     event = test_order_event ("wire:order:ok", "WOK", "WIRE1", "WP1", 3, 1999);

@@ -11,6 +11,7 @@ CREATE TABLE contacts.managers (
     supervisor_external_id  text NOT NULL DEFAULT '',
     time_zone               text NOT NULL DEFAULT '',
     active                  boolean NOT NULL DEFAULT true,
+    version                 bigint NOT NULL DEFAULT 1,  -- bumped by every change
     created_at              timestamptz NOT NULL DEFAULT now(),
     updated_at              timestamptz NOT NULL DEFAULT now()
 );
@@ -32,6 +33,7 @@ CREATE TABLE contacts.clients (
     status                  text NOT NULL DEFAULT 'active'
                             CHECK (status IN ('active', 'archived')),
     manager_id              bigint REFERENCES contacts.managers (id),
+    version                 bigint NOT NULL DEFAULT 1,  -- bumped by every change
     created_at              timestamptz NOT NULL DEFAULT now(),
     updated_at              timestamptz NOT NULL DEFAULT now()
 );

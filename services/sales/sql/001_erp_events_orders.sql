@@ -33,8 +33,8 @@ CREATE TABLE sales.products (
     external_id     text NOT NULL UNIQUE CHECK (length(external_id) BETWEEN 1 AND 100),
     name            text NOT NULL CHECK (length(name) BETWEEN 1 AND 300),
     group_id        bigint REFERENCES sales.product_groups (id),
-    list_price      numeric(20, 4),
-    standard_cost   numeric(20, 4),
+    list_price      numeric(21, 9),             -- below 10^12, as the wire carries it
+    standard_cost   numeric(21, 9),
     discontinued    boolean NOT NULL DEFAULT false,
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
@@ -48,7 +48,7 @@ CREATE TABLE sales.orders (
     required_at     timestamptz,
     currency        char(3) NOT NULL,
     status          text NOT NULL DEFAULT 'placed' CHECK (status IN ('placed', 'cancelled')),
-    amount          numeric(20, 2) NOT NULL,    -- sum of line amounts
+    amount          numeric(28, 2) NOT NULL,    -- sum of line amounts
     event_id        text NOT NULL REFERENCES sales.erp_events (event_id)
 );
 CREATE INDEX orders_placed_at_idx ON sales.orders (placed_at);
@@ -60,10 +60,11 @@ CREATE TABLE sales.order_lines (
     line_no         int NOT NULL,
     client_id       bigint NOT NULL,
     product_id      bigint NOT NULL REFERENCES sales.products (id),
-    quantity        numeric(20, 4) NOT NULL CHECK (quantity > 0),
-    unit_price      numeric(20, 4) NOT NULL CHECK (unit_price >= 0),
+    -- exact as the wire carries them (9 decimals); bounds as crmq-sales checks them
+    quantity        numeric(18, 9) NOT NULL CHECK (quantity > 0),
+    unit_price      numeric(21, 9) NOT NULL CHECK (unit_price >= 0),
     discount        numeric(10, 9) NOT NULL CHECK (discount >= 0 AND discount <= 1),
-    amount          numeric(20, 2) NOT NULL,
+    amount          numeric(24, 2) NOT NULL,
     PRIMARY KEY (order_id, line_no)
 );
 CREATE INDEX order_lines_client_idx ON sales.order_lines (client_id);
