@@ -23,6 +23,9 @@ sales_server_new (crmq_service_t *service)
                   crmq_log_q (crmq_config_str (config, "contacts_endpoint")));
         return NULL;
     }
+    //  crmq-contacts takes frames up to the same limit as this service
+    crmq_rpc_client_set_max_request (contacts,
+                                     (size_t) crmq_config_int (config, "max_message_bytes"));
     sales_server_t *self = (sales_server_t *) zmalloc (sizeof (sales_server_t));
     self->pg = crmq_service_pg (service);
     self->contacts = contacts;
