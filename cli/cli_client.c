@@ -89,16 +89,6 @@ s_instant (int64_t us, const char *time_zone, char *buf, size_t size)
 }
 
 static int
-s_print (cli_output_t *output)
-{
-    if (cli_output_print (output, stdout) != 0) {
-        fprintf (stderr, "crmq: cannot write the output\n");
-        return CLI_EXIT_FAILURE;
-    }
-    return CLI_EXIT_OK;
-}
-
-static int
 s_show (crmq_rpc_client_t *client, const s_options_t *options, const char *time_zone)
 {
     Crmq__GetClientRequest request = CRMQ__GET_CLIENT_REQUEST__INIT;
@@ -155,7 +145,7 @@ s_show (crmq_rpc_client_t *client, const s_options_t *options, const char *time_
         s_instant (card->created_at_us, time_zone, created, sizeof created),
         s_instant (card->updated_at_us, time_zone, updated, sizeof updated)
     };
-    rc = cli_output_add_row (output, row) == 0? s_print (output): CLI_EXIT_FAILURE;
+    rc = cli_output_add_row (output, row) == 0? cli_output_print_stdout (output): CLI_EXIT_FAILURE;
     cli_output_destroy (&output);
     crmq__get_client_reply__free_unpacked (reply, NULL);
     return rc;
@@ -196,7 +186,7 @@ s_list (crmq_rpc_client_t *client, const s_options_t *options)
             rc = CLI_EXIT_FAILURE;
     }
     if (rc == CLI_EXIT_OK)
-        rc = s_print (output);
+        rc = cli_output_print_stdout (output);
     if (rc == CLI_EXIT_OK && reply->next_after_id) {
         fprintf (stderr, "more: crmq client list --after %" PRId64, reply->next_after_id);
         if (options->limit)

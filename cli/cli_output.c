@@ -456,6 +456,16 @@ s_print_json (cli_output_t *self, FILE *out)
 }
 
 int
+cli_output_print_stdout (cli_output_t *self)
+{
+    if (cli_output_print (self, stdout) != 0) {
+        fprintf (stderr, "crmq: cannot write the output\n");
+        return CLI_EXIT_FAILURE;
+    }
+    return CLI_EXIT_OK;
+}
+
+int
 cli_output_print (cli_output_t *self, FILE *out)
 {
     assert (self && out);

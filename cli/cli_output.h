@@ -73,6 +73,10 @@ size_t cli_output_rows (cli_output_t *self);
 //  writing failed (errno tells) or JSON could not be built.
 int cli_output_print (cli_output_t *self, FILE *out);
 
+//  Prints to stdout for a command: returns CLI_EXIT_OK, or CLI_EXIT_FAILURE
+//  after saying on stderr that the output could not be written.
+int cli_output_print_stdout (cli_output_t *self);
+
 //  The rows as the JSON format prints them: an array of objects, or one
 //  object for a record, typed by column.  For a command that nests them in
 //  a larger document.  Returns a new reference (the caller json_decref's

@@ -114,16 +114,6 @@ s_money_text (const Crmq__Money *money, char *buf, size_t size)
     return cli_decimal_text (money? money->units: 0, money? money->nanos: 0, 2, buf, size);
 }
 
-static int
-s_print (cli_output_t *output)
-{
-    if (cli_output_print (output, stdout) != 0) {
-        fprintf (stderr, "crmq: cannot write the output\n");
-        return CLI_EXIT_FAILURE;
-    }
-    return CLI_EXIT_OK;
-}
-
 //  --------------------------------------------------------------------------
 //  Client base
 
@@ -165,7 +155,7 @@ s_base (crmq_rpc_client_t *client, const s_options_t *options)
         s_money_text (reply->revenue, revenue, sizeof revenue),
         s_money_text (reply->average_order, average, sizeof average)
     };
-    rc = cli_output_add_row (output, row) == 0? s_print (output): CLI_EXIT_FAILURE;
+    rc = cli_output_add_row (output, row) == 0? cli_output_print_stdout (output): CLI_EXIT_FAILURE;
     cli_output_destroy (&output);
     crmq__client_base_reply__free_unpacked (reply, NULL);
     return rc;
@@ -378,11 +368,11 @@ s_abc (crmq_rpc_client_t *client, const s_options_t *options)
     if (options->clients && !clients)
         rc = CLI_EXIT_FAILURE;
     if (rc == CLI_EXIT_OK && classes)
-        rc = s_print (classes);
+        rc = cli_output_print_stdout (classes);
     if (rc == CLI_EXIT_OK && clients) {
         if (classes)
             printf ("\n");
-        rc = s_print (clients);
+        rc = cli_output_print_stdout (clients);
     }
     cli_output_destroy (&classes);
     cli_output_destroy (&clients);
