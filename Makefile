@@ -33,6 +33,8 @@ PB_C      := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
 PB_H      := $(PB_C:.c=.h)
 MIGRATIONS := $(sort $(wildcard services/*/sql/*.sql))
 SERVICES  := contacts sales analytics
+# schemas in the order they are migrated: bus (the outbox every service writes) first
+MIGRATION_ORDER := bus $(SERVICES)
 
 COMMON_SRC := $(wildcard common/*.c)
 LIB_OBJ    := $(patsubst %.c,$(OBJ)/%.o,$(COMMON_SRC)) \
@@ -57,7 +59,7 @@ $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto
 
 $(GEN)/crmq_migrations.c: $(MIGRATIONS) tools/embed-migrations.sh
 	@mkdir -p $(GEN)
-	tools/embed-migrations.sh $(SERVICES) > $@.tmp && mv $@.tmp $@
+	tools/embed-migrations.sh $(MIGRATION_ORDER) > $@.tmp && mv $@.tmp $@
 
 $(OBJ)/%.o: %.c | $(PB_H)
 	@mkdir -p $(dir $@)

@@ -1,8 +1,8 @@
 /*  crmq_migrate.h - versioned SQL migrations, embedded in the binaries.
 
     Each service keeps services/<name>/sql/NNN_what.sql; the build embeds them
-    all (build/gen/crmq_migrations.c) in service order contacts, sales,
-    analytics.  Applied versions are kept in public.crmq_schema_migration
+    all (build/gen/crmq_migrations.c) in service order bus, contacts,
+    sales, analytics.  Applied versions are kept in public.crmq_schema_migration
     (service, version, name, applied_at).  Each migration runs in its own
     transaction; the whole run holds a session advisory lock, so two replicas
     starting together apply each migration once.                             */

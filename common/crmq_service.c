@@ -32,8 +32,10 @@ static int
 s_migrate (crmq_service_t *self)
 {
     for (int attempt = 0; attempt < 60 && !zsys_interrupted; attempt++) {
+        //  the outbox first: every service writes its events there
         if (crmq_pg_ensure (self->pg))
-            return crmq_migrate (self->pg, self->def->name) < 0? -1: 0;
+            return crmq_migrate (self->pg, "bus") < 0
+                || crmq_migrate (self->pg, self->def->name) < 0? -1: 0;
         zclock_sleep (500);
     }
     crmq_log (CRMQ_LOG_ERROR, "PostgreSQL unreachable at start-up", "error=%s",
