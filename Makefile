@@ -8,6 +8,10 @@
 #   SANITIZE=1      build with AddressSanitizer and UBSan (into build-asan/)
 
 CC      ?= cc
+#  C++ only for the libphonenumber wrapper (common/*.cc); it also links every
+#  binary, so that the C++ runtime (libstdc++, unwinder, the sanitizers' C++
+#  parts) comes in
+CXX     ?= g++
 PKGS    := libczmq libzmq libprotobuf-c libpq hiredis jansson
 SANITIZE ?=
 ifeq ($(SANITIZE),1)
@@ -20,7 +24,12 @@ endif
 OPT     ?= -O2
 CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror $(SANFLAGS) \
            -Icommon -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
+CXXFLAGS := -std=c++17 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror $(SANFLAGS) -Icommon
+#  libphonenumber has no .pc; its own DT_NEEDED bring in libprotobuf, ICU and
+#  abseil (crmq_phone.cc uses none of them directly).  --as-needed: only the
+#  binaries that call crmq_phone_* load it.
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv \
+           -Wl,--push-state,--as-needed -lphonenumber -Wl,--pop-state -lpthread -lm
 LDFLAGS := $(SANFLAGS)
 
 GEN     := $(BUILD)/gen
@@ -37,7 +46,8 @@ SERVICES  := contacts sales analytics
 MIGRATION_ORDER := bus $(SERVICES)
 
 COMMON_SRC := $(wildcard common/*.c)
-LIB_OBJ    := $(patsubst %.c,$(OBJ)/%.o,$(COMMON_SRC)) \
+COMMON_CXX := $(wildcard common/*.cc)
+LIB_OBJ    := $(patsubst %.c,$(OBJ)/%.o,$(COMMON_SRC)) $(patsubst %.cc,$(OBJ)/%.o,$(COMMON_CXX)) \
               $(patsubst $(GEN)/%.c,$(OBJ)/gen/%.o,$(PB_C)) $(OBJ)/gen/crmq_migrations.o
 
 SERVICE_BINS := $(patsubst %,$(BIN)/crmq-%,$(SERVICES))
@@ -65,6 +75,10 @@ $(OBJ)/%.o: %.c | $(PB_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+$(OBJ)/common/%.o: common/%.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -MMD -MP -c $< -o $@
+
 $(OBJ)/gen/%.o: $(GEN)/%.c | $(PB_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -76,21 +90,21 @@ $(LIB): $(LIB_OBJ)
 define service_rule
 $(BIN)/crmq-$(1): $(patsubst %.c,$(OBJ)/%.o,$(wildcard services/$(1)/*.c)) $(LIB)
 	@mkdir -p $(BIN)
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+	$$(CXX) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 
 $(CLI_BIN): $(patsubst %.c,$(OBJ)/%.o,$(wildcard cli/*.c)) $(LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/crmq-selftest: $(OBJ)/tests/selftest.o $(LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/%: $(OBJ)/tests/integration/%.o $(LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 test: deps
 	$(MAKE) all

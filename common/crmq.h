@@ -32,6 +32,8 @@
 #include "crmq_validate.h"
 #include "crmq_pg_array.h"
 #include "crmq_message.h"
+#include "crmq_outbox.h"
+#include "crmq_phone.h"
 #include "crmq_service.h"
 
 #endif

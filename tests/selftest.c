@@ -6,6 +6,7 @@
     servers and are skipped without them.  CRMQ_LOG_LEVEL sets the level of
     the log lines the tests provoke (default "error").                       */
 #include "crmq.h"
+#include "crmq_phone.h"
 
 typedef struct {
     const char *name;
@@ -20,6 +21,7 @@ static const s_test_t s_tests [] = {
     { "crmq_decimal", crmq_decimal_test },
     { "crmq_time", crmq_time_test },
     { "crmq_validate", crmq_validate_test },
+    { "crmq_phone", crmq_phone_test },
     { "crmq_message", crmq_message_test },
     { "crmq_backoff", crmq_backoff_test },
     { "crmq_pg", crmq_pg_test },
