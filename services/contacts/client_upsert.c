@@ -1,0 +1,242 @@
+/*  client_upsert.c - master data from the ERP: clients and managers created
+    or updated by external id; see client_upsert.h.  */
+#include "client_upsert.h"
+#include "crmq_phone.h"
+
+//  --------------------------------------------------------------------------
+//  contacts.UpsertManagers
+
+static const char *SQL_UPSERT_MANAGER =
+    "INSERT INTO contacts.managers AS m"
+    "  (external_id, name, email, title, supervisor_external_id, time_zone, active)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7::boolean)"
+    " ON CONFLICT (external_id) DO UPDATE SET"
+    "  name = EXCLUDED.name, email = EXCLUDED.email, title = EXCLUDED.title,"
+    "  supervisor_external_id = EXCLUDED.supervisor_external_id,"
+    "  time_zone = EXCLUDED.time_zone, active = EXCLUDED.active, updated_at = now(),"
+    "  version = m.version + 1"
+    " WHERE (m.name, m.email, m.title, m.supervisor_external_id, m.time_zone, m.active)"
+    "  IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.email, EXCLUDED.title,"
+    "  EXCLUDED.supervisor_external_id, EXCLUDED.time_zone, EXCLUDED.active)"
+    " RETURNING id";
+
+static const char *SQL_MANAGER_ID =
+    "SELECT id FROM contacts.managers WHERE external_id = $1";
+
+typedef struct {
+    contacts_server_t *self;
+    Crmq__UpsertManagersRequest *request;
+    int64_t *ids;
+    crmq_reply_t *reply;
+} upsert_managers_t;
+
+//  Runs `upsert` (whose parameter $1 is the external id); when it returned no
+//  row because nothing changed, reads the id with `select`.  Returns the id,
+//  0 when `select` finds none either, or -1 on a failed statement.
+static int64_t
+s_upsert_id (crmq_pg_t *pg, const char *upsert, const char *select, int nparams,
+             const char *const *values)
+{
+    PGresult *result = crmq_pg_exec (pg, upsert, nparams, values);
+    if (!result)
+        return -1;
+    if (PQntuples (result) == 0) {
+        PQclear (result);
+        result = crmq_pg_exec (pg, select, 1, values);
+        if (!result)
+            return -1;
+    }
+    int64_t id = PQntuples (result)? strtoll (PQgetvalue (result, 0, 0), NULL, 10): 0;
+    PQclear (result);
+    return id;
+}
+
+static int
+s_upsert_managers_tx (crmq_pg_t *pg, void *arg)
+{
+    upsert_managers_t *job = (upsert_managers_t *) arg;
+    if (contacts_set_actor (pg, "erp") != 0)
+        return -1;
+    for (size_t i = 0; i < job->request->n_managers; i++) {
+        Crmq__Manager *m = job->request->managers [i];
+        const char *values [7] = { m->external_id, m->name, m->email, m->title,
+                                   m->supervisor_external_id, m->time_zone,
+                                   m->active? "true": "false" };
+        job->ids [i] = s_upsert_id (pg, SQL_UPSERT_MANAGER, SQL_MANAGER_ID, 7, values);
+        if (job->ids [i] < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int
+s_upsert_managers (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
+{
+    contacts_server_t *self = (contacts_server_t *) state;
+    Crmq__UpsertManagersRequest *request = (Crmq__UpsertManagersRequest *)
+        crmq_message_unpack (&crmq__upsert_managers_request__descriptor, body, size);
+    if (!request)
+        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed UpsertManagersRequest");
+    int code = CRMQ_OK;
+    if (request->n_managers == 0 || request->n_managers > CONTACTS_MAX_BATCH) {
+        code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "managers",
+                                 "managers: 1 to %d per request", CONTACTS_MAX_BATCH);
+        goto done;
+    }
+    for (size_t i = 0; i < request->n_managers; i++) {
+        Crmq__Manager *m = request->managers [i];
+        if (!contacts_check_item (reply, "managers", i, "external_id", m->external_id, 1, CONTACTS_MAX_ID)
+        ||  !contacts_check_item (reply, "managers", i, "name", m->name, 1, CONTACTS_MAX_NAME)
+        ||  !contacts_check_item (reply, "managers", i, "email", m->email, 0, CONTACTS_MAX_FIELD)
+        ||  !contacts_check_item (reply, "managers", i, "title", m->title, 0, CONTACTS_MAX_FIELD)
+        ||  !contacts_check_item (reply, "managers", i, "supervisor_external_id", m->supervisor_external_id, 0, CONTACTS_MAX_ID)
+        ||  !contacts_check_item (reply, "managers", i, "time_zone", m->time_zone, 0, 64)) {
+            code = CRMQ_INVALID_ARGUMENT;
+            goto done;
+        }
+    }
+    int64_t *ids = (int64_t *) zmalloc (request->n_managers * sizeof (int64_t));
+    upsert_managers_t job = { self, request, ids, reply };
+    int rc = crmq_pg_transaction (self->pg, s_upsert_managers_tx, &job);
+    if (rc != 0)
+        code = contacts_db_error (self, reply);
+    else {
+        Crmq__UpsertManagersReply answer = CRMQ__UPSERT_MANAGERS_REPLY__INIT;
+        answer.n_ids = request->n_managers;
+        answer.ids = ids;
+        code = crmq_reply_ok (reply, &answer.base);
+    }
+    free (ids);
+done:
+    crmq_message_free (&request->base);
+    return code;
+}
+
+//  --------------------------------------------------------------------------
+//  contacts.UpsertClients
+
+static const char *SQL_UPSERT_CLIENT =
+    "INSERT INTO contacts.clients AS c"
+    "  (external_id, name, legal_name, country, region, city, address, postal_code,"
+    "   phone, email, category, source, manager_id, phone_e164)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::bigint, $14)"
+    " ON CONFLICT (external_id) DO UPDATE SET"
+    "  name = EXCLUDED.name, legal_name = EXCLUDED.legal_name, country = EXCLUDED.country,"
+    "  region = EXCLUDED.region, city = EXCLUDED.city, address = EXCLUDED.address,"
+    "  postal_code = EXCLUDED.postal_code, phone = EXCLUDED.phone, email = EXCLUDED.email,"
+    "  category = EXCLUDED.category, source = EXCLUDED.source,"
+    "  manager_id = EXCLUDED.manager_id, phone_e164 = EXCLUDED.phone_e164,"
+    "  updated_at = now(), version = c.version + 1"
+    " WHERE (c.name, c.legal_name, c.country, c.region, c.city, c.address, c.postal_code,"
+    "        c.phone, c.email, c.category, c.source, c.manager_id)"
+    "  IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.legal_name, EXCLUDED.country,"
+    "        EXCLUDED.region, EXCLUDED.city, EXCLUDED.address, EXCLUDED.postal_code,"
+    "        EXCLUDED.phone, EXCLUDED.email, EXCLUDED.category, EXCLUDED.source,"
+    "        EXCLUDED.manager_id)"
+    " RETURNING id";
+
+static const char *SQL_CLIENT_ID =
+    "SELECT id FROM contacts.clients WHERE external_id = $1";
+
+typedef struct {
+    contacts_server_t *self;
+    Crmq__UpsertClientsRequest *request;
+    int64_t *ids;
+    crmq_reply_t *reply;
+} upsert_clients_t;
+
+static int
+s_upsert_clients_tx (crmq_pg_t *pg, void *arg)
+{
+    upsert_clients_t *job = (upsert_clients_t *) arg;
+    if (contacts_set_actor (pg, "erp") != 0)
+        return -1;
+    for (size_t i = 0; i < job->request->n_clients; i++) {
+        Crmq__Client *c = job->request->clients [i];
+        char manager_id [24] = "";
+        if (*c->manager_external_id) {
+            const char *values [1] = { c->manager_external_id };
+            PGresult *result = crmq_pg_exec (pg, SQL_MANAGER_ID, 1, values);
+            if (!result)
+                return -1;
+            if (PQntuples (result) == 0) {
+                PQclear (result);
+                char field [64];
+                snprintf (field, sizeof field, "clients[%zu].manager_external_id", i);
+                return crmq_reply_error (job->reply, CRMQ_NOT_FOUND, field,
+                                         "unknown manager %s", c->manager_external_id);
+            }
+            snprintf (manager_id, sizeof manager_id, "%s", PQgetvalue (result, 0, 0));
+            PQclear (result);
+        }
+        //  an ERP's phone is kept as sent; its E.164 form only when it has one
+        char e164 [CRMQ_PHONE_E164_MAX] = "";
+        if (*c->phone && contacts_phone_e164 (job->self, c->phone, e164, sizeof e164) != 0)
+            e164 [0] = 0;
+        const char *values [14] = {
+            c->external_id, c->name, c->legal_name, c->country, c->region, c->city,
+            c->address, c->postal_code, c->phone, c->email, c->category, c->source,
+            *manager_id? manager_id: NULL, e164 };
+        job->ids [i] = s_upsert_id (pg, SQL_UPSERT_CLIENT, SQL_CLIENT_ID, 14, values);
+        if (job->ids [i] < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int
+s_upsert_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
+{
+    contacts_server_t *self = (contacts_server_t *) state;
+    Crmq__UpsertClientsRequest *request = (Crmq__UpsertClientsRequest *)
+        crmq_message_unpack (&crmq__upsert_clients_request__descriptor, body, size);
+    if (!request)
+        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed UpsertClientsRequest");
+    int code = CRMQ_OK;
+    if (request->n_clients == 0 || request->n_clients > CONTACTS_MAX_BATCH) {
+        code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "clients",
+                                 "clients: 1 to %d per request", CONTACTS_MAX_BATCH);
+        goto done;
+    }
+    for (size_t i = 0; i < request->n_clients; i++) {
+        Crmq__Client *c = request->clients [i];
+        const char *names [] = { "legal_name", "country", "region", "city", "address",
+                                 "postal_code", "phone", "email", "category", "source" };
+        const char *values [] = { c->legal_name, c->country, c->region, c->city, c->address,
+                                  c->postal_code, c->phone, c->email, c->category, c->source };
+        bool valid = contacts_check_item (reply, "clients", i, "external_id", c->external_id, 1, CONTACTS_MAX_ID)
+                  && contacts_check_item (reply, "clients", i, "name", c->name, 1, CONTACTS_MAX_NAME)
+                  && contacts_check_item (reply, "clients", i, "manager_external_id",
+                              c->manager_external_id, 0, CONTACTS_MAX_ID);
+        for (size_t f = 0; valid && f < sizeof names / sizeof names [0]; f++)
+            valid = contacts_check_item (reply, "clients", i, names [f], values [f], 0, CONTACTS_MAX_FIELD);
+        if (!valid) {
+            code = CRMQ_INVALID_ARGUMENT;
+            goto done;
+        }
+    }
+    int64_t *ids = (int64_t *) zmalloc (request->n_clients * sizeof (int64_t));
+    upsert_clients_t job = { self, request, ids, reply };
+    int rc = crmq_pg_transaction (self->pg, s_upsert_clients_tx, &job);
+    if (rc < 0)
+        code = contacts_db_error (self, reply);
+    else
+    if (rc > 0)
+        code = rc;
+    else {
+        Crmq__UpsertClientsReply answer = CRMQ__UPSERT_CLIENTS_REPLY__INIT;
+        answer.n_ids = request->n_clients;
+        answer.ids = ids;
+        code = crmq_reply_ok (reply, &answer.base);
+    }
+    free (ids);
+done:
+    crmq_message_free (&request->base);
+    return code;
+}
+
+const crmq_rpc_method_t client_upsert_methods [] = {
+    { "contacts.UpsertClients", s_upsert_clients },
+    { "contacts.UpsertManagers", s_upsert_managers },
+    { NULL, NULL }
+};
