@@ -70,6 +70,23 @@ void contacts_client_from_row (Crmq__Client *client, PGresult *result, int row, 
 //  Frees what contacts_client_from_row allocated.
 void contacts_client_clear (Crmq__Client *client);
 
+//  Makes a creating write safe to resend (see "Resending writes" in
+//  contacts.proto).  Call first in the write's transaction body.
+//  Returns 1 when the write is to be done: the key is new (now claimed) or
+//  empty; do it, call contacts_request_key_finish with the answer and reply.
+//  Returns 0 when a request with this key was done before: its first reply
+//  is already in `reply`; change nothing, let the transaction commit and do
+//  not reply again.  Returns a positive status after crmq_reply_error (a
+//  malformed key, a key used for another method), or -1 after a failed
+//  statement.  `answer_type` is the reply's message type.
+int contacts_request_key_claim (crmq_pg_t *pg, const char *key, const char *method,
+                                const ProtobufCMessageDescriptor *answer_type,
+                                crmq_reply_t *reply);
+
+//  Stores the reply of a claimed key (no-op for an empty key).  Returns 0, or
+//  -1 after a failed statement.
+int contacts_request_key_finish (crmq_pg_t *pg, const char *key, const ProtobufCMessage *answer);
+
 //  Joins the method tables of the handler files into the service's table
 //  (built once; owned by the module).
 const crmq_rpc_method_t *contacts_methods (void);
