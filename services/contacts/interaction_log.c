@@ -370,8 +370,10 @@ typedef struct {
     const char *kind, *status;          //  with their defaults
     const char *actor;
     const char *attachments;            //  jsonb text
+    const char *request_key;            //  "" = none
     crmq_reply_t *reply;
     PGresult *stored;                   //  the row as stored (owned; the last attempt's)
+    bool replayed;                      //  done before under the key: reply already set
 } log_job_t;
 
 static int
@@ -381,8 +383,15 @@ s_log_tx (crmq_pg_t *pg, void *arg)
     Crmq__Interaction *it = job->interaction;
     PQclear (job->stored);
     job->stored = NULL;
+    job->replayed = false;
     if (contacts_set_actor (pg, job->actor) != 0)
         return -1;
+    int claim = contacts_request_key_claim (pg, job->request_key, "contacts.LogInteraction",
+                                            &crmq__interaction_reply__descriptor, job->reply);
+    if (claim <= 0) {
+        job->replayed = claim == 0;
+        return claim;
+    }
 
     char client_id [24], manager_id [24], person_id [24];
     const char *values [1] = { s_id_text (it->client_id, client_id) };
@@ -459,6 +468,16 @@ s_log_tx (crmq_pg_t *pg, void *arg)
         if (s_write_event (pg, job->stored, topic, "") != 0)
             return -1;
     }
+    if (*job->request_key) {
+        Crmq__Interaction interaction;
+        s_interaction_from_row (&interaction, job->stored, 0);
+        Crmq__InteractionReply answer = CRMQ__INTERACTION_REPLY__INIT;
+        answer.interaction = &interaction;
+        int rc = contacts_request_key_finish (pg, job->request_key, &answer.base);
+        s_interaction_clear (&interaction);
+        if (rc != 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -491,13 +510,17 @@ s_log_interaction (void *state, const uint8_t *body, size_t size, crmq_reply_t *
         code = crmq_reply_error (reply, CRMQ_INTERNAL, NULL, "out of memory");
         goto done;
     }
-    log_job_t job = { request->interaction, kind, status, request->actor, attachments, reply, NULL };
+    log_job_t job = { request->interaction, kind, status, request->actor, attachments,
+                      request->request_key, reply, NULL, false };
     int rc = crmq_pg_transaction (self->pg, s_log_tx, &job);
     if (rc < 0)
         code = contacts_db_error (self, reply);
     else
     if (rc > 0)
         code = rc;
+    else
+    if (job.replayed)
+        code = CRMQ_OK;                 //  the first reply, sent again
     else
         code = s_reply_interaction (reply, job.stored);
     PQclear (job.stored);

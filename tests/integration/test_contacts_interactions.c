@@ -899,6 +899,29 @@ main (void)
     }
     s_check_list (contacts, "all of client 1 after it all", &all, 30);
 
+    printf ("a resend under the same request key logs once\n");
+    {
+        Crmq__Interaction it = s_valid (client2);
+        it.subject = "resent «once»";
+        Crmq__InteractionRequest request = CRMQ__INTERACTION_REQUEST__INIT;
+        request.interaction = &it;
+        request.actor = "resender";
+        request.request_key = "log-key-0001-resend";
+        ProtobufCMessage *first, *second;
+        int code1 = s_call (contacts, "contacts.LogInteraction", &request.base,
+                            &crmq__interaction_reply__descriptor, &first);
+        int code2 = s_call (contacts, "contacts.LogInteraction", &request.base,
+                            &crmq__interaction_reply__descriptor, &second);
+        CHECK (code1 == CRMQ_OK && code2 == CRMQ_OK, "codes %d %d", code1, code2);
+        if (first && second)
+            CHECK (((Crmq__InteractionReply *) first)->interaction->id
+                   == ((Crmq__InteractionReply *) second)->interaction->id, "the same interaction");
+        CHECK (s_query_id ("SELECT count(*) FROM contacts.interactions WHERE subject = $1",
+                           "resent «once»") == 1, "logged once");
+        s_free (first);
+        s_free (second);
+    }
+
     crmq_pg_destroy (&s_pg);
     crmq_rpc_client_destroy (&contacts);
     printf ("test_contacts_interactions: %s\n", s_failures? "FAIL": "PASS");
