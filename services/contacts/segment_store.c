@@ -270,9 +270,10 @@ s_segment_clear (segment_t *self)
 }
 
 //  Replies with a SegmentReply holding segment `id` as it is now, with its
-//  client count.  Returns the reply's code.
+//  client count, and stores it under `request_key` (NULL or "" = none; then
+//  call it inside the write's transaction).  Returns the reply's code.
 static int
-s_reply_segment (contacts_server_t *self, int64_t id, crmq_reply_t *reply)
+s_reply_segment (contacts_server_t *self, int64_t id, crmq_reply_t *reply, const char *request_key)
 {
     char text [24];
     snprintf (text, sizeof text, "%" PRId64, id);
@@ -294,7 +295,10 @@ s_reply_segment (contacts_server_t *self, int64_t id, crmq_reply_t *reply)
     else {
         Crmq__SegmentReply answer = CRMQ__SEGMENT_REPLY__INIT;
         answer.segment = &segment.segment;
-        code = crmq_reply_ok (reply, &answer.base);
+        if (contacts_request_key_finish (self->pg, request_key, &answer.base) != 0)
+            code = contacts_db_error (self, reply);
+        else
+            code = crmq_reply_ok (reply, &answer.base);
     }
     s_segment_clear (&segment);
     PQclear (result);
@@ -325,6 +329,7 @@ static const char *SQL_SEGMENT_UPDATE =
     " WHERE id = $2::bigint";
 
 typedef struct {
+    contacts_server_t *self;
     Crmq__SegmentRequest *request;
     const char *manager_ids;            //  bigint[] literal of the rule's managers; NULL = none
     const uint8_t *rule;                //  the packed rule; NULL for a static segment
@@ -340,6 +345,13 @@ s_save_segment_tx (crmq_pg_t *pg, void *arg)
     Crmq__Segment *segment = job->request->segment;
     if (contacts_set_actor (pg, job->request->actor) != 0)
         return -1;
+    //  a new segment's reply is stored under the request key, and sent
+    //  again (claim 0) for a resend
+    const char *key = segment->id? "": job->request->request_key;
+    int claim = contacts_request_key_claim (pg, key, "contacts.SaveSegment",
+                                            &crmq__segment_reply__descriptor, job->reply);
+    if (claim != 1)
+        return claim;
     char id [24];
     snprintf (id, sizeof id, "%" PRId64, segment->id);
     if (segment->id) {
@@ -403,7 +415,8 @@ s_save_segment_tx (crmq_pg_t *pg, void *arg)
         job->id = segment->id;
     }
     PQclear (result);
-    return 0;
+    int code = s_reply_segment (job->self, job->id, job->reply, key);
+    return code == CRMQ_OK? 0: code;
 }
 
 static int
@@ -472,16 +485,13 @@ s_save_segment (void *state, const uint8_t *body, size_t size, crmq_reply_t *rep
             }
         }
     }
-    save_segment_t job = { request, managers? crmq_pg_array_text (managers): NULL,
+    save_segment_t job = { self, request, managers? crmq_pg_array_text (managers): NULL,
                            packed, (int) packed_size, reply, 0 };
     int rc = crmq_pg_transaction (self->pg, s_save_segment_tx, &job);
     if (rc < 0)
         code = contacts_db_error (self, reply);
     else
-    if (rc > 0)
-        code = rc;
-    else
-        code = s_reply_segment (self, job.id, reply);
+        code = rc;                      //  0: the reply was set in the transaction
     crmq_pg_array_destroy (&managers);
     free (packed);
 done:
@@ -699,7 +709,7 @@ s_members (contacts_server_t *self, const uint8_t *body, size_t size, crmq_reply
     if (rc > 0)
         code = rc;
     else
-        code = s_reply_segment (self, request->segment_id, reply);
+        code = s_reply_segment (self, request->segment_id, reply, NULL);
 done:
     crmq_pg_array_destroy (&ids);
     crmq_message_free (&request->base);

@@ -839,6 +839,27 @@ main (void)
         CHECK (s_listed (cases [n - 1].id, NULL, 0) == -1, "not listed any more");
     }
 
+    printf ("a resend under the same request key creates one segment\n");
+    {
+        Crmq__Segment segment = CRMQ__SEGMENT__INIT;
+        segment.name = "Повторная «отправка»";
+        segment.kind = "static";
+        Crmq__SegmentRequest request = CRMQ__SEGMENT_REQUEST__INIT;
+        request.segment = &segment;
+        request.request_key = "segment-key-0001";
+        ProtobufCMessage *first, *second;
+        int code1 = s_call ("contacts.SaveSegment", &request.base, &crmq__segment_reply__descriptor, &first);
+        int code2 = s_call ("contacts.SaveSegment", &request.base, &crmq__segment_reply__descriptor, &second);
+        CHECK (code1 == CRMQ_OK && code2 == CRMQ_OK, "codes %d %d", code1, code2);
+        if (first && second)
+            CHECK (((Crmq__SegmentReply *) first)->segment->id == ((Crmq__SegmentReply *) second)->segment->id,
+                   "the same segment");
+        if (first)
+            protobuf_c_message_free_unpacked (first, NULL);
+        if (second)
+            protobuf_c_message_free_unpacked (second, NULL);
+    }
+
     crmq_rpc_client_destroy (&s_contacts);
     crmq_pg_destroy (&s_pg);
     printf ("test_contacts_segments: %s\n", s_failures? "FAIL": "PASS");
