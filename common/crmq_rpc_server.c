@@ -37,6 +37,9 @@ struct _crmq_rpc_server_t {
     char *endpoint;                 //  as bound ("tcp://127.0.0.1:5551")
     atomic_bool stopping;
     atomic_uint_fast64_t served;
+    crmq_rpc_job_fn *job;           //  background job, or NULL
+    int job_interval_ms;
+    int64_t job_next_ms;            //  monotonic time of its next run
 };
 
 //  --------------------------------------------------------------------------
@@ -317,12 +320,26 @@ crmq_rpc_server_run (crmq_rpc_server_t *self)
     while (!atomic_load (&self->stopping)) {
         if (crmq_rpc_server_serve_once (self, S_TICK_MS) < 0)
             break;
+        if (self->job && zclock_mono () >= self->job_next_ms) {
+            self->job (self->state);
+            self->job_next_ms = zclock_mono () + self->job_interval_ms;
+        }
     }
     crmq_log (CRMQ_LOG_INFO, "stopped", "endpoint=%s served=%llu reason=%s",
               crmq_log_q (self->endpoint), (unsigned long long) atomic_load (&self->served),
               atomic_load (&self->stopping)? "stop": "signal");
     atomic_store (&self->stopping, false);
     return 0;
+}
+
+void
+crmq_rpc_server_set_job (crmq_rpc_server_t *self, crmq_rpc_job_fn *job, int interval_ms)
+{
+    assert (self);
+    assert (!job || (interval_ms >= 1 && interval_ms <= 3600000));
+    self->job = job;
+    self->job_interval_ms = interval_ms;
+    self->job_next_ms = zclock_mono () + interval_ms;
 }
 
 void

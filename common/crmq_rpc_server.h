@@ -59,6 +59,14 @@ int crmq_rpc_server_run (crmq_rpc_server_t *self);
 //  served, 0 on timeout, -1 when interrupted.
 int crmq_rpc_server_serve_once (crmq_rpc_server_t *self, int timeout_ms);
 
+//  A background job of a service (applying events, expiring rows), run with
+//  the handlers' state between requests.
+typedef void (crmq_rpc_job_fn) (void *state);
+
+//  Makes crmq_rpc_server_run call `job` about every interval_ms (1..3600000),
+//  between requests, never during one.  One job per server; NULL removes it.
+void crmq_rpc_server_set_job (crmq_rpc_server_t *self, crmq_rpc_job_fn *job, int interval_ms);
+
 //  Makes crmq_rpc_server_run return after the request in hand (from a handler).
 void crmq_rpc_server_stop (crmq_rpc_server_t *self);
 

@@ -87,6 +87,8 @@ crmq_service_main (const crmq_service_def_t *def, int argc, char **argv)
                                   (size_t) crmq_config_int (self.config, "max_message_bytes"));
     if (!server)
         goto done;
+    if (def->job)
+        crmq_rpc_server_set_job (server, def->job, def->job_interval_ms);
     crmq_log (CRMQ_LOG_INFO, "serving", "endpoint=%s", crmq_log_q (endpoint));
     crmq_rpc_server_run (server);
     crmq_log (CRMQ_LOG_INFO, "stopped", "requests=%" PRIu64, crmq_rpc_server_served (server));

@@ -23,6 +23,9 @@ typedef struct {
     void *(*state_new) (crmq_service_t *service);
     //  Frees what state_new built and sets *state_p to NULL.
     void (*state_destroy) (void **state_p);
+    //  Optional: a background job run between requests every job_interval_ms.
+    crmq_rpc_job_fn *job;
+    int job_interval_ms;
 } crmq_service_def_t;
 
 //  Runs the service; returns the process exit code (0 after a clean drain,

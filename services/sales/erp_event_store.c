@@ -32,8 +32,9 @@ static const char *SQL_PRODUCT =
     "  standard_cost = EXCLUDED.standard_cost, discontinued = EXCLUDED.discontinued,"
     "  updated_at = now()";
 
+//  a merged client's orders go to its survivor
 static const char *SQL_CLIENT_ID =
-    "SELECT id FROM sales.clients WHERE external_id = $1";
+    "SELECT coalesce (merged_into, id) FROM sales.clients WHERE external_id = $1";
 
 static const char *SQL_MANAGER_ID =
     "SELECT id FROM sales.managers WHERE external_id = $1";

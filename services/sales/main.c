@@ -31,7 +31,9 @@ main (int argc, char **argv)
         .endpoint_setting = "sales_endpoint",
         .methods = sales_server_methods,
         .state_new = sales_server_new,
-        .state_destroy = sales_server_destroy
+        .state_destroy = sales_server_destroy,
+        .job = sales_server_job,
+        .job_interval_ms = 500
     };
     return crmq_service_main (&def, argc, argv);
 }

@@ -2,6 +2,7 @@
 #include "sales_server.h"
 #include "erp_event_check.h"
 #include "erp_event_store.h"
+#include "merge_applier.h"
 
 typedef struct {
     crmq_pg_t *pg;
@@ -377,6 +378,14 @@ s_ingest (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
     free (batch.slots);
     crmq_message_free (&request->base);
     return code;
+}
+
+void
+sales_server_job (void *state)
+{
+    sales_server_t *self = (sales_server_t *) state;
+    //  a backlog drains a hundred merges a run
+    merge_applier_run (self->pg, 100);
 }
 
 const crmq_rpc_method_t sales_server_methods [] = {

@@ -22,4 +22,8 @@ void *sales_server_new (crmq_service_t *service);
 //  Frees the state; sets *self_p to NULL.
 void sales_server_destroy (void **self_p);
 
+//  The background job: applies pending events of other services (client
+//  merges, merge_applier.h).
+void sales_server_job (void *self);
+
 #endif
