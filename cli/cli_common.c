@@ -47,7 +47,8 @@ int
 cli_call (crmq_rpc_client_t *client, const char *method, const ProtobufCMessage *request,
           const ProtobufCMessageDescriptor *reply_type, ProtobufCMessage **reply)
 {
-    *reply = NULL;
+    if (reply)
+        *reply = NULL;
     uint8_t *body = NULL;
     size_t size = 0;
     int code = crmq_rpc_call (client, method, request, &body, &size);
@@ -55,6 +56,10 @@ cli_call (crmq_rpc_client_t *client, const char *method, const ProtobufCMessage 
         cli_rpc_error (client, method, code);
         free (body);
         return CLI_EXIT_FAILURE;
+    }
+    if (!reply_type) {
+        free (body);
+        return CLI_EXIT_OK;
     }
     *reply = protobuf_c_message_unpack (reply_type, NULL, size, body);
     free (body);
@@ -109,6 +114,31 @@ cli_date_parse (const char *text, const char *time_zone, int64_t *us)
             return -1;
     }
     return crmq_time_parse (text, time_zone, us);
+}
+
+char *
+cli_instant_text (int64_t us, const char *time_zone, char *buf, size_t size)
+{
+    if (!us)
+        return NULL;
+    if (crmq_time_format (us, time_zone, false, buf, size) < 0)
+        snprintf (buf, size, "?");
+    return buf;
+}
+
+char *
+cli_id_text (int64_t id, char *buf, size_t size)
+{
+    if (!id)
+        return NULL;
+    snprintf (buf, size, "%" PRId64, id);
+    return buf;
+}
+
+const char *
+cli_bool_text (bool value)
+{
+    return value? "true": "false";
 }
 
 int
@@ -224,6 +254,10 @@ cli_common_test (bool verbose)
 
     int64_t us;
     assert (cli_date_parse ("1996-07-04", "UTC", &us) == 0 && us == 836438400000000LL);
+    assert (streq (cli_instant_text (us, "Europe/Moscow", buf, sizeof buf), "1996-07-04 04:00:00"));
+    assert (cli_instant_text (0, "UTC", buf, sizeof buf) == NULL);
+    assert (streq (cli_id_text (42, buf, sizeof buf), "42"));
+    assert (cli_id_text (0, buf, sizeof buf) == NULL);
     assert (cli_date_parse ("1996-7-4", "UTC", &us) == -1);
     assert (cli_date_parse ("1996-07-04 10:00", "UTC", &us) == -1);
     assert (cli_time_zone_check ("Europe/Moscow") == 0);

@@ -35,7 +35,8 @@ void cli_rpc_limit (crmq_rpc_client_t *client, crmq_config_t *config);
 //  Returns CLI_EXIT_OK with *reply set (caller frees it with
 //  protobuf_c_message_free_unpacked (*reply, NULL)), or CLI_EXIT_FAILURE
 //  after printing the error line (non-zero code, or a reply body that does
-//  not unpack) with *reply NULL.
+//  not unpack) with *reply NULL.  With `reply_type` NULL the body is not
+//  read (a reply with nothing to show) and `reply` may be NULL.
 int cli_call (crmq_rpc_client_t *client, const char *method, const ProtobufCMessage *request,
               const ProtobufCMessageDescriptor *reply_type, ProtobufCMessage **reply);
 
@@ -60,6 +61,19 @@ int cli_option_once (cli_options_seen_t *seen, const struct option *long_options
 //  Parses a date option: exactly "YYYY-MM-DD", read as local midnight in
 //  `time_zone` (IANA).  Returns 0 with *us set, -1 for anything else.
 int cli_date_parse (const char *text, const char *time_zone, int64_t *us);
+
+//  Formats an instant (microseconds since the epoch) as "YYYY-MM-DD
+//  HH:MM:SS" in `time_zone` into buf (32 bytes suffice), "?" when it cannot
+//  be shown.  Returns buf, or NULL for 0 (no instant: an empty cell, JSON
+//  null).
+char *cli_instant_text (int64_t us, const char *time_zone, char *buf, size_t size);
+
+//  Formats an id into buf (24 bytes suffice) and returns buf, or returns
+//  NULL for 0 (no id: an empty cell, JSON null).
+char *cli_id_text (int64_t id, char *buf, size_t size);
+
+//  "true" or "false", for a JSON column.
+const char *cli_bool_text (bool value);
 
 //  Parses a whole decimal integer in [min, max].  Returns 0 with *value set,
 //  -1 for anything else (empty, trailing text, out of range).

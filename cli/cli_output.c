@@ -13,6 +13,7 @@ typedef struct {
     char *key;
     char *title;
     cli_column_type_t type;
+    bool detail;
 } s_column_t;
 
 //  A growable list of rows; each row an array of `columns` strings (or NULL).
@@ -35,7 +36,7 @@ struct _cli_output_t {
 static bool
 s_numeric (cli_column_type_t type)
 {
-    return type != CLI_COLUMN_TEXT;
+    return type != CLI_COLUMN_TEXT && type != CLI_COLUMN_JSON;
 }
 
 static void
@@ -104,6 +105,15 @@ cli_output_new (cli_format_t format)
     return self;
 }
 
+cli_output_t *
+cli_output_new_record (cli_format_t format)
+{
+    cli_output_t *self = cli_output_new (format);
+    if (self)
+        self->record = true;
+    return self;
+}
+
 void
 cli_output_destroy (cli_output_t **self_p)
 {
@@ -138,12 +148,26 @@ cli_output_add_column (cli_output_t *self, const char *key, const char *title,
     column->key = strdup (key);
     column->title = strdup (title);
     column->type = type;
+    column->detail = false;
     if (!column->key || !column->title) {
         free (column->key);
         free (column->title);
         return -1;
     }
     self->column_count++;
+    return 0;
+}
+
+int
+cli_output_add_columns (cli_output_t *self, const cli_column_t *columns, size_t count)
+{
+    assert (self && columns);
+    for (size_t col = 0; col < count; col++) {
+        if (cli_output_add_column (self, columns [col].key, columns [col].title,
+                                   columns [col].type) != 0)
+            return -1;
+        self->columns [self->column_count - 1].detail = columns [col].detail;
+    }
     return 0;
 }
 
@@ -211,6 +235,30 @@ s_display (cli_column_type_t type, const char *text, char *buf, size_t size)
     return buf;
 }
 
+//  Display width of a JSON cell in a list table; longer ones are cut there
+//  (records, CSV and JSON show them whole).
+#define S_JSON_WIDTH 60
+
+//  The text a cell shows in a list table: as s_display, and a JSON cell
+//  longer than S_JSON_WIDTH code points cut to that with "…" at the end.
+static const char *
+s_list_display (cli_column_type_t type, const char *text, char *buf, size_t size)
+{
+    if (type != CLI_COLUMN_JSON || cli_utf8_width (text) <= S_JSON_WIDTH)
+        return s_display (type, text, buf, size);
+    size_t width = 0, length = 0;
+    while (text [length]) {
+        if (((unsigned char) text [length] & 0xC0) != 0x80 && ++width == S_JSON_WIDTH)
+            break;              //  the start of the last code point shown
+        length++;
+    }
+    if (length + 4 > size)
+        return text;
+    memcpy (buf, text, length);
+    strcpy (buf + length, "…");
+    return buf;
+}
+
 static void
 s_pad (FILE *out, size_t count)
 {
@@ -232,6 +280,13 @@ s_cell (FILE *out, const char *text, size_t width, bool right, bool last)
         s_pad (out, pad);
 }
 
+//  A list table shows every column but the details.
+static bool
+s_shown (cli_output_t *self, size_t col)
+{
+    return !self->columns [col].detail;
+}
+
 static void
 s_table_rows (cli_output_t *self, FILE *out, s_rows_t *rows, const size_t *widths)
 {
@@ -239,14 +294,18 @@ s_table_rows (cli_output_t *self, FILE *out, s_rows_t *rows, const size_t *width
         char **cells = rows->rows [row];
         //  Nothing after the last non-empty cell: no trailing blanks.
         size_t end = self->column_count;
-        while (end > 0 && (!cells [end - 1] || !*cells [end - 1]))
+        while (end > 0 && (!s_shown (self, end - 1) || !cells [end - 1] || !*cells [end - 1]))
             end--;
+        bool first = true;
         for (size_t col = 0; col < end; col++) {
-            char buf [64];
+            if (!s_shown (self, col))
+                continue;
+            char buf [S_JSON_WIDTH * 4 + 8];
             cli_column_type_t type = self->columns [col].type;
-            if (col)
+            if (!first)
                 fputs ("  ", out);
-            s_cell (out, s_display (type, cells [col], buf, sizeof buf),
+            first = false;
+            s_cell (out, s_list_display (type, cells [col], buf, sizeof buf),
                     widths [col], s_numeric (type), col + 1 == end);
         }
         fputc ('\n', out);
@@ -256,9 +315,13 @@ s_table_rows (cli_output_t *self, FILE *out, s_rows_t *rows, const size_t *width
 static void
 s_table_rule (cli_output_t *self, FILE *out, const size_t *widths)
 {
+    bool first = true;
     for (size_t col = 0; col < self->column_count; col++) {
-        if (col)
+        if (!s_shown (self, col))
+            continue;
+        if (!first)
             fputs ("  ", out);
+        first = false;
         for (size_t i = 0; i < widths [col]; i++)
             fputc ('-', out);
     }
@@ -268,11 +331,11 @@ s_table_rule (cli_output_t *self, FILE *out, const size_t *widths)
 static void
 s_widen (cli_output_t *self, s_rows_t *rows, size_t *widths)
 {
-    char buf [64];
+    char buf [S_JSON_WIDTH * 4 + 8];
     for (size_t row = 0; row < rows->size; row++)
         for (size_t col = 0; col < self->column_count; col++) {
             size_t width = cli_utf8_width (
-                s_display (self->columns [col].type, rows->rows [row] [col], buf, sizeof buf));
+                s_list_display (self->columns [col].type, rows->rows [row] [col], buf, sizeof buf));
             if (width > widths [col])
                 widths [col] = width;
         }
@@ -291,11 +354,18 @@ s_print_table (cli_output_t *self, FILE *out)
     s_widen (self, &self->body, widths);
     s_widen (self, &self->footer, widths);
 
-    for (size_t col = 0; col < self->column_count; col++) {
-        if (col)
+    size_t last = self->column_count;
+    while (last > 0 && !s_shown (self, last - 1))
+        last--;
+    bool first = true;
+    for (size_t col = 0; col < last; col++) {
+        if (!s_shown (self, col))
+            continue;
+        if (!first)
             fputs ("  ", out);
+        first = false;
         s_cell (out, self->columns [col].title, widths [col],
-                s_numeric (self->columns [col].type), col + 1 == self->column_count);
+                s_numeric (self->columns [col].type), col + 1 == last);
     }
     fputc ('\n', out);
     s_table_rule (self, out, widths);
@@ -388,6 +458,11 @@ s_json_value (cli_column_type_t type, const char *text)
 {
     if (!text)
         return json_null ();
+    if (type == CLI_COLUMN_JSON) {
+        json_t *value = json_loads (text, JSON_DECODE_ANY, NULL);
+        if (value)
+            return value;
+    }
     if (type == CLI_COLUMN_ID || type == CLI_COLUMN_INTEGER) {
         char *end;
         errno = 0;
@@ -434,6 +509,24 @@ cli_output_json (cli_output_t *self)
     return root;
 }
 
+char *
+cli_json_text (json_t *value)
+{
+    return value? json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY): NULL;
+}
+
+char *
+cli_json_strings (char *const *values, size_t count)
+{
+    json_t *array = json_array ();
+    bool built = array != NULL;
+    for (size_t i = 0; built && i < count; i++)
+        built = json_array_append_new (array, json_string (values [i])) == 0;
+    char *text = built? cli_json_text (array): NULL;
+    json_decref (array);
+    return text;
+}
+
 int
 cli_json_print (json_t *root, FILE *out)
 {
@@ -463,6 +556,42 @@ cli_output_print_stdout (cli_output_t *self)
         return CLI_EXIT_FAILURE;
     }
     return CLI_EXIT_OK;
+}
+
+int
+cli_output_finish (cli_output_t **self_p, bool built)
+{
+    assert (self_p);
+    int rc = CLI_EXIT_FAILURE;
+    if (built && *self_p)
+        rc = cli_output_print_stdout (*self_p);
+    else
+        fprintf (stderr, "crmq: out of memory\n");
+    cli_output_destroy (self_p);
+    return rc;
+}
+
+int
+cli_output_print_record (cli_format_t format, const cli_column_t *columns, size_t count,
+                         const char *const *cells)
+{
+    cli_output_t *output = cli_output_new_record (format);
+    return cli_output_finish (&output, output
+                           && cli_output_add_columns (output, columns, count) == 0
+                           && cli_output_add_row (output, cells) == 0);
+}
+
+int
+cli_output_print_status (cli_format_t format, int64_t id, const char *status)
+{
+    static const cli_column_t columns [] = {
+        { "id",     "id",     CLI_COLUMN_ID,   false },
+        { "status", "status", CLI_COLUMN_TEXT, false },
+    };
+    char text [24];
+    snprintf (text, sizeof text, "%" PRId64, id);
+    const char *cells [] = { text, status };
+    return cli_output_print_record (format, columns, 2, cells);
 }
 
 int
@@ -601,6 +730,87 @@ cli_output_test (bool verbose)
     s_expect (output,
         "clients,revenue,id,city,note\n"
         "91,1265793.29,1234,Москва,\n", verbose);
+    cli_output_destroy (&output);
+
+    //  Detail and JSON columns: a list table leaves the details out
+    static const cli_column_t columns [] = {
+        { "id",    "id",    CLI_COLUMN_ID,   false },
+        { "text",  "text",  CLI_COLUMN_TEXT, true },
+        { "name",  "name",  CLI_COLUMN_TEXT, false },
+        { "tags",  "tags",  CLI_COLUMN_JSON, false },
+        { "extra", "extra", CLI_COLUMN_JSON, true },
+    };
+    output = cli_output_new (CLI_FORMAT_TABLE);
+    assert (cli_output_add_columns (output, columns, 5) == 0);
+    char *tags = cli_json_strings ((char *[]) { "vip", "опт" }, 2);
+    assert (tags && streq (tags, "[\"vip\",\"опт\"]"));
+    const char *detail_row [] = { "7", "long text", "ООО «Ромашка»", tags, "{\"a\": 1}" };
+    const char *plain_row [] = { "8", NULL, "Bob", "[]", "not json" };
+    assert (cli_output_add_row (output, detail_row) == 0);
+    assert (cli_output_add_row (output, plain_row) == 0);
+    free (tags);
+    s_expect (output,
+        "id  name           tags\n"
+        "--  -------------  -------------\n"
+        " 7  ООО «Ромашка»  [\"vip\",\"опт\"]\n"
+        " 8  Bob            []\n", verbose);
+    output->format = CLI_FORMAT_CSV;
+    s_expect (output,
+        "id,text,name,tags,extra\n"
+        "7,long text,ООО «Ромашка»,\"[\"\"vip\"\",\"\"опт\"\"]\",\"{\"\"a\"\": 1}\"\n"
+        "8,,Bob,[],not json\n", verbose);
+    output->format = CLI_FORMAT_JSON;
+    s_expect (output,
+        "[\n"
+        "  {\n"
+        "    \"id\": 7,\n"
+        "    \"text\": \"long text\",\n"
+        "    \"name\": \"ООО «Ромашка»\",\n"
+        "    \"tags\": [\n"
+        "      \"vip\",\n"
+        "      \"опт\"\n"
+        "    ],\n"
+        "    \"extra\": {\n"
+        "      \"a\": 1\n"
+        "    }\n"
+        "  },\n"
+        "  {\n"
+        "    \"id\": 8,\n"
+        "    \"text\": null,\n"
+        "    \"name\": \"Bob\",\n"
+        "    \"tags\": [],\n"
+        "    \"extra\": \"not json\"\n"
+        "  }\n"
+        "]\n", verbose);
+    //  A long JSON cell is cut in a list table only
+    cli_output_destroy (&output);
+    output = cli_output_new (CLI_FORMAT_TABLE);
+    assert (cli_output_add_columns (output, columns + 3, 1) == 0);
+    const char *long_row [] = { "[\"ааааааааааааааааааааааааааааааааааааааааааааааааааааааааааа\"]" };
+    assert (cli_output_add_row (output, long_row) == 0);
+    s_expect (output,
+        "tags\n"
+        "------------------------------------------------------------\n"
+        "[\"ааааааааааааааааааааааааааааааааааааааааааааааааааааааааа…\n", verbose);
+    output->format = CLI_FORMAT_JSON;
+    s_expect (output,
+        "[\n"
+        "  {\n"
+        "    \"tags\": [\n"
+        "      \"ааааааааааааааааааааааааааааааааааааааааааааааааааааааааааа\"\n"
+        "    ]\n"
+        "  }\n"
+        "]\n", verbose);
+    //  A record keeps the details
+    cli_output_destroy (&output);
+    output = cli_output_new (CLI_FORMAT_TABLE);
+    cli_output_set_record (output, true);
+    assert (cli_output_add_columns (output, columns, 3) == 0);
+    assert (cli_output_add_row (output, detail_row) == 0);
+    s_expect (output,
+        "id    7\n"
+        "text  long text\n"
+        "name  ООО «Ромашка»\n", verbose);
     cli_output_destroy (&output);
 
     cli_format_t format;

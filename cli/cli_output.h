@@ -11,7 +11,12 @@
       list   - a header and any number of rows; JSON an array of objects.
       record - one row shown as "label  value" lines in a table, as a header
                and one row in CSV, as one JSON object.
-    Footer rows (totals) and the title are shown in the table only.          */
+    Footer rows (totals) and the title are shown in the table only.
+
+    A column can be a detail: kept in records, CSV and JSON but left out of
+    list tables, which stay narrow enough for a terminal.  A JSON column's
+    cells are JSON text (tags, attributes, changes): embedded as values in
+    JSON, shown as the text in the table and CSV.                            */
 #ifndef CLI_OUTPUT_H_INCLUDED
 #define CLI_OUTPUT_H_INCLUDED
 
@@ -30,8 +35,17 @@ typedef enum {
     CLI_COLUMN_TEXT,        //  left-aligned; JSON string
     CLI_COLUMN_ID,          //  right-aligned, not grouped; JSON integer
     CLI_COLUMN_INTEGER,     //  right-aligned, thousands grouped; JSON integer
-    CLI_COLUMN_DECIMAL      //  right-aligned, thousands grouped; JSON string (exact)
+    CLI_COLUMN_DECIMAL,     //  right-aligned, thousands grouped; JSON string (exact)
+    CLI_COLUMN_JSON         //  left-aligned, the text as is; JSON the value it holds
 } cli_column_type_t;
+
+//  A column declared in a static table (cli_output_add_columns).
+typedef struct {
+    const char *key;            //  CSV header, JSON key
+    const char *title;          //  table header or record label
+    cli_column_type_t type;
+    bool detail;                //  left out of list tables
+} cli_column_t;
 
 typedef struct _cli_output_t cli_output_t;
 
@@ -40,6 +54,9 @@ int cli_format_parse (const char *text, cli_format_t *format);
 
 //  Creates an empty writer for `format`, list-shaped.  NULL on out-of-memory.
 cli_output_t *cli_output_new (cli_format_t format);
+
+//  As cli_output_new, record-shaped (one row).
+cli_output_t *cli_output_new_record (cli_format_t format);
 
 //  Frees the writer and its rows; sets *self_p to NULL; safe on NULL.
 void cli_output_destroy (cli_output_t **self_p);
@@ -50,6 +67,10 @@ void cli_output_destroy (cli_output_t **self_p);
 //  Returns 0, or -1 on out-of-memory or when rows exist already.
 int cli_output_add_column (cli_output_t *self, const char *key, const char *title,
                            cli_column_type_t type);
+
+//  Adds `count` columns from a table, as cli_output_add_column does, with
+//  their detail flags.  Returns 0 or -1.
+int cli_output_add_columns (cli_output_t *self, const cli_column_t *columns, size_t count);
 
 //  Sets the line printed above the table (copied; table format only).
 void cli_output_set_title (cli_output_t *self, const char *title);
@@ -77,11 +98,36 @@ int cli_output_print (cli_output_t *self, FILE *out);
 //  after saying on stderr that the output could not be written.
 int cli_output_print_stdout (cli_output_t *self);
 
+//  Ends a command's output: prints it to stdout when `built` is true (every
+//  column and row was added), else says on stderr that memory ran out; then
+//  destroys it (*self_p NULL, which `built` false allows).  Returns
+//  CLI_EXIT_OK or CLI_EXIT_FAILURE.
+int cli_output_finish (cli_output_t **self_p, bool built);
+
 //  The rows as the JSON format prints them: an array of objects, or one
 //  object for a record, typed by column.  For a command that nests them in
 //  a larger document.  Returns a new reference (the caller json_decref's
 //  it), or NULL on out-of-memory.
 json_t *cli_output_json (cli_output_t *self);
+
+//  Prints one record of `count` columns with `cells` to stdout in `format`
+//  (a card, a saved item).  Returns CLI_EXIT_OK or CLI_EXIT_FAILURE.
+int cli_output_print_record (cli_format_t format, const cli_column_t *columns, size_t count,
+                             const char *const *cells);
+
+//  Prints the record { id: `id`, status: `status` } to stdout in `format`,
+//  for a write with nothing else to show ("deleted").  Returns CLI_EXIT_OK
+//  or CLI_EXIT_FAILURE.
+int cli_output_print_status (cli_format_t format, int64_t id, const char *status);
+
+//  JSON text of an array of `count` strings ("[\"vip\",\"опт\"]"), for a JSON
+//  column.  Returns a new string (caller frees), or NULL on out-of-memory or
+//  text that is not UTF-8.
+char *cli_json_strings (char *const *values, size_t count);
+
+//  Compact JSON text of `value` (borrowed), for a JSON column.  Returns a new
+//  string (caller frees) or NULL.
+char *cli_json_text (json_t *value);
 
 //  Writes `root` (borrowed) as the JSON format does: indented by two, keys in
 //  insertion order, and a newline.  Returns 0, or -1 when writing failed.

@@ -1,12 +1,18 @@
 /*  main.c - crmq, the command-line client: settings and command dispatch.  */
 #include "crmq.h"
-#include "cli_common.h"
+#include "cli_args.h"
+#include "cli_channel.h"
 #include "cli_client.h"
+#include "cli_common.h"
+#include "cli_contact_person.h"
 #include "cli_csv.h"
 #include "cli_import_northwind.h"
 #include "cli_ingest.h"
+#include "cli_interaction.h"
+#include "cli_manager.h"
 #include "cli_output.h"
 #include "cli_report.h"
+#include "cli_segment.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -36,10 +42,26 @@ static const crmq_setting_t s_settings [] = {
       "USD", 0, 3, "ISO 4217 code of imported amounts" },
     { "log_level", "CRMQ_LOG_LEVEL", CRMQ_SETTING_STRING,
       "error", 0, 8, "debug, info, warn or error (logs go to stderr)" },
+    { "actor", "CRMQ_ACTOR", CRMQ_SETTING_STRING,
+      "", 0, 200, "who the audit trail names for writes (--actor); empty = $USER" },
     { NULL, NULL, CRMQ_SETTING_STRING, NULL, 0, 0, NULL }
 };
 
 #define USAGE "crmq COMMAND [ARGS]  (crmq help lists the commands)"
+
+//  The command groups of crmq-contacts: "crmq GROUP COMMAND ...".
+static const struct {
+    const char *name;
+    const cli_command_t *(*commands) (void);
+} s_groups [] = {
+    { "client",      cli_client_commands },
+    { "person",      cli_contact_person_commands },
+    { "channel",     cli_channel_commands },
+    { "interaction", cli_interaction_commands },
+    { "segment",     cli_segment_commands },
+    { "manager",     cli_manager_commands },
+    { NULL, NULL }
+};
 
 static void
 s_print_usage (FILE *out)
@@ -58,11 +80,17 @@ s_print_usage (FILE *out)
         "             [--clients] [--format F]\n"
         "                                   ABC classes of clients; --clients adds each client\n"
         "                                   (cumulative %% includes the client's own share)\n"
-        "  client show EXTERNAL_ID | --id N [--format F]\n"
-        "  client list [--limit N] [--after ID] [--format F]\n"
         "  help                             this text and the settings\n"
         "\n"
+        "client cards and history (crmq-contacts):\n");
+    for (size_t i = 0; s_groups [i].name; i++)
+        cli_command_print_usage (s_groups [i].commands (), out);
+    fprintf (out,
+        "\n"
         "DATE is YYYY-MM-DD in CRMQ_TIME_ZONE; a period is half-open (--to is excluded).\n"
+        "TIME is \"YYYY-MM-DD HH:MM\" in CRMQ_TIME_ZONE.  Writes name --actor in the audit\n"
+        "trail (default CRMQ_ACTOR, else $USER).  A listing with more pages says how to\n"
+        "get the next one on stderr (\"more: crmq ...\").\n"
         "F is table (the default), csv or json; json keeps money as exact strings.\n"
         "Exit codes: 0 done, 1 failed, 2 import finished but rejected some events,\n"
         "64 bad usage (also a repeated option or an unknown CRMQ_TIME_ZONE).\n"
@@ -166,12 +194,15 @@ s_report (crmq_config_t *config, int argc, char **argv)
     return cli_report_run (config, argc - 1, argv + 1);
 }
 
+//  A command group of crmq-contacts: argv [0] the group, argv [1] the command.
 static int
-s_client (crmq_config_t *config, int argc, char **argv)
+s_group (crmq_config_t *config, int argc, char **argv)
 {
-    if (argc < 2)
-        return cli_usage (CLI_CLIENT_USAGE, "client show or client list?");
-    return cli_client_run (config, argc - 1, argv + 1);
+    for (size_t i = 0; s_groups [i].name; i++)
+        if (streq (argv [0], s_groups [i].name))
+            return cli_command_run (s_groups [i].commands (), argv [0], "contacts_endpoint",
+                                    config, argc - 1, argv + 1);
+    return -1;
 }
 
 //  Hidden: the self-tests of the CLI classes that need no service.
@@ -183,6 +214,7 @@ s_selftest (crmq_config_t *config, int argc, char **argv)
     printf ("Running crmq CLI self-tests...\n");
     cli_common_test (verbose);
     cli_output_test (verbose);
+    cli_args_test (verbose);
     cli_csv_test (verbose);
     cli_ingest_test (verbose);
     printf ("Tests passed OK\n");
@@ -199,7 +231,6 @@ static const struct {
     { "ping",     s_ping },
     { "import",   s_import },
     { "report",   s_report },
-    { "client",   s_client },
     { "selftest", s_selftest },
     { NULL, NULL }
 };
@@ -241,12 +272,10 @@ main (int argc, char **argv)
     }
     //  czmq would otherwise catch SIGINT and leave a blocked call running.
     zsys_handler_set (NULL);
-    rc = -1;
-    for (size_t i = 0; s_commands [i].name; i++)
-        if (streq (command, s_commands [i].name)) {
+    rc = s_group (config, argc - 1, argv + 1);
+    for (size_t i = 0; rc == -1 && s_commands [i].name; i++)
+        if (streq (command, s_commands [i].name))
             rc = s_commands [i].run (config, argc - 1, argv + 1);
-            break;
-        }
     if (rc == -1)
         rc = cli_usage (USAGE, "unknown command \"%s\"", command);
     crmq_config_destroy (&config);
