@@ -25,11 +25,14 @@ OPT     ?= -O2
 CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror $(SANFLAGS) \
            -Icommon -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CXXFLAGS := -std=c++17 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror $(SANFLAGS) -Icommon
-#  libphonenumber has no .pc; its own DT_NEEDED bring in libprotobuf, ICU and
-#  abseil (crmq_phone.cc uses none of them directly).  --as-needed: only the
-#  binaries that call crmq_phone_* load it.
+#  libphonenumber has no .pc; its own DT_NEEDED bring in libprotobuf and
+#  abseil (crmq_phone.cc uses neither directly).  ICU (libicu-dev):
+#  crmq_phone_region uses it directly, libicuuc (locales, normalisation, data)
+#  and libicui18n (Region).  --as-needed: only the binaries that call
+#  crmq_phone_* load them.
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv \
-           -Wl,--push-state,--as-needed -lphonenumber -Wl,--pop-state -lpthread -lm
+           -Wl,--push-state,--as-needed -lphonenumber -licui18n -licuuc -Wl,--pop-state \
+           -lpthread -lm
 LDFLAGS := $(SANFLAGS)
 
 GEN     := $(BUILD)/gen

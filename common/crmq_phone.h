@@ -1,11 +1,14 @@
-/*  crmq_phone.h - phone numbers to E.164, through libphonenumber.
+/*  crmq_phone.h - phone numbers to E.164, through libphonenumber, and the
+    countries they belong to, through ICU.
 
-    A thin C wrapper over Google's libphonenumber (C++, Debian's
-    libphonenumber-dev; the code is in crmq_phone.cc).  No C++ exception
-    crosses into C: every one is caught and reported as a failure (-1).
-    Thread-safe: libphonenumber's PhoneNumberUtil is a process-wide singleton,
-    created once (pthread_once) on first use and never freed, so valgrind
-    shows its memory as "still reachable".                                  */
+    A thin C wrapper over Google's libphonenumber and ICU (C++, Debian's
+    libphonenumber-dev and libicu-dev; the code is in crmq_phone.cc).  No C++
+    exception crosses into C: every one is caught and reported as a failure
+    (-1).  Thread-safe: libphonenumber's PhoneNumberUtil is a process-wide
+    singleton, created once (pthread_once) on first use and never freed, and
+    ICU caches the locale data it loads until exit, so valgrind shows their
+    memory as "still reachable".  crmq_phone_region's own table is built once
+    and freed at exit.                                                      */
 #ifndef CRMQ_PHONE_H_INCLUDED
 #define CRMQ_PHONE_H_INCLUDED
 
@@ -51,6 +54,42 @@ extern "C" {
 //  its NUL does not fit in `size` bytes (CRMQ_PHONE_E164_MAX always does),
 //  or on an internal failure (out of memory).
 int crmq_phone_e164 (const char *text, const char *default_region, char *buf, size_t size);
+
+//  Longest ISO 3166-1 alpha-2 code with its NUL: a buffer of this size always
+//  suffices for crmq_phone_region.
+#define CRMQ_PHONE_REGION_MAX  3
+
+//  Resolves a country as written ("Germany", "germany", "DE", "DEU", "UK",
+//  "USA", "Россия", "Deutschland", "United Kingdom") to its ISO 3166-1 alpha-2
+//  code ("DE") in buf (3 bytes suffice).  Returns 0, or -1 when it names no
+//  country (buf untouched).  Thread-safe.
+//
+//  `country` (UTF-8, borrowed) is matched without regard to case (Unicode
+//  case folding: "РОССИЯ", "россия"), to leading, trailing and repeated white
+//  space, and, when nothing matches exactly, also to accents and punctuation
+//  ("Cote d'Ivoire" for "Côte d’Ivoire", "U.S.A.", "Guinea Bissau").  It may
+//  be, for every region ICU lists (Locale::getISOCountries) or libphonenumber
+//  has metadata for (adds "AC", "TA"):
+//    - the alpha-2 or alpha-3 code ("de", "DEU");
+//    - the name ICU gives it in English or in Russian, in full, short or
+//      variant form ("United Kingdom", "UK", "Czech Republic", "Россия",
+//      "США"; with "and" for "&" and "Saint" for "St." in English: "Bosnia
+//      and Herzegovina", "Saint Lucia");
+//    - its name in its own language(s): ICU's likely language for the region
+//      and every ICU locale of it ("Deutschland", "Sverige", "Schweiz",
+//      "Suisse", "Svizzera");
+//    - a few aliases common in ERP data that ICU lacks ("Great Britain",
+//      "England", "Russian Federation", "Российская Федерация", "РФ", ...);
+//    - an ASCII code ICU's Region knows: a numeric one ("276", "643": ISO
+//      3166-1 numeric, UN M.49, as Russia's OKSM writes them) or a deprecated
+//      alias with a single successor ("DD"); not a group ("150", "EU") nor a
+//      region that split ("SU", "YU").
+//  Where names of two regions collide, the earlier source in this list wins.
+//  -1 also when country or buf is NULL, `size` is below 3, or on an internal
+//  failure (ICU data missing, out of memory: the table is then empty for the
+//  life of the process).  The table (some 1,400 names of 255 regions with
+//  ICU 72) is built on the first call, once per process (some 30 ms).
+int crmq_phone_region (const char *country, char *buf, size_t size);
 
 //  Self-test.
 void crmq_phone_test (bool verbose);

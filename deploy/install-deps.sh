@@ -15,7 +15,7 @@ PACKAGES=(
     build-essential pkg-config
     libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler
     libpq-dev libhiredis-dev libjansson-dev libcsv-dev
-    libphonenumber-dev
+    libphonenumber-dev libicu-dev
     postgresql postgresql-contrib redis-server
     valgrind python3
 )
