@@ -317,16 +317,21 @@ cli_client_row (cli_output_t *output, const Crmq__Client *client)
 }
 
 int
-cli_client_print_list (cli_context_t *context, Crmq__Client **clients, size_t count,
-                       const char *option, int64_t next)
+cli_client_call_list (cli_context_t *context, const char *method, const ProtobufCMessage *request)
 {
+    Crmq__ListClientsReply *reply;
+    int rc = cli_call (context->rpc, method, request, &crmq__list_clients_reply__descriptor,
+                       (ProtobufCMessage **) &reply);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     cli_output_t *output = cli_output_new (context->format);
     bool built = output && cli_client_columns (output) == 0;
-    for (size_t i = 0; built && i < count; i++)
-        built = cli_client_row (output, clients [i]) == 0;
-    int rc = cli_output_finish (&output, built);
-    if (rc == CLI_EXIT_OK && next)
-        cli_args_more (context->args, option, next);
+    for (size_t i = 0; built && i < reply->n_clients; i++)
+        built = cli_client_row (output, reply->clients [i]) == 0;
+    rc = cli_output_finish (&output, built);
+    if (rc == CLI_EXIT_OK && reply->next_after_id)
+        cli_args_more (context->args, "after", reply->next_after_id);
+    protobuf_c_message_free_unpacked (&reply->base, NULL);
     return rc;
 }
 
@@ -335,15 +340,7 @@ s_list (cli_context_t *context)
 {
     Crmq__ListClientsRequest request = CRMQ__LIST_CLIENTS_REQUEST__INIT;
     cli_args_fill (context->args, &request.base);
-    Crmq__ListClientsReply *reply;
-    int rc = cli_call (context->rpc, "contacts.ListClients", &request.base,
-                       &crmq__list_clients_reply__descriptor, (ProtobufCMessage **) &reply);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    rc = cli_client_print_list (context, reply->clients, reply->n_clients, "after",
-                                reply->next_after_id);
-    protobuf_c_message_free_unpacked (&reply->base, NULL);
-    return rc;
+    return cli_client_call_list (context, "contacts.ListClients", &request.base);
 }
 
 //  --------------------------------------------------------------------------

@@ -48,10 +48,12 @@ int cli_client_columns (cli_output_t *output);
 //  Adds `client` as a row of those columns.  Returns 0 or -1.
 int cli_client_row (cli_output_t *output, const Crmq__Client *client);
 
-//  Prints a page of `count` clients as the list does, and when `next` is
-//  not 0 the hint for the next page (--OPTION NEXT, cli_args_more).
-//  Returns CLI_EXIT_OK or CLI_EXIT_FAILURE.
-int cli_client_print_list (cli_context_t *context, Crmq__Client **clients, size_t count,
-                           const char *option, int64_t next);
+//  Calls `method` with `request` (a method that answers a page of clients,
+//  ListClientsReply: contacts.ListClients, contacts.SegmentClients) and
+//  prints the page as `client list` does, then, when more follow, the hint
+//  for the next page ("--after ID", cli_args_more).  Returns CLI_EXIT_OK or
+//  CLI_EXIT_FAILURE (after the error line).
+int cli_client_call_list (cli_context_t *context, const char *method,
+                          const ProtobufCMessage *request);
 
 #endif

@@ -3,6 +3,7 @@
 #include "cli_common.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const cli_column_t s_columns [] = {
     { "id",        "id",       CLI_COLUMN_ID,   false },
@@ -33,13 +34,16 @@ cli_contact_person_row (cli_output_t *output, const Crmq__Person *person)
     return cli_output_add_row (output, cells);
 }
 
-//  Sends `person` to contacts.SavePerson and prints the person saved.
+//  Sends `person` to contacts.SavePerson (with `fields`, the fields to set
+//  of an existing person; none: all) and prints the person saved.
 static int
-s_save (cli_context_t *context, Crmq__Person *person)
+s_save (cli_context_t *context, Crmq__Person *person, char **fields, size_t n_fields)
 {
     Crmq__PersonRequest request = CRMQ__PERSON_REQUEST__INIT;
     request.person = person;
     request.actor = (char *) context->actor;
+    request.fields = fields;
+    request.n_fields = n_fields;
     Crmq__PersonReply *reply;
     int rc = cli_call (context->rpc, "contacts.SavePerson", &request.base,
                        &crmq__person_reply__descriptor, (ProtobufCMessage **) &reply);
@@ -66,62 +70,33 @@ s_add (cli_context_t *context)
         return CLI_EXIT_USAGE;
     person.active = true;
     cli_args_fill (context->args, &person.base);
-    return s_save (context, &person);
+    return s_save (context, &person, NULL, 0);
 }
 
 static int
 s_edit (cli_context_t *context)
 {
     cli_args_t *args = context->args;
-    int64_t person_id;
-    if (cli_args_arg_id (args, 0, "PERSON_ID", &person_id) != 0)
-        return CLI_EXIT_USAGE;
-    if (cli_args_has (args, "active") && cli_args_has (args, "inactive"))
-        return cli_args_usage (args, "--active and --inactive exclude each other");
-    char **fields;
-    if (cli_args_fields (args, &crmq__person__descriptor, &fields) == 0
-    &&  !cli_args_has (args, "active") && !cli_args_has (args, "inactive"))
-        return cli_args_usage (args, "person edit: nothing to change");
-
-    //  The person as it is now, from the client's card
-    Crmq__GetClientRequest card_request = CRMQ__GET_CLIENT_REQUEST__INIT;
-    card_request.id = cli_args_number (args, "client");
-    Crmq__GetClientReply *card;
-    int rc = cli_call (context->rpc, "contacts.GetClient", &card_request.base,
-                       &crmq__get_client_reply__descriptor, (ProtobufCMessage **) &card);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    //  A copy borrowing the card's strings, then the options over it.  The
-    //  card lists active persons only: one who left is saved from the
-    //  options alone, which must then name the person.
-    const Crmq__Person *current = NULL;
-    for (size_t i = 0; i < card->n_persons; i++)
-        if (card->persons [i]->id == person_id)
-            current = card->persons [i];
     Crmq__Person person = CRMQ__PERSON__INIT;
-    if (current) {
-        person = *current;
-        person.n_channels = 0;
-        person.channels = NULL;
-    }
-    person.id = person_id;
-    person.client_id = card->client? card->client->id: card_request.id;
-    if (current || cli_args_has (args, "name")) {
-        cli_args_fill (args, &person.base);
-        if (!current || cli_args_has (args, "active"))
-            person.active = true;
-        if (cli_args_has (args, "inactive"))
-            person.active = false;
-        rc = s_save (context, &person);
-    }
-    else {
-        fprintf (stderr, "crmq: person %" PRId64 " is not an active contact person of client %"
-                 PRId64 "; to bring back one who left give all of it: --name N --position P"
-                 " --role R --note T\n", person_id, card_request.id);
-        rc = CLI_EXIT_FAILURE;
-    }
-    protobuf_c_message_free_unpacked (&card->base, NULL);
-    return rc;
+    if (cli_args_arg_id (args, 0, "PERSON_ID", &person.id) != 0)
+        return CLI_EXIT_USAGE;
+    bool active = cli_args_has (args, "active"), inactive = cli_args_has (args, "inactive");
+    if (active && inactive)
+        return cli_args_usage (args, "--active and --inactive exclude each other");
+    //  The fields given, and "active" for --active or --inactive
+    char **given;
+    size_t count = cli_args_fields (args, &crmq__person__descriptor, &given);
+    if (count == 0 && !active && !inactive)
+        return cli_args_usage (args, "person edit: nothing to change");
+    char *fields [count + 1];
+    memcpy (fields, given, count * sizeof (char *));
+    if (active || inactive)
+        fields [count++] = "active";
+    cli_args_fill (args, &person.base);
+    person.active = active;
+    //  with --client, the service checks the person is that client's
+    person.client_id = cli_args_number (args, "client");
+    return s_save (context, &person, fields, count);
 }
 
 #define S_PERSON_FIELDS \
@@ -138,7 +113,7 @@ static const cli_arg_t s_add_options [] = {
 };
 
 static const cli_arg_t s_edit_options [] = {
-    CLI_REQUIRED ("client",   CLI_ARG_ID,   NULL),
+    CLI_OPTION   ("client",   CLI_ARG_ID,   NULL),
     CLI_OPTION   ("name",     CLI_ARG_TEXT, "name"),
     CLI_OPTION   ("active",   CLI_ARG_FLAG, NULL),
     CLI_OPTION   ("inactive", CLI_ARG_FLAG, NULL),
@@ -153,7 +128,7 @@ static const cli_command_t s_commands [] = {
       "add a contact person to a client",
       s_add_options, 1, 1, "CLIENT_ID", s_add },
     { "edit",
-      "crmq person edit PERSON_ID --client CLIENT_ID [--name N] [--position P] [--role R]\n"
+      "crmq person edit PERSON_ID [--client CLIENT_ID] [--name N] [--position P] [--role R]\n"
       "           [--note T] [--active | --inactive] [--actor A] [--format F]",
       "change a contact person (the options given)",
       s_edit_options, 1, 1, "PERSON_ID", s_edit },

@@ -4,16 +4,16 @@
 
       crmq person add CLIENT_ID --name N [--position P] [--role R] [--note T]
                       [--actor A] [--format F]
-      crmq person edit PERSON_ID --client CLIENT_ID [--name N] [--position P]
+      crmq person edit PERSON_ID [--client CLIENT_ID] [--name N] [--position P]
                        [--role R] [--note T] [--active | --inactive]
                        [--actor A] [--format F]
 
-    contacts.SavePerson saves a whole person, so `edit` reads the person
-    from the client's card (contacts.GetClient) and changes only the options
-    given; --inactive marks a person who left.  The card lists active
-    persons only, so a person who left is saved from the options alone (and
-    made active): give --name and every field to keep.  Both print the
-    person as saved.                                                         */
+    `edit` sets exactly the options given (contacts.SavePerson's `fields`;
+    "" clears a text), the person's other fields stay as stored, so a
+    person who left (inactive, not on the card) is edited like any other;
+    --inactive marks a person who left, --active brings one back.  With
+    --client the service also checks the person is that client's.  Both
+    print the person as saved.                                               */
 #ifndef CLI_CONTACT_PERSON_H_INCLUDED
 #define CLI_CONTACT_PERSON_H_INCLUDED
 

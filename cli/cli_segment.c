@@ -150,15 +150,7 @@ s_clients (cli_context_t *context)
     if (cli_args_arg_id (context->args, 0, "ID", &request.segment_id) != 0)
         return CLI_EXIT_USAGE;
     cli_args_fill (context->args, &request.base);
-    Crmq__ListClientsReply *reply;
-    int rc = cli_call (context->rpc, "contacts.SegmentClients", &request.base,
-                       &crmq__list_clients_reply__descriptor, (ProtobufCMessage **) &reply);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    rc = cli_client_print_list (context, reply->clients, reply->n_clients, "after",
-                                reply->next_after_id);
-    protobuf_c_message_free_unpacked (&reply->base, NULL);
-    return rc;
+    return cli_client_call_list (context, "contacts.SegmentClients", &request.base);
 }
 
 //  segment add, segment remove: SegmentMembersRequest to `method`.

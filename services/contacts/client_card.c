@@ -1,6 +1,7 @@
 /*  client_card.c - client cards, contact persons, channels, the audit trail
     and managers' absences; see client_card.h.  */
 #include "client_card.h"
+#include "interaction_row.h"
 #include "crmq_phone.h"
 #include <jansson.h>
 
@@ -8,46 +9,9 @@
 #define MAX_ATTRIBUTES_JSON   65536         //  bytes of a client's attributes_json
 #define MAX_TAX_ID            32            //  bytes of a tax id
 #define MAX_ABSENCES          1000          //  absences of one manager
-#define MERGE_CHAIN_DEPTH     "64"          //  merges followed from a merged id
 
 //  --------------------------------------------------------------------------
 //  Small helpers
-
-//  Writes an id as decimal text for a query parameter.
-static void
-s_id_text (int64_t id, char *buf, size_t size)
-{
-    snprintf (buf, size, "%" PRId64, id);
-}
-
-//  True when `text` is a real calendar date written exactly YYYY-MM-DD
-//  (years 0001..9999), so that "2025-02-30" is refused.  Dates written this
-//  way also compare as text in calendar order.
-static bool
-s_date_valid (const char *text)
-{
-    if (strlen (text) != 10 || text [4] != '-' || text [7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit ((unsigned char) text [i]))
-            return false;
-    int year = atoi (text), month = atoi (text + 5), day = atoi (text + 8);
-    static const int days [12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (year < 1 || month < 1 || month > 12 || day < 1)
-        return false;
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return day <= days [month - 1] + (month == 2 && leap);
-}
-
-//  True when `value` is one of the NULL-terminated `allowed`.
-static bool
-s_one_of (const char *value, const char *const *allowed)
-{
-    for (; *allowed; allowed++)
-        if (streq (value, *allowed))
-            return true;
-    return false;
-}
 
 //  Checks the actor of a write request (0..CONTACTS_MAX_ACTOR bytes, no
 //  control characters; "" is recorded as "system").
@@ -75,53 +39,6 @@ s_heap_alloc (zlist_t *heap, size_t size)
     void *item = zmalloc (size? size: 1);
     zlist_append (heap, item);
     return item;
-}
-
-//  A client's survivor: the id at the end of its chain of merges (itself
-//  when never merged), and the id the chain starts from (the first column).
-#define MERGE_CHAIN(seed) \
-    "WITH RECURSIVE chain (id, depth) AS (" seed \
-    "  UNION ALL" \
-    "  SELECT m.survivor_id, chain.depth + 1 FROM contacts.merges m" \
-    "    JOIN chain ON m.merged_id = chain.id WHERE chain.depth < " MERGE_CHAIN_DEPTH ")"
-
-static const char *SQL_SURVIVOR =
-    MERGE_CHAIN ("SELECT $1::bigint, 0")
-    " SELECT id FROM chain ORDER BY depth DESC LIMIT 1";
-
-//  Locks a client for a write and checks it can take one: 0 when it exists
-//  and is not merged; otherwise replies NOT_FOUND, or FAILED_PRECONDITION
-//  naming the survivor, with `field`, and returns the code; -1 on a failed
-//  statement.
-static const char *SQL_LOCK_CLIENT =
-    "SELECT status FROM contacts.clients WHERE id = $1::bigint FOR UPDATE";
-
-static int
-s_lock_client (crmq_pg_t *pg, int64_t client_id, crmq_reply_t *reply, const char *field)
-{
-    char id [24];
-    s_id_text (client_id, id, sizeof id);
-    const char *values [1] = { id };
-    PGresult *result = crmq_pg_exec (pg, SQL_LOCK_CLIENT, 1, values);
-    if (!result)
-        return -1;
-    if (PQntuples (result) == 0) {
-        PQclear (result);
-        return crmq_reply_error (reply, CRMQ_NOT_FOUND, field, "no client with id %s", id);
-    }
-    bool merged = streq (PQgetvalue (result, 0, 0), "merged");
-    PQclear (result);
-    if (!merged)
-        return 0;
-    result = crmq_pg_exec (pg, SQL_SURVIVOR, 1, values);
-    if (!result)
-        return -1;
-    char survivor [24] = "?";
-    if (PQntuples (result))
-        snprintf (survivor, sizeof survivor, "%s", PQgetvalue (result, 0, 0));
-    PQclear (result);
-    return crmq_reply_error (reply, CRMQ_FAILED_PRECONDITION, field,
-                             "client %s was merged into client %s: use %s", id, survivor, survivor);
 }
 
 //  Reads a client's row (CONTACTS_CLIENT_COLUMNS) by id.
@@ -179,7 +96,7 @@ s_managers_load (crmq_pg_t *pg, int64_t id, managers_t *set)
 {
     memset (set, 0, sizeof *set);
     char text [24];
-    s_id_text (id, text, sizeof text);
+    contacts_id_text (id, text, sizeof text);
     const char *values [1] = { text };
     set->rows = crmq_pg_exec (pg, SQL_MANAGERS, 1, values);
     if (!set->rows)
@@ -229,7 +146,7 @@ s_managers_load (crmq_pg_t *pg, int64_t id, managers_t *set)
 }
 
 //  --------------------------------------------------------------------------
-//  Persons, channels and interactions read from rows
+//  Persons and channels read from rows
 
 #define PERSON_COLUMNS "p.id, p.client_id, p.name, p.position, p.role, p.note, p.active"
 
@@ -263,81 +180,6 @@ s_channel_from_row (Crmq__Channel *channel, PGresult *result, int row)
     channel->primary = streq (PQgetvalue (result, row, 7), "t");
 }
 
-#define INTERACTION_COLUMNS \
-    "i.id, i.client_id, i.channel, i.kind, i.direction, i.subject, i.text, i.outcome," \
-    " (extract (epoch FROM i.started_at) * 1000000)::bigint," \
-    " coalesce ((extract (epoch FROM i.ended_at) * 1000000)::bigint, 0)," \
-    " coalesce (i.manager_id, 0), coalesce (i.person_id, 0), i.deal_ref, i.order_ref, i.lead_ref," \
-    " i.attachments::text, i.topic, i.severity, i.status," \
-    " (extract (epoch FROM i.created_at) * 1000000)::bigint, i.actor"
-
-//  Fills `interaction` from INTERACTION_COLUMNS; strings point into `result`,
-//  the attachments (parsed from the jsonb array [{"name", "url",
-//  "size_bytes"}]) live on `heap`.
-static void
-s_interaction_from_row (Crmq__Interaction *interaction, PGresult *result, int row, zlist_t *heap)
-{
-    crmq__interaction__init (interaction);
-    int k = 0;
-    interaction->id = strtoll (PQgetvalue (result, row, k++), NULL, 10);
-    interaction->client_id = strtoll (PQgetvalue (result, row, k++), NULL, 10);
-    interaction->channel = PQgetvalue (result, row, k++);
-    interaction->kind = PQgetvalue (result, row, k++);
-    interaction->direction = PQgetvalue (result, row, k++);
-    interaction->subject = PQgetvalue (result, row, k++);
-    interaction->text = PQgetvalue (result, row, k++);
-    interaction->outcome = PQgetvalue (result, row, k++);
-    interaction->started_at_us = strtoll (PQgetvalue (result, row, k++), NULL, 10);
-    interaction->ended_at_us = strtoll (PQgetvalue (result, row, k++), NULL, 10);
-    interaction->manager_id = strtoll (PQgetvalue (result, row, k++), NULL, 10);
-    interaction->person_id = strtoll (PQgetvalue (result, row, k++), NULL, 10);
-    interaction->deal_ref = PQgetvalue (result, row, k++);
-    interaction->order_ref = PQgetvalue (result, row, k++);
-    interaction->lead_ref = PQgetvalue (result, row, k++);
-    const char *attachments = PQgetvalue (result, row, k++);
-    interaction->topic = PQgetvalue (result, row, k++);
-    interaction->severity = PQgetvalue (result, row, k++);
-    interaction->status = PQgetvalue (result, row, k++);
-    interaction->created_at_us = strtoll (PQgetvalue (result, row, k++), NULL, 10);
-    interaction->actor = PQgetvalue (result, row, k++);
-
-    json_error_t error;
-    json_t *array = json_loads (attachments, 0, &error);
-    if (!json_is_array (array) || json_array_size (array) == 0) {
-        json_decref (array);
-        return;
-    }
-    size_t count = json_array_size (array);
-    interaction->attachments = (Crmq__Attachment **)
-        s_heap_alloc (heap, count * sizeof (Crmq__Attachment *));
-    for (size_t i = 0; i < count; i++) {
-        json_t *item = json_array_get (array, i);
-        if (!json_is_object (item))
-            continue;
-        Crmq__Attachment *attachment = (Crmq__Attachment *)
-            s_heap_alloc (heap, sizeof (Crmq__Attachment));
-        crmq__attachment__init (attachment);
-        const char *name = json_string_value (json_object_get (item, "name"));
-        const char *url = json_string_value (json_object_get (item, "url"));
-        if (name) {
-            attachment->name = (char *) s_heap_alloc (heap, strlen (name) + 1);
-            strcpy (attachment->name, name);
-        }
-        if (url) {
-            attachment->url = (char *) s_heap_alloc (heap, strlen (url) + 1);
-            strcpy (attachment->url, url);
-        }
-        json_t *size = json_object_get (item, "size_bytes");
-        if (json_is_integer (size))
-            attachment->size_bytes = json_integer_value (size);
-        else
-        if (json_is_real (size))
-            attachment->size_bytes = (int64_t) json_real_value (size);
-        interaction->attachments [interaction->n_attachments++] = attachment;
-    }
-    json_decref (array);
-}
-
 //  --------------------------------------------------------------------------
 //  contacts.GetClient and contacts.ListClients
 
@@ -354,11 +196,11 @@ static const char *SQL_CARD_CHANNELS =
     " WHERE h.client_id = $1::bigint ORDER BY h.id";
 
 static const char *SQL_CARD_INTERACTIONS =
-    "SELECT " INTERACTION_COLUMNS " FROM contacts.interactions i"
+    "SELECT " INTERACTION_ROW_COLUMNS " FROM contacts.interactions i"
     " WHERE i.client_id = $1::bigint ORDER BY i.id DESC LIMIT $2::int";
 
 static const char *SQL_CARD_NEXT_PLANNED =
-    "SELECT " INTERACTION_COLUMNS " FROM contacts.interactions i"
+    "SELECT " INTERACTION_ROW_COLUMNS " FROM contacts.interactions i"
     " WHERE i.client_id = $1::bigint AND i.status = 'planned' AND i.started_at >= now()"
     " ORDER BY i.started_at, i.id LIMIT 1";
 
@@ -387,7 +229,7 @@ static int
 s_read_card (contacts_server_t *self, int64_t client_id, uint8_t **card, size_t *size)
 {
     char id [24], limit [16];
-    s_id_text (client_id, id, sizeof id);
+    contacts_id_text (client_id, id, sizeof id);
     snprintf (limit, sizeof limit, "%d", CARD_INTERACTIONS);
     const char *values [2] = { id, limit };
     enum { CLIENT, PERSONS, CHANNELS, INTERACTIONS, NEXT, RESULTS };
@@ -471,18 +313,22 @@ s_read_card (contacts_server_t *self, int64_t client_id, uint8_t **card, size_t 
     answer.last_interactions = (Crmq__Interaction **)
         s_heap_alloc (heap, interaction_count * sizeof (Crmq__Interaction *));
     for (int row = 0; row < interaction_count; row++) {
-        s_interaction_from_row (&interactions [row], results [INTERACTIONS], row, heap);
+        interaction_row_read (&interactions [row], results [INTERACTIONS], row);
         answer.last_interactions [answer.n_last_interactions++] = &interactions [row];
     }
     Crmq__Interaction next_planned;
     if (PQntuples (results [NEXT])) {
-        s_interaction_from_row (&next_planned, results [NEXT], 0, heap);
+        interaction_row_read (&next_planned, results [NEXT], 0);
         answer.next_planned = &next_planned;
     }
 
     *size = crmq__get_client_reply__get_packed_size (&answer);
     *card = (uint8_t *) malloc (*size? *size: 1);
     crmq__get_client_reply__pack (&answer, *card);
+    for (size_t i = 0; i < answer.n_last_interactions; i++)
+        interaction_row_clear (answer.last_interactions [i]);
+    if (answer.next_planned)
+        interaction_row_clear (answer.next_planned);
     rc = CRMQ_OK;
 done:
     if (have_client)
@@ -498,7 +344,7 @@ done:
 //  the versions the survivor's card is keyed by ("3:1"), by id ($1) or by
 //  external id ($1).
 #define CARD_VERSIONS(seed) \
-    MERGE_CHAIN (seed) \
+    CONTACTS_MERGE_CHAIN (seed) \
     " SELECT (SELECT id FROM chain WHERE depth = 0), c.id, c.version || ':' || coalesce (m.version, 0)" \
     "   FROM (SELECT id FROM chain ORDER BY depth DESC LIMIT 1) s" \
     "   JOIN contacts.clients c ON c.id = s.id" \
@@ -513,15 +359,15 @@ s_get_client (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__GetClientRequest *request = (Crmq__GetClientRequest *)
-        crmq_message_unpack (&crmq__get_client_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__get_client_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed GetClientRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code;
     char why [64], id [24];
     const char *values [1] = { request->external_id };
     const char *sql = SQL_CARD_VERSIONS_BY_EXTERNAL_ID;
     if (request->id) {
-        s_id_text (request->id, id, sizeof id);
+        contacts_id_text (request->id, id, sizeof id);
         values [0] = id;
         sql = SQL_CARD_VERSIONS_BY_ID;
     }
@@ -604,9 +450,9 @@ s_list_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *rep
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__ListClientsRequest *request = (Crmq__ListClientsRequest *)
-        crmq_message_unpack (&crmq__list_clients_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__list_clients_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed ListClientsRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code;
     int limit = request->limit? request->limit: 100;
     if (limit < 1 || limit > 1000 || request->after_id < 0) {
@@ -615,7 +461,7 @@ s_list_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *rep
         goto done;
     }
     char after [24], count [16];
-    s_id_text (request->after_id, after, sizeof after);
+    contacts_id_text (request->after_id, after, sizeof after);
     snprintf (count, sizeof count, "%d", limit + 1);     //  one more tells if there are more
     const char *values [2] = { after, count };
     PGresult *result = crmq_pg_exec (self->pg, SQL_LIST_CLIENTS, 2, values);
@@ -623,25 +469,7 @@ s_list_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *rep
         code = contacts_db_error (self, reply);
         goto done;
     }
-    int rows = PQntuples (result);
-    bool more = rows > limit;
-    if (more)
-        rows = limit;
-    Crmq__Client *clients = (Crmq__Client *) zmalloc ((rows? rows: 1) * sizeof (Crmq__Client));
-    Crmq__Client **pointers = (Crmq__Client **) zmalloc ((rows? rows: 1) * sizeof (Crmq__Client *));
-    for (int row = 0; row < rows; row++) {
-        contacts_client_from_row (&clients [row], result, row, 0);
-        pointers [row] = &clients [row];
-    }
-    Crmq__ListClientsReply answer = CRMQ__LIST_CLIENTS_REPLY__INIT;
-    answer.n_clients = (size_t) rows;
-    answer.clients = pointers;
-    answer.next_after_id = more? clients [rows - 1].id: 0;
-    code = crmq_reply_ok (reply, &answer.base);
-    for (int row = 0; row < rows; row++)
-        contacts_client_clear (&clients [row]);
-    free (pointers);
-    free (clients);
+    code = contacts_reply_clients (result, limit, reply);
     PQclear (result);
 done:
     crmq_message_free (&request->base);
@@ -775,7 +603,7 @@ s_client_check (contacts_server_t *self, crmq_reply_t *reply, Crmq__Client *clie
     }
     if (named [F_KIND]) {
         static const char *kinds [] = { "company", "person", NULL };
-        if (*client->kind && !s_one_of (client->kind, kinds)) {
+        if (*client->kind && !contacts_one_of (client->kind, kinds)) {
             crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "client.kind",
                               "client.kind must be company or person");
             return false;
@@ -818,7 +646,7 @@ s_client_check (contacts_server_t *self, crmq_reply_t *reply, Crmq__Client *clie
     }
     if (named [F_STATUS]) {
         static const char *statuses [] = { "active", "archived", NULL };
-        if (*client->status && !s_one_of (client->status, statuses)) {
+        if (*client->status && !contacts_one_of (client->status, statuses)) {
             crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "client.status",
                               "client.status must be active or archived");
             return false;
@@ -826,7 +654,7 @@ s_client_check (contacts_server_t *self, crmq_reply_t *reply, Crmq__Client *clie
         v [P_STATUS] = *client->status? client->status: "active";
     }
     if (named [F_RELATIONSHIP_SINCE]) {
-        if (*client->relationship_since && !s_date_valid (client->relationship_since)) {
+        if (*client->relationship_since && !contacts_date_valid (client->relationship_since)) {
             crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "client.relationship_since",
                               "client.relationship_since must be empty or a real date YYYY-MM-DD");
             return false;
@@ -876,7 +704,7 @@ s_client_manager (crmq_pg_t *pg, crmq_reply_t *reply, Crmq__Client *client, clie
     if (!*external_id && id == 0)
         return 0;
     char text [24];
-    s_id_text (id, text, sizeof text);
+    contacts_id_text (id, text, sizeof text);
     const char *values [1] = { *external_id? external_id: text };
     const char *field = *external_id? "client.manager_external_id": "client.manager_id";
     PGresult *result = crmq_pg_exec (pg, *external_id? SQL_MANAGER_BY_EXTERNAL_ID: SQL_MANAGER_BY_ID,
@@ -996,9 +824,7 @@ s_client_reply (crmq_pg_t *pg, client_job_t *job, const char *id)
     Crmq__Client stored;
     contacts_client_from_row (&stored, result, 0, 0);
     answer.client = &stored;
-    int rc = contacts_request_key_finish (pg, job->request->request_key, &answer.base);
-    if (rc == 0)
-        crmq_reply_ok (job->reply, &answer.base);
+    int rc = contacts_write_reply (pg, job->request->request_key, &answer.base, job->reply);
     contacts_client_clear (&stored);
     PQclear (result);
     return rc;
@@ -1008,10 +834,8 @@ static int
 s_create_client_tx (crmq_pg_t *pg, void *arg)
 {
     client_job_t *job = (client_job_t *) arg;
-    if (contacts_set_actor (pg, job->request->actor) != 0)
-        return -1;
-    int rc = contacts_request_key_claim (pg, job->request->request_key, job->method,
-                                          &crmq__client_reply__descriptor, job->reply);
+    int rc = contacts_write_begin (pg, job->request->actor, job->request->request_key, job->method,
+                                   &crmq__client_reply__descriptor, job->reply);
     if (rc != 1)
         return rc;
     rc = s_client_manager (pg, job->reply, job->request->client, job->input);
@@ -1033,13 +857,12 @@ s_update_client_tx (crmq_pg_t *pg, void *arg)
 {
     client_job_t *job = (client_job_t *) arg;
     client_input_t *input = job->input;
-    if (contacts_set_actor (pg, job->request->actor) != 0)
-        return -1;
-    int rc = contacts_request_key_claim (pg, job->request->request_key, job->method,
-                                          &crmq__client_reply__descriptor, job->reply);
+    int rc = contacts_write_begin (pg, job->request->actor, job->request->request_key, job->method,
+                                   &crmq__client_reply__descriptor, job->reply);
     if (rc != 1)
         return rc;
-    rc = s_lock_client (pg, job->request->client->id, job->reply, "client.id");
+    rc = contacts_client_lock (pg, job->request->client->id, CONTACTS_LOCK_UPDATE, job->reply,
+                               "client.id");
     if (rc == 0 && (input->named [F_MANAGER_ID] || input->named [F_MANAGER_EXTERNAL_ID]))
         rc = s_client_manager (pg, job->reply, job->request->client, input);
     if (rc == 0 && input->named [F_EXTERNAL_ID])
@@ -1059,9 +882,9 @@ s_save_client (void *state, const uint8_t *body, size_t size, crmq_reply_t *repl
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__ClientRequest *request = (Crmq__ClientRequest *)
-        crmq_message_unpack (&crmq__client_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__client_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed ClientRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code;
     client_input_t input;
     memset (&input, 0, sizeof input);
@@ -1103,7 +926,7 @@ s_save_client (void *state, const uint8_t *body, size_t size, crmq_reply_t *repl
             input.named [f] = true;
             crmq_pg_array_append (input.columns, s_client_fields [f].column);
         }
-        s_id_text (client->id, input.id, sizeof input.id);
+        contacts_id_text (client->id, input.id, sizeof input.id);
         input.values [P_COUNT] = input.id;
         input.values [P_COUNT + 1] = crmq_pg_array_text (input.columns);
     }
@@ -1116,8 +939,8 @@ s_save_client (void *state, const uint8_t *body, size_t size, crmq_reply_t *repl
     }
     client_job_t job = { self, request, update? "contacts.UpdateClient": "contacts.CreateClient",
                          &input, reply };
-    int rc = crmq_pg_transaction (self->pg, update? s_update_client_tx: s_create_client_tx, &job);
-    code = rc < 0? contacts_db_error (self, reply): rc;   //  0: replied in the transaction
+    //  0: replied in the transaction
+    code = contacts_transaction (self, update? s_update_client_tx: s_create_client_tx, &job, reply);
 done:
     s_client_input_clear (&input);
     crmq_message_free (&request->base);
@@ -1143,8 +966,13 @@ static const char *SQL_INSERT_PERSON =
     "INSERT INTO contacts.persons (client_id, name, position, role, note, active)"
     " VALUES ($1::bigint, $2, $3, $4, $5, $6::boolean) RETURNING id";
 
+static const char *SQL_PERSON_CLIENT =
+    "SELECT client_id FROM contacts.persons WHERE id = $1::bigint";
+
+//  The person as stored, locked: client_id, then the columns of P_* below.
 static const char *SQL_LOCK_PERSON =
-    "SELECT client_id FROM contacts.persons WHERE id = $1::bigint FOR UPDATE";
+    "SELECT client_id, name, position, role, note, active FROM contacts.persons"
+    " WHERE id = $1::bigint FOR UPDATE";
 
 //  Writes nothing (no version, no audit entry) when nothing changes.
 static const char *SQL_UPDATE_PERSON =
@@ -1159,8 +987,17 @@ static const char *SQL_GET_PERSON =
 static const char *SQL_PERSON_CHANNELS =
     "SELECT " CHANNEL_COLUMNS " FROM contacts.channels h WHERE h.person_id = $1::bigint ORDER BY h.id";
 
+//  The fields of Person that SavePerson sets, by their names in Person
+//  (PersonRequest.fields); for an existing person the columns 1.. of
+//  SQL_LOCK_PERSON in this order.
+typedef enum { PF_NAME, PF_POSITION, PF_ROLE, PF_NOTE, PF_ACTIVE, PF_COUNT } person_field_t;
+static const char *const s_person_fields [PF_COUNT + 1] = {
+    "name", "position", "role", "note", "active", NULL
+};
+
 typedef struct {
     Crmq__PersonRequest *request;
+    bool named [PF_COUNT];                  //  the fields to set (all for a new person)
     crmq_reply_t *reply;
 } person_job_t;
 
@@ -1190,13 +1027,54 @@ s_person_reply (crmq_pg_t *pg, person_job_t *job, const char *id)
     }
     Crmq__PersonReply answer = CRMQ__PERSON_REPLY__INIT;
     answer.person = &person;
-    int rc = contacts_request_key_finish (pg, job->request->request_key, &answer.base);
-    if (rc == 0)
-        crmq_reply_ok (job->reply, &answer.base);
+    int rc = contacts_write_reply (pg, job->request->request_key, &answer.base, job->reply);
     free (person.channels);
     free (channels);
     PQclear (person_row);
     PQclear (channel_rows);
+    return rc;
+}
+
+//  Sets the fields job->named of the existing person `id`, the others as
+//  stored.  The person's client is locked first, as a new person's is: a
+//  merge locks the clients before it moves their persons.  Returns 0, a
+//  status after crmq_reply_error, or -1.
+static int
+s_update_person (crmq_pg_t *pg, person_job_t *job, const char *id)
+{
+    Crmq__Person *p = job->request->person;
+    const char *values [6] = { id };
+    PGresult *result = crmq_pg_exec (pg, SQL_PERSON_CLIENT, 1, values);
+    if (!result)
+        return -1;
+    if (PQntuples (result) == 0) {
+        PQclear (result);
+        return crmq_reply_error (job->reply, CRMQ_NOT_FOUND, "person.id", "no person with id %s", id);
+    }
+    int64_t owner = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+    PQclear (result);
+    if (p->client_id && p->client_id != owner)
+        return crmq_reply_error (job->reply, CRMQ_INVALID_ARGUMENT, "person.client_id",
+                                 "person %s belongs to client %" PRId64 ", not %" PRId64,
+                                 id, owner, p->client_id);
+    int rc = contacts_client_lock (pg, owner, CONTACTS_LOCK_ATTACH, job->reply, "person.client_id");
+    if (rc != 0)
+        return rc;
+    result = crmq_pg_exec (pg, SQL_LOCK_PERSON, 1, values);
+    if (!result)
+        return -1;
+    if (PQntuples (result) == 0 || strtoll (PQgetvalue (result, 0, 0), NULL, 10) != owner) {
+        //  moved between the two reads (not by a merge: that was refused above)
+        PQclear (result);
+        return crmq_reply_error (job->reply, CRMQ_FAILED_PRECONDITION, "person.id",
+                                 "person %s changed client meanwhile: send it again", id);
+    }
+    const char *given [PF_COUNT] = { p->name, p->position, p->role, p->note,
+                                     p->active? "true": "false" };
+    for (int f = 0; f < PF_COUNT; f++)
+        values [1 + f] = job->named [f]? given [f]: PQgetvalue (result, 0, 1 + f);
+    rc = crmq_pg_command (pg, SQL_UPDATE_PERSON, 6, values);
+    PQclear (result);
     return rc;
 }
 
@@ -1205,21 +1083,19 @@ s_save_person_tx (crmq_pg_t *pg, void *arg)
 {
     person_job_t *job = (person_job_t *) arg;
     Crmq__Person *p = job->request->person;
-    if (contacts_set_actor (pg, job->request->actor) != 0)
-        return -1;
-    int rc = contacts_request_key_claim (pg, job->request->request_key, "contacts.SavePerson",
-                                         &crmq__person_reply__descriptor, job->reply);
+    int rc = contacts_write_begin (pg, job->request->actor, job->request->request_key,
+                                   "contacts.SavePerson", &crmq__person_reply__descriptor, job->reply);
     if (rc != 1)
         return rc;
     char id [24], client_id [24];
-    s_id_text (p->id, id, sizeof id);
-    s_id_text (p->client_id, client_id, sizeof client_id);
-    const char *active = p->active? "true": "false";
+    contacts_id_text (p->id, id, sizeof id);
+    contacts_id_text (p->client_id, client_id, sizeof client_id);
     if (p->id == 0) {
-        rc = s_lock_client (pg, p->client_id, job->reply, "person.client_id");
+        rc = contacts_client_lock (pg, p->client_id, CONTACTS_LOCK_ATTACH, job->reply, "person.client_id");
         if (rc != 0)
             return rc;
-        const char *values [6] = { client_id, p->name, p->position, p->role, p->note, active };
+        const char *values [6] = { client_id, p->name, p->position, p->role, p->note,
+                                   p->active? "true": "false" };
         PGresult *result = crmq_pg_exec (pg, SQL_INSERT_PERSON, 6, values);
         if (!result)
             return -1;
@@ -1227,22 +1103,9 @@ s_save_person_tx (crmq_pg_t *pg, void *arg)
         PQclear (result);
     }
     else {
-        const char *values [6] = { id, p->name, p->position, p->role, p->note, active };
-        PGresult *result = crmq_pg_exec (pg, SQL_LOCK_PERSON, 1, values);
-        if (!result)
-            return -1;
-        if (PQntuples (result) == 0) {
-            PQclear (result);
-            return crmq_reply_error (job->reply, CRMQ_NOT_FOUND, "person.id", "no person with id %s", id);
-        }
-        int64_t owner = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
-        PQclear (result);
-        if (p->client_id && p->client_id != owner)
-            return crmq_reply_error (job->reply, CRMQ_INVALID_ARGUMENT, "person.client_id",
-                                     "person %s belongs to client %" PRId64 ", not %s",
-                                     id, owner, client_id);
-        if (crmq_pg_command (pg, SQL_UPDATE_PERSON, 6, values) != 0)
-            return -1;
+        rc = s_update_person (pg, job, id);
+        if (rc != 0)
+            return rc;
     }
     return s_person_reply (pg, job, id);
 }
@@ -1252,11 +1115,12 @@ s_save_person (void *state, const uint8_t *body, size_t size, crmq_reply_t *repl
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__PersonRequest *request = (Crmq__PersonRequest *)
-        crmq_message_unpack (&crmq__person_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__person_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed PersonRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code = CRMQ_INVALID_ARGUMENT;
     Crmq__Person *p = request->person;
+    person_job_t job = { request, { false }, reply };
     if (!p) {
         code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "person", "person is missing");
         goto done;
@@ -1266,15 +1130,42 @@ s_save_person (void *state, const uint8_t *body, size_t size, crmq_reply_t *repl
                                  "give person.id to update, or person.client_id to create");
         goto done;
     }
-    if (!s_actor_valid (reply, request->actor)
-    ||  !contacts_check (reply, "person.name", p->name, 1, CONTACTS_MAX_NAME, false)
-    ||  !contacts_check (reply, "person.position", p->position, 0, CONTACTS_MAX_FIELD, false)
-    ||  !contacts_check (reply, "person.role", p->role, 0, CONTACTS_MAX_FIELD, false)
-    ||  !contacts_check (reply, "person.note", p->note, 0, CONTACTS_MAX_FIELD, false))
+    if (request->n_fields && p->id == 0) {
+        code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "fields",
+                                 "fields name what to set of an existing person (person.id);"
+                                 " a new person is saved whole");
         goto done;
-    person_job_t job = { request, reply };
-    int rc = crmq_pg_transaction (self->pg, s_save_person_tx, &job);
-    code = rc < 0? contacts_db_error (self, reply): rc;   //  0: replied in the transaction
+    }
+    for (size_t i = 0; i < request->n_fields; i++) {
+        int f = 0;
+        while (f < PF_COUNT && !streq (request->fields [i], s_person_fields [f]))
+            f++;
+        if (f == PF_COUNT) {
+            char why [64];
+            code = crmq_id_valid (request->fields [i], 1, 64, why, sizeof why)
+                 ? crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "fields",
+                                     "fields[%zu]: %s is not a field SavePerson sets"
+                                     " (name, position, role, note, active)", i, request->fields [i])
+                 : crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "fields",
+                                     "fields[%zu] is not a field name", i);
+            goto done;
+        }
+        job.named [f] = true;
+    }
+    for (int f = 0; f < PF_COUNT && request->n_fields == 0; f++)
+        job.named [f] = true;
+    if (!s_actor_valid (reply, request->actor)
+    ||  (job.named [PF_NAME]
+         && !contacts_check (reply, "person.name", p->name, 1, CONTACTS_MAX_NAME, false))
+    ||  (job.named [PF_POSITION]
+         && !contacts_check (reply, "person.position", p->position, 0, CONTACTS_MAX_FIELD, false))
+    ||  (job.named [PF_ROLE]
+         && !contacts_check (reply, "person.role", p->role, 0, CONTACTS_MAX_FIELD, false))
+    ||  (job.named [PF_NOTE]
+         && !contacts_check (reply, "person.note", p->note, 0, CONTACTS_MAX_FIELD, false)))
+        goto done;
+    //  0: replied in the transaction
+    code = contacts_transaction (self, s_save_person_tx, &job, reply);
 done:
     crmq_message_free (&request->base);
     return code;
@@ -1282,9 +1173,6 @@ done:
 
 //  --------------------------------------------------------------------------
 //  contacts.AddChannel and contacts.RemoveChannel
-
-static const char *SQL_PERSON_CLIENT =
-    "SELECT client_id FROM contacts.persons WHERE id = $1::bigint";
 
 //  The owner's channel of this type with the same number or address: E.164
 //  for phones, lower case for e-mails, the value as entered otherwise.
@@ -1333,15 +1221,13 @@ s_add_channel_tx (crmq_pg_t *pg, void *arg)
 {
     channel_job_t *job = (channel_job_t *) arg;
     Crmq__Channel *c = job->request->channel;
-    if (contacts_set_actor (pg, job->request->actor) != 0)
-        return -1;
-    int rc = contacts_request_key_claim (pg, job->request->request_key, "contacts.AddChannel",
-                                         &crmq__channel_reply__descriptor, job->reply);
+    int rc = contacts_write_begin (pg, job->request->actor, job->request->request_key,
+                                   "contacts.AddChannel", &crmq__channel_reply__descriptor, job->reply);
     if (rc != 1)
         return rc;
     char client_id [24], person_id [24], id [24] = "0";
-    s_id_text (c->client_id, client_id, sizeof client_id);
-    s_id_text (c->person_id, person_id, sizeof person_id);
+    contacts_id_text (c->client_id, client_id, sizeof client_id);
+    contacts_id_text (c->person_id, person_id, sizeof person_id);
     if (c->person_id) {
         const char *values [1] = { person_id };
         PGresult *result = crmq_pg_exec (pg, SQL_PERSON_CLIENT, 1, values);
@@ -1361,7 +1247,8 @@ s_add_channel_tx (crmq_pg_t *pg, void *arg)
                                      person_id, owner, client_id);
         snprintf (client_id, sizeof client_id, "%s", owner);
     }
-    rc = s_lock_client (pg, strtoll (client_id, NULL, 10), job->reply, "channel.client_id");
+    rc = contacts_client_lock (pg, strtoll (client_id, NULL, 10), CONTACTS_LOCK_ATTACH, job->reply,
+                               "channel.client_id");
     if (rc != 0)
         return rc;
     const char *find [5] = { client_id, person_id, c->type, job->e164, c->value };
@@ -1404,9 +1291,7 @@ s_add_channel_tx (crmq_pg_t *pg, void *arg)
     s_channel_from_row (&channel, result, 0);
     Crmq__ChannelReply answer = CRMQ__CHANNEL_REPLY__INIT;
     answer.channel = &channel;
-    rc = contacts_request_key_finish (pg, job->request->request_key, &answer.base);
-    if (rc == 0)
-        crmq_reply_ok (job->reply, &answer.base);
+    rc = contacts_write_reply (pg, job->request->request_key, &answer.base, job->reply);
     PQclear (result);
     return rc;
 }
@@ -1416,9 +1301,9 @@ s_add_channel (void *state, const uint8_t *body, size_t size, crmq_reply_t *repl
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__ChannelRequest *request = (Crmq__ChannelRequest *)
-        crmq_message_unpack (&crmq__channel_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__channel_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed ChannelRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code = CRMQ_INVALID_ARGUMENT;
     Crmq__Channel *c = request->channel;
     static const char *types [] = { "phone", "email", "address", "messenger", "web", NULL };
@@ -1435,12 +1320,12 @@ s_add_channel (void *state, const uint8_t *body, size_t size, crmq_reply_t *repl
                                  "give channel.client_id and/or channel.person_id");
         goto done;
     }
-    if (!s_one_of (c->type, types)) {
+    if (!contacts_one_of (c->type, types)) {
         code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "channel.type",
                                  "channel.type must be phone, email, address, messenger or web");
         goto done;
     }
-    if (*c->kind && !s_one_of (c->kind, kinds)) {
+    if (*c->kind && !contacts_one_of (c->kind, kinds)) {
         code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "channel.kind",
                                  "channel.kind must be work, mobile, home, fax or other");
         goto done;
@@ -1458,8 +1343,8 @@ s_add_channel (void *state, const uint8_t *body, size_t size, crmq_reply_t *repl
         goto done;
     }
     channel_job_t job = { request, *c->kind? c->kind: "work", e164, reply };
-    int rc = crmq_pg_transaction (self->pg, s_add_channel_tx, &job);
-    code = rc < 0? contacts_db_error (self, reply): rc;   //  0: replied in the transaction
+    //  0: replied in the transaction
+    code = contacts_transaction (self, s_add_channel_tx, &job, reply);
 done:
     crmq_message_free (&request->base);
     return code;
@@ -1480,7 +1365,7 @@ s_remove_channel_tx (crmq_pg_t *pg, void *arg)
     if (contacts_set_actor (pg, job->request->actor) != 0)
         return -1;
     char id [24];
-    s_id_text (job->request->id, id, sizeof id);
+    contacts_id_text (job->request->id, id, sizeof id);
     const char *values [1] = { id };
     PGresult *result = crmq_pg_exec (pg, SQL_DELETE_CHANNEL, 1, values);
     if (!result)
@@ -1497,9 +1382,9 @@ s_remove_channel (void *state, const uint8_t *body, size_t size, crmq_reply_t *r
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__RemoveRequest *request = (Crmq__RemoveRequest *)
-        crmq_message_unpack (&crmq__remove_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__remove_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed RemoveRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code = CRMQ_INVALID_ARGUMENT;
     if (request->id <= 0) {
         code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "id", "id must name a channel");
@@ -1508,13 +1393,8 @@ s_remove_channel (void *state, const uint8_t *body, size_t size, crmq_reply_t *r
     if (!s_actor_valid (reply, request->actor))
         goto done;
     remove_job_t job = { request, reply };
-    int rc = crmq_pg_transaction (self->pg, s_remove_channel_tx, &job);
-    if (rc < 0)
-        code = contacts_db_error (self, reply);
-    else
-    if (rc > 0)
-        code = rc;
-    else {
+    code = contacts_transaction (self, s_remove_channel_tx, &job, reply);
+    if (code == 0) {
         Crmq__RemoveReply answer = CRMQ__REMOVE_REPLY__INIT;
         code = crmq_reply_ok (reply, &answer.base);
     }
@@ -1541,9 +1421,9 @@ s_get_audit (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__AuditRequest *request = (Crmq__AuditRequest *)
-        crmq_message_unpack (&crmq__audit_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__audit_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed AuditRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code;
     int limit = request->limit? request->limit: 100;
     if (request->client_id <= 0) {
@@ -1557,8 +1437,8 @@ s_get_audit (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
         goto done;
     }
     char client_id [24], before [24], count [16];
-    s_id_text (request->client_id, client_id, sizeof client_id);
-    s_id_text (request->before_id, before, sizeof before);
+    contacts_id_text (request->client_id, client_id, sizeof client_id);
+    contacts_id_text (request->before_id, before, sizeof before);
     snprintf (count, sizeof count, "%d", limit + 1);     //  one more tells if there are more
     const char *values [3] = { client_id, before, count };
     PGresult *result = crmq_pg_exec (self->pg, SQL_CLIENT_EXISTS, 1, values);
@@ -1707,9 +1587,9 @@ s_set_manager_absences (void *state, const uint8_t *body, size_t size, crmq_repl
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__ManagerAbsencesRequest *request = (Crmq__ManagerAbsencesRequest *)
-        crmq_message_unpack (&crmq__manager_absences_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__manager_absences_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed ManagerAbsencesRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code = CRMQ_INVALID_ARGUMENT;
     size_t *order = NULL;
     crmq_pg_array_t *from = crmq_pg_array_new (), *to = crmq_pg_array_new (),
@@ -1730,13 +1610,13 @@ s_set_manager_absences (void *state, const uint8_t *body, size_t size, crmq_repl
         Crmq__Absence *a = request->absences [i];
         char field [48];
         snprintf (field, sizeof field, "absences[%zu].from_date", i);
-        if (!s_date_valid (a->from_date)) {
+        if (!contacts_date_valid (a->from_date)) {
             code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, field,
                                      "%s must be a real date YYYY-MM-DD", field);
             goto done;
         }
         snprintf (field, sizeof field, "absences[%zu].to_date", i);
-        if (!s_date_valid (a->to_date) || strcmp (a->to_date, a->from_date) <= 0) {
+        if (!contacts_date_valid (a->to_date) || strcmp (a->to_date, a->from_date) <= 0) {
             code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, field,
                                      "%s must be a real date YYYY-MM-DD after from_date", field);
             goto done;
@@ -1766,16 +1646,11 @@ s_set_manager_absences (void *state, const uint8_t *body, size_t size, crmq_repl
         crmq_pg_array_append (reason, request->absences [i]->reason);
     }
     char id [24];
-    s_id_text (request->manager_id, id, sizeof id);
+    contacts_id_text (request->manager_id, id, sizeof id);
     absences_job_t job = { request, { id, crmq_pg_array_text (from), crmq_pg_array_text (to),
                                       crmq_pg_array_text (reason) }, reply };
-    int rc = crmq_pg_transaction (self->pg, s_set_absences_tx, &job);
-    if (rc < 0)
-        code = contacts_db_error (self, reply);
-    else
-    if (rc > 0)
-        code = rc;
-    else
+    code = contacts_transaction (self, s_set_absences_tx, &job, reply);
+    if (code == 0)
         code = s_reply_managers (self, request->manager_id, reply);
 done:
     free (order);
@@ -1791,9 +1666,9 @@ s_list_managers (void *state, const uint8_t *body, size_t size, crmq_reply_t *re
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__ListManagersRequest *request = (Crmq__ListManagersRequest *)
-        crmq_message_unpack (&crmq__list_managers_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__list_managers_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed ListManagersRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code = s_reply_managers (self, 0, reply);
     crmq_message_free (&request->base);
     return code;

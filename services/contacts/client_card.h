@@ -40,13 +40,20 @@
     contacts.SavePerson   PersonRequest -> PersonReply (the person with its channels)
         person.id 0 creates a person of person.client_id (NOT_FOUND, or
         FAILED_PRECONDITION when merged); otherwise saves name (1..300
-        bytes), position, role, note (up to 1000 bytes) and active, all as
-        given, of person.id (NOT_FOUND; a client_id other than its own is
-        INVALID_ARGUMENT).  Send active = true for a working contact: the
-        card shows active persons only.  Nothing written when nothing changes.
+        bytes), position, role, note (up to 1000 bytes) and active of
+        person.id (NOT_FOUND; a client_id other than its own is
+        INVALID_ARGUMENT; FAILED_PRECONDITION when its client is merged):
+        the fields named in `fields` (as in Person), the others kept as
+        stored, or all as given when `fields` is empty.  Only the fields
+        set are checked; any other name, or `fields` for a new person, is
+        INVALID_ARGUMENT "fields".  Send active = true for a working
+        contact: the card shows active persons only.  Nothing written when
+        nothing changes.
     contacts.AddChannel   ChannelRequest -> ChannelReply (the channel as stored)
         For client_id (person_id 0) or for person_id, which must belong to
-        client_id when both are given (client_id 0 takes the person's).
+        client_id when both are given (client_id 0 takes the person's);
+        NOT_FOUND for an unknown one, FAILED_PRECONDITION naming the
+        survivor when the client is merged.
         type phone|email|address|messenger|web; kind work|mobile|home|fax|other
         (empty = work); value 1..1000 bytes.  Phones must normalise to
         E.164, e-mails be addresses (else INVALID_ARGUMENT "channel.value");
@@ -74,7 +81,9 @@
         supervisor_external_id (0 when unknown), absences and version.
 
     Every write sets the audit actor and answers OK only after its
-    transaction committed; bad input changes nothing.  CreateClient,
+    transaction committed; bad input changes nothing.  UpdateClient,
+    SavePerson and AddChannel lock their client in the transaction
+    (contacts_client_lock), so they and a merge of that client serialise.  CreateClient,
     UpdateClient, SavePerson and AddChannel honour request_key ("Resending
     writes" in contacts.proto): a resend with a key seen before gets the
     first reply again and changes nothing (ALREADY_EXISTS "request_key" when

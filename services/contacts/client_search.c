@@ -138,9 +138,9 @@ s_search (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__SearchRequest *request = (Crmq__SearchRequest *)
-        crmq_message_unpack (&crmq__search_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__search_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed SearchRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code;
     char *query = s_trimmed (request->query);
     char *pattern = NULL;
@@ -167,10 +167,9 @@ s_search (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
     snprintf (offset_text, sizeof offset_text, "%d", request->offset);
     search_t job = { { query, phone? e164: NULL, strchr (query, '@')? query: NULL, pattern,
                        limit_text, offset_text }, NULL };
-    int rc = crmq_pg_transaction (self->pg, s_search_tx, &job);
-    if (rc != 0) {
+    code = contacts_transaction (self, s_search_tx, &job, reply);
+    if (code != 0) {
         PQclear (job.result);
-        code = contacts_db_error (self, reply);
         goto done;
     }
     int rows = PQntuples (job.result);
@@ -288,9 +287,9 @@ s_find_duplicates (void *state, const uint8_t *body, size_t size, crmq_reply_t *
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__FindDuplicatesRequest *request = (Crmq__FindDuplicatesRequest *)
-        crmq_message_unpack (&crmq__find_duplicates_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__find_duplicates_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed FindDuplicatesRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code;
     int limit = request->limit? request->limit: DUPLICATES_DEFAULT_LIMIT;
     if (limit < 1 || limit > DUPLICATES_MAX_LIMIT) {
@@ -574,9 +573,9 @@ s_merge_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *re
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__MergeClientsRequest *request = (Crmq__MergeClientsRequest *)
-        crmq_message_unpack (&crmq__merge_clients_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__merge_clients_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed MergeClientsRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code;
     if (request->survivor_id <= 0) {
         code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "survivor_id",
@@ -599,12 +598,11 @@ s_merge_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *re
         goto done;
     }
     merge_t job = { .request = request, .reply = reply };
-    snprintf (job.survivor_id, sizeof job.survivor_id, "%" PRId64, request->survivor_id);
-    snprintf (job.merged_id, sizeof job.merged_id, "%" PRId64, request->merged_id);
-    int rc = crmq_pg_transaction (self->pg, s_merge_tx, &job);
-    if (rc != 0) {
+    contacts_id_text (request->survivor_id, job.survivor_id, sizeof job.survivor_id);
+    contacts_id_text (request->merged_id, job.merged_id, sizeof job.merged_id);
+    code = contacts_transaction (self, s_merge_tx, &job, reply);
+    if (code != 0) {
         PQclear (job.survivor);
-        code = rc > 0? rc: contacts_db_error (self, reply);
         goto done;
     }
     if (PQntuples (job.survivor) != 1) {            //  locked, so never gone; but say so

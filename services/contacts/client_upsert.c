@@ -4,31 +4,19 @@
 #include "crmq_phone.h"
 
 //  --------------------------------------------------------------------------
-//  contacts.UpsertManagers
+//  The shape both upserts share
 
-static const char *SQL_UPSERT_MANAGER =
-    "INSERT INTO contacts.managers AS m"
-    "  (external_id, name, email, title, supervisor_external_id, time_zone, active)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7::boolean)"
-    " ON CONFLICT (external_id) DO UPDATE SET"
-    "  name = EXCLUDED.name, email = EXCLUDED.email, title = EXCLUDED.title,"
-    "  supervisor_external_id = EXCLUDED.supervisor_external_id,"
-    "  time_zone = EXCLUDED.time_zone, active = EXCLUDED.active, updated_at = now(),"
-    "  version = m.version + 1"
-    " WHERE (m.name, m.email, m.title, m.supervisor_external_id, m.time_zone, m.active)"
-    "  IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.email, EXCLUDED.title,"
-    "  EXCLUDED.supervisor_external_id, EXCLUDED.time_zone, EXCLUDED.active)"
-    " RETURNING id";
+//  Checks item `index` of the batch of `request`; on failure fills the reply (3).
+typedef bool (s_item_check_fn) (crmq_reply_t *reply, const void *request, size_t index);
 
-static const char *SQL_MANAGER_ID =
-    "SELECT id FROM contacts.managers WHERE external_id = $1";
-
+//  A batch of managers or clients to upsert, as its transaction body sees it.
 typedef struct {
     contacts_server_t *self;
-    Crmq__UpsertManagersRequest *request;
-    int64_t *ids;
+    const void *request;                //  Crmq__UpsertManagersRequest or ...ClientsRequest
+    size_t count;                       //  its managers or clients
+    int64_t *ids;                       //  out: the id of each item
     crmq_reply_t *reply;
-} upsert_managers_t;
+} upsert_t;
 
 //  Runs `upsert` (whose parameter $1 is the external id); when it returned no
 //  row because nothing changed, reads the id with `select`.  Returns the id,
@@ -51,14 +39,71 @@ s_upsert_id (crmq_pg_t *pg, const char *upsert, const char *select, int nparams,
     return id;
 }
 
+//  Checks the batch of `request` (`name`: "managers" or "clients", `count`
+//  of them, 1..CONTACTS_MAX_BATCH, each checked with `check`) and writes it
+//  in one transaction with `tx` (whose argument is the upsert_t).  Returns 0
+//  with *ids (one per item, caller frees) for the caller to reply, or the
+//  status replied.
+static int
+s_upsert (contacts_server_t *self, crmq_reply_t *reply, const char *name, const void *request,
+          size_t count, s_item_check_fn *check, crmq_pg_tx_fn *tx, int64_t **ids)
+{
+    *ids = NULL;
+    if (count == 0 || count > CONTACTS_MAX_BATCH)
+        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, name,
+                                 "%s: 1 to %d per request", name, CONTACTS_MAX_BATCH);
+    for (size_t i = 0; i < count; i++)
+        if (!check (reply, request, i))
+            return CRMQ_INVALID_ARGUMENT;
+    upsert_t job = { self, request, count, (int64_t *) zmalloc (count * sizeof (int64_t)), reply };
+    int code = contacts_transaction (self, tx, &job, reply);
+    if (code == 0)
+        *ids = job.ids;
+    else
+        free (job.ids);
+    return code;
+}
+
+//  --------------------------------------------------------------------------
+//  contacts.UpsertManagers
+
+static const char *SQL_UPSERT_MANAGER =
+    "INSERT INTO contacts.managers AS m"
+    "  (external_id, name, email, title, supervisor_external_id, time_zone, active)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7::boolean)"
+    " ON CONFLICT (external_id) DO UPDATE SET"
+    "  name = EXCLUDED.name, email = EXCLUDED.email, title = EXCLUDED.title,"
+    "  supervisor_external_id = EXCLUDED.supervisor_external_id,"
+    "  time_zone = EXCLUDED.time_zone, active = EXCLUDED.active, updated_at = now(),"
+    "  version = m.version + 1"
+    " WHERE (m.name, m.email, m.title, m.supervisor_external_id, m.time_zone, m.active)"
+    "  IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.email, EXCLUDED.title,"
+    "  EXCLUDED.supervisor_external_id, EXCLUDED.time_zone, EXCLUDED.active)"
+    " RETURNING id";
+
+static const char *SQL_MANAGER_ID =
+    "SELECT id FROM contacts.managers WHERE external_id = $1";
+
+static bool
+s_manager_check (crmq_reply_t *reply, const void *request, size_t i)
+{
+    const Crmq__Manager *m = ((const Crmq__UpsertManagersRequest *) request)->managers [i];
+    return contacts_check_item (reply, "managers", i, "external_id", m->external_id, 1, CONTACTS_MAX_ID)
+        && contacts_check_item (reply, "managers", i, "name", m->name, 1, CONTACTS_MAX_NAME)
+        && contacts_check_item (reply, "managers", i, "email", m->email, 0, CONTACTS_MAX_FIELD)
+        && contacts_check_item (reply, "managers", i, "title", m->title, 0, CONTACTS_MAX_FIELD)
+        && contacts_check_item (reply, "managers", i, "supervisor_external_id", m->supervisor_external_id, 0, CONTACTS_MAX_ID)
+        && contacts_check_item (reply, "managers", i, "time_zone", m->time_zone, 0, 64);
+}
+
 static int
 s_upsert_managers_tx (crmq_pg_t *pg, void *arg)
 {
-    upsert_managers_t *job = (upsert_managers_t *) arg;
+    upsert_t *job = (upsert_t *) arg;
     if (contacts_set_actor (pg, "erp") != 0)
         return -1;
-    for (size_t i = 0; i < job->request->n_managers; i++) {
-        Crmq__Manager *m = job->request->managers [i];
+    for (size_t i = 0; i < job->count; i++) {
+        const Crmq__Manager *m = ((const Crmq__UpsertManagersRequest *) job->request)->managers [i];
         const char *values [7] = { m->external_id, m->name, m->email, m->title,
                                    m->supervisor_external_id, m->time_zone,
                                    m->active? "true": "false" };
@@ -72,42 +117,20 @@ s_upsert_managers_tx (crmq_pg_t *pg, void *arg)
 static int
 s_upsert_managers (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
-    contacts_server_t *self = (contacts_server_t *) state;
     Crmq__UpsertManagersRequest *request = (Crmq__UpsertManagersRequest *)
-        crmq_message_unpack (&crmq__upsert_managers_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__upsert_managers_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed UpsertManagersRequest");
-    int code = CRMQ_OK;
-    if (request->n_managers == 0 || request->n_managers > CONTACTS_MAX_BATCH) {
-        code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "managers",
-                                 "managers: 1 to %d per request", CONTACTS_MAX_BATCH);
-        goto done;
-    }
-    for (size_t i = 0; i < request->n_managers; i++) {
-        Crmq__Manager *m = request->managers [i];
-        if (!contacts_check_item (reply, "managers", i, "external_id", m->external_id, 1, CONTACTS_MAX_ID)
-        ||  !contacts_check_item (reply, "managers", i, "name", m->name, 1, CONTACTS_MAX_NAME)
-        ||  !contacts_check_item (reply, "managers", i, "email", m->email, 0, CONTACTS_MAX_FIELD)
-        ||  !contacts_check_item (reply, "managers", i, "title", m->title, 0, CONTACTS_MAX_FIELD)
-        ||  !contacts_check_item (reply, "managers", i, "supervisor_external_id", m->supervisor_external_id, 0, CONTACTS_MAX_ID)
-        ||  !contacts_check_item (reply, "managers", i, "time_zone", m->time_zone, 0, 64)) {
-            code = CRMQ_INVALID_ARGUMENT;
-            goto done;
-        }
-    }
-    int64_t *ids = (int64_t *) zmalloc (request->n_managers * sizeof (int64_t));
-    upsert_managers_t job = { self, request, ids, reply };
-    int rc = crmq_pg_transaction (self->pg, s_upsert_managers_tx, &job);
-    if (rc != 0)
-        code = contacts_db_error (self, reply);
-    else {
+        return CRMQ_INVALID_ARGUMENT;
+    int64_t *ids;
+    int code = s_upsert ((contacts_server_t *) state, reply, "managers", request, request->n_managers,
+                         s_manager_check, s_upsert_managers_tx, &ids);
+    if (code == 0) {
         Crmq__UpsertManagersReply answer = CRMQ__UPSERT_MANAGERS_REPLY__INIT;
         answer.n_ids = request->n_managers;
         answer.ids = ids;
         code = crmq_reply_ok (reply, &answer.base);
     }
     free (ids);
-done:
     crmq_message_free (&request->base);
     return code;
 }
@@ -138,21 +161,31 @@ static const char *SQL_UPSERT_CLIENT =
 static const char *SQL_CLIENT_ID =
     "SELECT id FROM contacts.clients WHERE external_id = $1";
 
-typedef struct {
-    contacts_server_t *self;
-    Crmq__UpsertClientsRequest *request;
-    int64_t *ids;
-    crmq_reply_t *reply;
-} upsert_clients_t;
+static bool
+s_client_check (crmq_reply_t *reply, const void *request, size_t i)
+{
+    const Crmq__Client *c = ((const Crmq__UpsertClientsRequest *) request)->clients [i];
+    const char *names [] = { "legal_name", "country", "region", "city", "address",
+                             "postal_code", "phone", "email", "category", "source" };
+    const char *values [] = { c->legal_name, c->country, c->region, c->city, c->address,
+                              c->postal_code, c->phone, c->email, c->category, c->source };
+    bool valid = contacts_check_item (reply, "clients", i, "external_id", c->external_id, 1, CONTACTS_MAX_ID)
+              && contacts_check_item (reply, "clients", i, "name", c->name, 1, CONTACTS_MAX_NAME)
+              && contacts_check_item (reply, "clients", i, "manager_external_id",
+                                      c->manager_external_id, 0, CONTACTS_MAX_ID);
+    for (size_t f = 0; valid && f < sizeof names / sizeof names [0]; f++)
+        valid = contacts_check_item (reply, "clients", i, names [f], values [f], 0, CONTACTS_MAX_FIELD);
+    return valid;
+}
 
 static int
 s_upsert_clients_tx (crmq_pg_t *pg, void *arg)
 {
-    upsert_clients_t *job = (upsert_clients_t *) arg;
+    upsert_t *job = (upsert_t *) arg;
     if (contacts_set_actor (pg, "erp") != 0)
         return -1;
-    for (size_t i = 0; i < job->request->n_clients; i++) {
-        Crmq__Client *c = job->request->clients [i];
+    for (size_t i = 0; i < job->count; i++) {
+        const Crmq__Client *c = ((const Crmq__UpsertClientsRequest *) job->request)->clients [i];
         char manager_id [24] = "";
         if (*c->manager_external_id) {
             const char *values [1] = { c->manager_external_id };
@@ -187,50 +220,20 @@ s_upsert_clients_tx (crmq_pg_t *pg, void *arg)
 static int
 s_upsert_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
-    contacts_server_t *self = (contacts_server_t *) state;
     Crmq__UpsertClientsRequest *request = (Crmq__UpsertClientsRequest *)
-        crmq_message_unpack (&crmq__upsert_clients_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__upsert_clients_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed UpsertClientsRequest");
-    int code = CRMQ_OK;
-    if (request->n_clients == 0 || request->n_clients > CONTACTS_MAX_BATCH) {
-        code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "clients",
-                                 "clients: 1 to %d per request", CONTACTS_MAX_BATCH);
-        goto done;
-    }
-    for (size_t i = 0; i < request->n_clients; i++) {
-        Crmq__Client *c = request->clients [i];
-        const char *names [] = { "legal_name", "country", "region", "city", "address",
-                                 "postal_code", "phone", "email", "category", "source" };
-        const char *values [] = { c->legal_name, c->country, c->region, c->city, c->address,
-                                  c->postal_code, c->phone, c->email, c->category, c->source };
-        bool valid = contacts_check_item (reply, "clients", i, "external_id", c->external_id, 1, CONTACTS_MAX_ID)
-                  && contacts_check_item (reply, "clients", i, "name", c->name, 1, CONTACTS_MAX_NAME)
-                  && contacts_check_item (reply, "clients", i, "manager_external_id",
-                              c->manager_external_id, 0, CONTACTS_MAX_ID);
-        for (size_t f = 0; valid && f < sizeof names / sizeof names [0]; f++)
-            valid = contacts_check_item (reply, "clients", i, names [f], values [f], 0, CONTACTS_MAX_FIELD);
-        if (!valid) {
-            code = CRMQ_INVALID_ARGUMENT;
-            goto done;
-        }
-    }
-    int64_t *ids = (int64_t *) zmalloc (request->n_clients * sizeof (int64_t));
-    upsert_clients_t job = { self, request, ids, reply };
-    int rc = crmq_pg_transaction (self->pg, s_upsert_clients_tx, &job);
-    if (rc < 0)
-        code = contacts_db_error (self, reply);
-    else
-    if (rc > 0)
-        code = rc;
-    else {
+        return CRMQ_INVALID_ARGUMENT;
+    int64_t *ids;
+    int code = s_upsert ((contacts_server_t *) state, reply, "clients", request, request->n_clients,
+                         s_client_check, s_upsert_clients_tx, &ids);
+    if (code == 0) {
         Crmq__UpsertClientsReply answer = CRMQ__UPSERT_CLIENTS_REPLY__INIT;
         answer.n_ids = request->n_clients;
         answer.ids = ids;
         code = crmq_reply_ok (reply, &answer.base);
     }
     free (ids);
-done:
     crmq_message_free (&request->base);
     return code;
 }

@@ -7,6 +7,16 @@
 #include "client_search.h"
 #include "segment_store.h"
 
+ProtobufCMessage *
+contacts_request_unpack (const ProtobufCMessageDescriptor *type, const uint8_t *body, size_t size,
+                         crmq_reply_t *reply)
+{
+    ProtobufCMessage *request = crmq_message_unpack (type, body, size);
+    if (!request)
+        crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed %s", type->short_name);
+    return request;
+}
+
 bool
 contacts_check (crmq_reply_t *reply, const char *field, const char *value,
                 size_t min_bytes, size_t max_bytes, bool identifier)
@@ -46,6 +56,38 @@ contacts_set_actor (crmq_pg_t *pg, const char *actor)
         return -1;
     PQclear (result);
     return 0;
+}
+
+char *
+contacts_id_text (int64_t id, char *buf, size_t size)
+{
+    snprintf (buf, size, "%" PRId64, id);
+    return buf;
+}
+
+bool
+contacts_one_of (const char *value, const char *const *allowed)
+{
+    for (; *allowed; allowed++)
+        if (streq (value, *allowed))
+            return true;
+    return false;
+}
+
+bool
+contacts_date_valid (const char *text)
+{
+    if (strlen (text) != 10 || text [4] != '-' || text [7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (text [i] < '0' || text [i] > '9'))
+            return false;
+    int year = atoi (text), month = atoi (text + 5), day = atoi (text + 8);
+    static const int days [12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (year < 1 || month < 1 || month > 12 || day < 1)
+        return false;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return day <= days [month - 1] + (month == 2 && leap);
 }
 
 bool
@@ -125,6 +167,102 @@ contacts_client_clear (Crmq__Client *client)
     free (client->tags);
     client->tags = NULL;
     client->n_tags = 0;
+}
+
+int
+contacts_reply_clients (PGresult *result, int limit, crmq_reply_t *reply)
+{
+    int rows = PQntuples (result);
+    bool more = rows > limit;
+    if (more)
+        rows = limit;
+    Crmq__Client *clients = (Crmq__Client *) zmalloc ((rows? rows: 1) * sizeof (Crmq__Client));
+    Crmq__Client **pointers = (Crmq__Client **) zmalloc ((rows? rows: 1) * sizeof (Crmq__Client *));
+    for (int row = 0; row < rows; row++) {
+        contacts_client_from_row (&clients [row], result, row, 0);
+        pointers [row] = &clients [row];
+    }
+    Crmq__ListClientsReply answer = CRMQ__LIST_CLIENTS_REPLY__INIT;
+    answer.n_clients = (size_t) rows;
+    answer.clients = pointers;
+    answer.next_after_id = more? clients [rows - 1].id: 0;
+    int code = crmq_reply_ok (reply, &answer.base);
+    for (int row = 0; row < rows; row++)
+        contacts_client_clear (&clients [row]);
+    free (pointers);
+    free (clients);
+    return code;
+}
+
+int
+contacts_transaction (contacts_server_t *self, crmq_pg_tx_fn *fn, void *arg, crmq_reply_t *reply)
+{
+    int rc = crmq_pg_transaction (self->pg, fn, arg);
+    return rc < 0? contacts_db_error (self, reply): rc;
+}
+
+int
+contacts_write_begin (crmq_pg_t *pg, const char *actor, const char *key, const char *method,
+                      const ProtobufCMessageDescriptor *answer_type, crmq_reply_t *reply)
+{
+    if (contacts_set_actor (pg, actor) != 0)
+        return -1;
+    return contacts_request_key_claim (pg, key, method, answer_type, reply);
+}
+
+int
+contacts_write_reply (crmq_pg_t *pg, const char *key, const ProtobufCMessage *answer,
+                      crmq_reply_t *reply)
+{
+    if (contacts_request_key_finish (pg, key, answer) != 0)
+        return -1;
+    crmq_reply_ok (reply, answer);
+    return 0;
+}
+
+static const char *SQL_LOCK_CLIENT_ATTACH =
+    "SELECT status FROM contacts.clients WHERE id = $1::bigint FOR NO KEY UPDATE";
+static const char *SQL_LOCK_CLIENT_UPDATE =
+    "SELECT status FROM contacts.clients WHERE id = $1::bigint FOR UPDATE";
+static const char *SQL_SURVIVOR =
+    CONTACTS_MERGE_CHAIN ("SELECT $1::bigint, 0")
+    " SELECT id FROM chain ORDER BY depth DESC LIMIT 1";
+
+int
+contacts_client_lock (crmq_pg_t *pg, int64_t client_id, contacts_lock_t lock,
+                      crmq_reply_t *reply, const char *field)
+{
+    char id [24];
+    const char *values [1] = { contacts_id_text (client_id, id, sizeof id) };
+    PGresult *result = crmq_pg_exec (pg, lock == CONTACTS_LOCK_UPDATE? SQL_LOCK_CLIENT_UPDATE
+                                                                     : SQL_LOCK_CLIENT_ATTACH,
+                                     1, values);
+    if (!result)
+        return -1;
+    if (PQntuples (result) == 0) {
+        PQclear (result);
+        return crmq_reply_error (reply, CRMQ_NOT_FOUND, field, "no client with id %s", id);
+    }
+    bool merged = streq (PQgetvalue (result, 0, 0), "merged");
+    PQclear (result);
+    return merged? contacts_client_merged (pg, id, reply, field): 0;
+}
+
+int
+contacts_client_merged (crmq_pg_t *pg, const char *client_id, crmq_reply_t *reply,
+                        const char *field)
+{
+    const char *values [1] = { client_id };
+    PGresult *result = crmq_pg_exec (pg, SQL_SURVIVOR, 1, values);
+    if (!result)
+        return -1;
+    char survivor [24] = "?";
+    if (PQntuples (result))
+        snprintf (survivor, sizeof survivor, "%s", PQgetvalue (result, 0, 0));
+    PQclear (result);
+    return crmq_reply_error (reply, CRMQ_FAILED_PRECONDITION, field,
+                             "client %s was merged into client %s: use %s",
+                             client_id, survivor, survivor);
 }
 
 static const char *SQL_CLAIM_KEY =

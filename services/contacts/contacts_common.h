@@ -1,5 +1,7 @@
 /*  contacts_common.h - what the handlers of crmq-contacts share: their state,
-    input limits and checks, the audit actor, and reading clients from rows.  */
+    input limits and checks, the audit actor, the shape of a write (its
+    transaction, request key and reply), locking a client a write attaches
+    something to, and reading clients from rows.  */
 #ifndef CONTACTS_COMMON_H_INCLUDED
 #define CONTACTS_COMMON_H_INCLUDED
 
@@ -22,6 +24,12 @@ typedef struct {
     char default_region [3];             //  ISO 3166 alpha-2, for phones without a country code
 } contacts_server_t;
 
+//  Unpacks a request of `type` from `body` (crmq_message_unpack: free it
+//  with crmq_message_free).  Returns the request, or NULL after replying
+//  INVALID_ARGUMENT "malformed <Type>" ("malformed AuditRequest").
+ProtobufCMessage *contacts_request_unpack (const ProtobufCMessageDescriptor *type,
+                                           const uint8_t *body, size_t size, crmq_reply_t *reply);
+
 //  Checks a text field (`identifier`: no control characters at all).  On
 //  failure fills the reply with INVALID_ARGUMENT naming `field` and returns false.
 bool contacts_check (crmq_reply_t *reply, const char *field, const char *value,
@@ -39,6 +47,18 @@ int contacts_db_error (contacts_server_t *self, crmq_reply_t *reply);
 //  Names the actor the audit trail records for the rest of the current
 //  transaction ("" = "system").  Returns 0, or -1 after a failed statement.
 int contacts_set_actor (crmq_pg_t *pg, const char *actor);
+
+//  Writes `id` as decimal text into buf (24 bytes suffice), for a query
+//  parameter.  Returns buf.
+char *contacts_id_text (int64_t id, char *buf, size_t size);
+
+//  True when `value` is one of the NULL-terminated `allowed`.
+bool contacts_one_of (const char *value, const char *const *allowed);
+
+//  True when `text` is a real calendar date written exactly YYYY-MM-DD
+//  (years 0001..9999), so that "2025-02-30" is refused.  Dates written this
+//  way also compare as text in calendar order.
+bool contacts_date_valid (const char *text);
 
 //  Checks an e-mail address (one @, a dotted domain, no spaces, 3..254 bytes).
 bool contacts_email_valid (const char *email);
@@ -69,6 +89,76 @@ void contacts_client_from_row (Crmq__Client *client, PGresult *result, int row, 
 
 //  Frees what contacts_client_from_row allocated.
 void contacts_client_clear (Crmq__Client *client);
+
+//  Replies ListClientsReply with the clients of `result` (rows of
+//  CONTACTS_CLIENT_COLUMNS from column 0, selected with limit + 1 rows: a
+//  row past `limit` says there are more, and next_after_id is then the last
+//  id replied).  `result` stays the caller's.  Returns the reply's code.
+int contacts_reply_clients (PGresult *result, int limit, crmq_reply_t *reply);
+
+//  SQL: a recursive CTE "chain (id, depth)" that follows contacts.merges
+//  from the rows of `seed` (a SELECT of (id, 0)) to the survivors, up to 64
+//  merges deep; the row of the greatest depth is a client's survivor (itself
+//  when never merged).
+#define CONTACTS_MERGE_CHAIN(seed) \
+    "WITH RECURSIVE chain (id, depth) AS (" seed \
+    "  UNION ALL" \
+    "  SELECT m.survivor_id, chain.depth + 1 FROM contacts.merges m" \
+    "    JOIN chain ON m.merged_id = chain.id WHERE chain.depth < 64)"
+
+//  Runs `fn` (a write's body) in a transaction with crmq_pg_transaction.
+//  Returns 0 when it committed (the reply is the caller's to give, unless
+//  `fn` gave it), the status `fn` returned after crmq_reply_error (rolled
+//  back), or, after a failed statement, its status after replying it
+//  (contacts_db_error).
+int contacts_transaction (contacts_server_t *self, crmq_pg_tx_fn *fn, void *arg,
+                          crmq_reply_t *reply);
+
+//  Begins a write that takes a request key, first in its transaction body:
+//  names the actor (contacts_set_actor), then claims `key` for `method`
+//  (contacts_request_key_claim, whose answer it returns: 1 do the write, 0
+//  done before and replied again, a positive status after crmq_reply_error,
+//  -1 after a failed statement).
+int contacts_write_begin (crmq_pg_t *pg, const char *actor, const char *key, const char *method,
+                          const ProtobufCMessageDescriptor *answer_type, crmq_reply_t *reply);
+
+//  Ends such a write inside its transaction: keeps `answer` for `key`
+//  (contacts_request_key_finish) and replies it.  Returns 0, or -1 after a
+//  failed statement (nothing replied).
+int contacts_write_reply (crmq_pg_t *pg, const char *key, const ProtobufCMessage *answer,
+                          crmq_reply_t *reply);
+
+//  How contacts_client_lock holds a client's row until the transaction ends.
+typedef enum {
+    //  FOR NO KEY UPDATE: for a write that attaches a person, channel or
+    //  interaction to the client; its trigger bumps the client's version,
+    //  which takes this lock anyway, so two such writes queue instead of
+    //  deadlocking on a lock taken weaker first
+    CONTACTS_LOCK_ATTACH,
+    //  FOR UPDATE: for a write that updates the client's own row (its
+    //  external id, a key, included)
+    CONTACTS_LOCK_UPDATE
+} contacts_lock_t;
+
+//  Locks client `client_id` for a write and checks it can take one; call it
+//  in the write's transaction before anything is written.  MergeClients
+//  locks both its clients FOR UPDATE, so such a write and a merge of its
+//  client serialise: the write waits for the merge and is then refused, or
+//  the merge waits for the write and then moves what it attached.  Returns
+//  0 when the client exists and is not merged; NOT_FOUND, or
+//  FAILED_PRECONDITION naming the survivor (contacts_client_merged), after
+//  replying with `field`; -1 after a failed statement.  (AddToSegment, with
+//  up to 10000 clients, locks them in one statement FOR SHARE, since a
+//  membership bumps no version, and refuses a merged one the same way.)
+int contacts_client_lock (crmq_pg_t *pg, int64_t client_id, contacts_lock_t lock,
+                          crmq_reply_t *reply, const char *field);
+
+//  Replies FAILED_PRECONDITION with `field` for the merged client
+//  `client_id` (decimal text), naming its survivor (the end of its chain of
+//  merges): "client 7 was merged into client 3: use 3".  Returns the code,
+//  or -1 after a failed statement (nothing replied).
+int contacts_client_merged (crmq_pg_t *pg, const char *client_id, crmq_reply_t *reply,
+                            const char *field);
 
 //  Makes a creating write safe to resend (see "Resending writes" in
 //  contacts.proto).  Call first in the write's transaction body.

@@ -1,5 +1,6 @@
 /*  interaction_log.c - interaction history, requests and complaints; see interaction_log.h.  */
 #include "interaction_log.h"
+#include "interaction_row.h"
 #include <jansson.h>
 #include <strings.h>
 
@@ -12,35 +13,17 @@
 #define INTERACTION_MIN_US  (-2208988800LL * 1000000)      //  1900-01-01 00:00:00
 #define INTERACTION_END_US  (7289654400LL * 1000000)       //  2201-01-01 00:00:00, excluded
 
-static const char *s_channels [] = { "call", "email", "meeting", "message", "web", "other", NULL };
-static const char *s_kinds [] = { "contact", "request", "complaint", "note", NULL };
-static const char *s_severities [] = { "low", "medium", "high", "critical", NULL };
-static const char *s_case_statuses [] = { "open", "in_progress", "resolved", "closed", NULL };
-static const char *s_contact_statuses [] = { "planned", "done", NULL };
-
-//  Columns of an interaction row of contacts.interactions i; read them with
-//  s_interaction_from_row.
-#define INTERACTION_COLUMNS \
-    "i.id, i.client_id, i.channel, i.kind, i.direction, i.subject, i.text, i.outcome," \
-    " (extract (epoch FROM i.started_at) * 1000000)::bigint," \
-    " coalesce ((extract (epoch FROM i.ended_at) * 1000000)::bigint, 0)," \
-    " coalesce (i.manager_id, 0), coalesce (i.person_id, 0)," \
-    " i.deal_ref, i.order_ref, i.lead_ref, i.attachments::text, i.topic, i.severity, i.status," \
-    " (extract (epoch FROM i.created_at) * 1000000)::bigint, i.actor"
-#define INTERACTION_NCOLUMNS 21
+static const char *const s_channels [] = { "call", "email", "meeting", "message", "web", "other", NULL };
+static const char *const s_kinds [] = { "contact", "request", "complaint", "note", NULL };
+static const char *const s_severities [] = { "low", "medium", "high", "critical", NULL };
+static const char *const s_case_statuses [] = { "open", "in_progress", "resolved", "closed", NULL };
+static const char *const s_contact_statuses [] = { "planned", "done", NULL };
 
 static const char *SQL_INTERACTION =
-    "SELECT " INTERACTION_COLUMNS " FROM contacts.interactions i WHERE i.id = $1::bigint";
+    "SELECT " INTERACTION_ROW_COLUMNS " FROM contacts.interactions i WHERE i.id = $1::bigint";
 
 static const char *SQL_INTERACTION_FOR_UPDATE =
-    "SELECT " INTERACTION_COLUMNS " FROM contacts.interactions i WHERE i.id = $1::bigint FOR UPDATE";
-
-//  The client, locked as the version bump of the insert would lock it (so
-//  concurrent logs of one client queue instead of deadlocking), and its survivor.
-static const char *SQL_CLIENT_FOR_LOG =
-    "SELECT c.status, coalesce (m.survivor_id, 0)"
-    "  FROM contacts.clients c LEFT JOIN contacts.merges m ON m.merged_id = c.id"
-    " WHERE c.id = $1::bigint FOR NO KEY UPDATE OF c";
+    "SELECT " INTERACTION_ROW_COLUMNS " FROM contacts.interactions i WHERE i.id = $1::bigint FOR UPDATE";
 
 static const char *SQL_MANAGER_EXISTS =
     "SELECT 1 FROM contacts.managers WHERE id = $1::bigint";
@@ -70,18 +53,14 @@ static const char *SQL_UPDATE_INTERACTION =
 //  The id a client id reads as: itself, or the survivor it was merged into
 //  (following merges of survivors), and whether that client exists.
 static const char *SQL_RESOLVE_CLIENT =
-    "WITH RECURSIVE chain (id, depth) AS ("
-    "  SELECT $1::bigint, 0"
-    "  UNION ALL"
-    "  SELECT m.survivor_id, chain.depth + 1 FROM contacts.merges m"
-    "    JOIN chain ON m.merged_id = chain.id WHERE chain.depth < 100)"
+    CONTACTS_MERGE_CHAIN ("SELECT $1::bigint, 0")
     " SELECT chain.id FROM chain JOIN contacts.clients c ON c.id = chain.id"
     " ORDER BY chain.depth DESC LIMIT 1";
 
 //  $1 client id or NULL, $2 manager id or NULL, $3 channels or NULL, $4 kinds
 //  or NULL, $5 from or NULL, $6 to or NULL, $7 before id or NULL, $8 rows.
 static const char *SQL_LIST_INTERACTIONS =
-    "SELECT " INTERACTION_COLUMNS " FROM contacts.interactions i"
+    "SELECT " INTERACTION_ROW_COLUMNS " FROM contacts.interactions i"
     " WHERE ($1::bigint IS NULL OR i.client_id = $1::bigint)"
     "   AND ($2::bigint IS NULL OR i.manager_id = $2::bigint)"
     "   AND ($3::text[] IS NULL OR i.channel = ANY ($3::text[]))"
@@ -93,16 +72,6 @@ static const char *SQL_LIST_INTERACTIONS =
 
 //  --------------------------------------------------------------------------
 //  Helpers
-
-//  True when `value` is one of the NULL-terminated `list`.
-static bool
-s_one_of (const char *value, const char **list)
-{
-    for (; *list; list++)
-        if (streq (value, *list))
-            return true;
-    return false;
-}
 
 static bool
 s_is_case (const char *kind)
@@ -117,20 +86,12 @@ s_instant_valid (int64_t us)
     return us >= INTERACTION_MIN_US && us < INTERACTION_END_US;
 }
 
-//  Writes an id as decimal text into buf (24 bytes) and returns buf.
-static const char *
-s_id_text (int64_t id, char *buf)
-{
-    snprintf (buf, 24, "%" PRId64, id);
-    return buf;
-}
-
 //  Checks one value of an enumeration; on failure fills the reply (3).
 static bool
-s_check_enum (crmq_reply_t *reply, const char *field, const char *value, const char **list,
+s_check_enum (crmq_reply_t *reply, const char *field, const char *value, const char *const *list,
               const char *allowed)
 {
-    if (s_one_of (value, list))
+    if (contacts_one_of (value, list))
         return true;
     crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, field, "%s must be one of %s", field, allowed);
     return false;
@@ -153,69 +114,6 @@ s_check_url (crmq_reply_t *reply, const char *field, const char *url)
     crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, field,
                       "%s must be an http:// or https:// URL without spaces", field);
     return false;
-}
-
-//  Fills `interaction` from the INTERACTION_COLUMNS of row `row`.  The
-//  strings point into `result`, which must outlive the message; the
-//  attachments are allocated: free them with s_interaction_clear.
-static void
-s_interaction_from_row (Crmq__Interaction *interaction, PGresult *result, int row)
-{
-    crmq__interaction__init (interaction);
-    int k = 0;
-    interaction->id = strtoll (PQgetvalue (result, row, k++), NULL, 10);
-    interaction->client_id = strtoll (PQgetvalue (result, row, k++), NULL, 10);
-    interaction->channel = PQgetvalue (result, row, k++);
-    interaction->kind = PQgetvalue (result, row, k++);
-    interaction->direction = PQgetvalue (result, row, k++);
-    interaction->subject = PQgetvalue (result, row, k++);
-    interaction->text = PQgetvalue (result, row, k++);
-    interaction->outcome = PQgetvalue (result, row, k++);
-    interaction->started_at_us = strtoll (PQgetvalue (result, row, k++), NULL, 10);
-    interaction->ended_at_us = strtoll (PQgetvalue (result, row, k++), NULL, 10);
-    interaction->manager_id = strtoll (PQgetvalue (result, row, k++), NULL, 10);
-    interaction->person_id = strtoll (PQgetvalue (result, row, k++), NULL, 10);
-    interaction->deal_ref = PQgetvalue (result, row, k++);
-    interaction->order_ref = PQgetvalue (result, row, k++);
-    interaction->lead_ref = PQgetvalue (result, row, k++);
-    //  the jsonb array [{"name", "url", "size_bytes"}], written by s_attachments_json
-    json_t *array = json_loads (PQgetvalue (result, row, k++), 0, NULL);
-    size_t count = json_is_array (array)? json_array_size (array): 0;
-    if (count) {
-        interaction->attachments = (Crmq__Attachment **) zmalloc (count * sizeof (Crmq__Attachment *));
-        for (size_t i = 0; i < count; i++) {
-            json_t *item = json_array_get (array, i);
-            const char *name = json_string_value (json_object_get (item, "name"));
-            const char *url = json_string_value (json_object_get (item, "url"));
-            Crmq__Attachment *attachment = (Crmq__Attachment *) zmalloc (sizeof (Crmq__Attachment));
-            crmq__attachment__init (attachment);
-            attachment->name = strdup (name? name: "");
-            attachment->url = strdup (url? url: "");
-            attachment->size_bytes = json_integer_value (json_object_get (item, "size_bytes"));
-            interaction->attachments [interaction->n_attachments++] = attachment;
-        }
-    }
-    json_decref (array);
-    interaction->topic = PQgetvalue (result, row, k++);
-    interaction->severity = PQgetvalue (result, row, k++);
-    interaction->status = PQgetvalue (result, row, k++);
-    interaction->created_at_us = strtoll (PQgetvalue (result, row, k++), NULL, 10);
-    interaction->actor = PQgetvalue (result, row, k++);
-    assert (k == INTERACTION_NCOLUMNS);
-}
-
-//  Frees what s_interaction_from_row allocated.
-static void
-s_interaction_clear (Crmq__Interaction *interaction)
-{
-    for (size_t i = 0; i < interaction->n_attachments; i++) {
-        free (interaction->attachments [i]->name);
-        free (interaction->attachments [i]->url);
-        free (interaction->attachments [i]);
-    }
-    free (interaction->attachments);
-    interaction->attachments = NULL;
-    interaction->n_attachments = 0;
 }
 
 //  The attachments as the jsonb array [{"name", "url", "size_bytes"}]
@@ -242,12 +140,12 @@ static int
 s_write_event (crmq_pg_t *pg, PGresult *stored, const char *topic, const char *previous_status)
 {
     Crmq__Interaction interaction;
-    s_interaction_from_row (&interaction, stored, 0);
+    interaction_row_read (&interaction, stored, 0);
     Crmq__InteractionEvent event = CRMQ__INTERACTION_EVENT__INIT;
     event.interaction = &interaction;
     event.previous_status = (char *) previous_status;
     int64_t seq = crmq_outbox_write (pg, "contacts", topic, &event.base);
-    s_interaction_clear (&interaction);
+    interaction_row_clear (&interaction);
     return seq < 0? -1: 0;
 }
 
@@ -256,11 +154,11 @@ static int
 s_reply_interaction (crmq_reply_t *reply, PGresult *stored)
 {
     Crmq__Interaction interaction;
-    s_interaction_from_row (&interaction, stored, 0);
+    interaction_row_read (&interaction, stored, 0);
     Crmq__InteractionReply answer = CRMQ__INTERACTION_REPLY__INIT;
     answer.interaction = &interaction;
     int code = crmq_reply_ok (reply, &answer.base);
-    s_interaction_clear (&interaction);
+    interaction_row_clear (&interaction);
     return code;
 }
 
@@ -372,47 +270,30 @@ typedef struct {
     const char *attachments;            //  jsonb text
     const char *request_key;            //  "" = none
     crmq_reply_t *reply;
-    PGresult *stored;                   //  the row as stored (owned; the last attempt's)
-    bool replayed;                      //  done before under the key: reply already set
 } log_job_t;
 
+//  Logs the interaction and replies it (or, for a request key seen before,
+//  the first reply).
 static int
 s_log_tx (crmq_pg_t *pg, void *arg)
 {
     log_job_t *job = (log_job_t *) arg;
     Crmq__Interaction *it = job->interaction;
-    PQclear (job->stored);
-    job->stored = NULL;
-    job->replayed = false;
-    if (contacts_set_actor (pg, job->actor) != 0)
-        return -1;
-    int claim = contacts_request_key_claim (pg, job->request_key, "contacts.LogInteraction",
-                                            &crmq__interaction_reply__descriptor, job->reply);
-    if (claim <= 0) {
-        job->replayed = claim == 0;
-        return claim;
-    }
+    int rc = contacts_write_begin (pg, job->actor, job->request_key, "contacts.LogInteraction",
+                                   &crmq__interaction_reply__descriptor, job->reply);
+    if (rc != 1)
+        return rc;
+    rc = contacts_client_lock (pg, it->client_id, CONTACTS_LOCK_ATTACH, job->reply,
+                               "interaction.client_id");
+    if (rc != 0)
+        return rc;
 
     char client_id [24], manager_id [24], person_id [24];
-    const char *values [1] = { s_id_text (it->client_id, client_id) };
-    PGresult *result = crmq_pg_exec (pg, SQL_CLIENT_FOR_LOG, 1, values);
-    if (!result)
-        return -1;
+    const char *values [1] = { contacts_id_text (it->client_id, client_id, sizeof client_id) };
+    PGresult *result;
     int code = CRMQ_OK;
-    if (PQntuples (result) == 0)
-        code = crmq_reply_error (job->reply, CRMQ_NOT_FOUND, "interaction.client_id",
-                                 "no client with id %s", client_id);
-    else
-    if (streq (PQgetvalue (result, 0, 0), "merged"))
-        code = crmq_reply_error (job->reply, CRMQ_FAILED_PRECONDITION, "interaction.client_id",
-                                 "client %s was merged into client %s: log it there",
-                                 client_id, PQgetvalue (result, 0, 1));
-    PQclear (result);
-    if (code)
-        return code;
-
     if (it->manager_id) {
-        values [0] = s_id_text (it->manager_id, manager_id);
+        values [0] = contacts_id_text (it->manager_id, manager_id, sizeof manager_id);
         result = crmq_pg_exec (pg, SQL_MANAGER_EXISTS, 1, values);
         if (!result)
             return -1;
@@ -424,7 +305,7 @@ s_log_tx (crmq_pg_t *pg, void *arg)
             return code;
     }
     if (it->person_id) {
-        values [0] = s_id_text (it->person_id, person_id);
+        values [0] = contacts_id_text (it->person_id, person_id, sizeof person_id);
         result = crmq_pg_exec (pg, SQL_PERSON_CLIENT, 1, values);
         if (!result)
             return -1;
@@ -459,26 +340,25 @@ s_log_tx (crmq_pg_t *pg, void *arg)
     PQclear (result);
 
     values [0] = id;
-    job->stored = crmq_pg_exec (pg, SQL_INTERACTION, 1, values);
-    if (!job->stored)
+    PGresult *stored = crmq_pg_exec (pg, SQL_INTERACTION, 1, values);
+    if (!stored)
         return -1;
+    rc = 0;
     if (s_is_case (job->kind)) {
         const char *topic = streq (job->kind, "request")? "contacts.request.opened"
                                                       : "contacts.complaint.opened";
-        if (s_write_event (pg, job->stored, topic, "") != 0)
-            return -1;
+        rc = s_write_event (pg, stored, topic, "");
     }
-    if (*job->request_key) {
+    if (rc == 0) {
         Crmq__Interaction interaction;
-        s_interaction_from_row (&interaction, job->stored, 0);
+        interaction_row_read (&interaction, stored, 0);
         Crmq__InteractionReply answer = CRMQ__INTERACTION_REPLY__INIT;
         answer.interaction = &interaction;
-        int rc = contacts_request_key_finish (pg, job->request_key, &answer.base);
-        s_interaction_clear (&interaction);
-        if (rc != 0)
-            return -1;
+        rc = contacts_write_reply (pg, job->request_key, &answer.base, job->reply);
+        interaction_row_clear (&interaction);
     }
-    return 0;
+    PQclear (stored);
+    return rc;
 }
 
 static int
@@ -486,9 +366,9 @@ s_log_interaction (void *state, const uint8_t *body, size_t size, crmq_reply_t *
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__InteractionRequest *request = (Crmq__InteractionRequest *)
-        crmq_message_unpack (&crmq__interaction_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__interaction_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed InteractionRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code;
     char *attachments = NULL;
     if (!request->interaction) {
@@ -511,19 +391,9 @@ s_log_interaction (void *state, const uint8_t *body, size_t size, crmq_reply_t *
         goto done;
     }
     log_job_t job = { request->interaction, kind, status, request->actor, attachments,
-                      request->request_key, reply, NULL, false };
-    int rc = crmq_pg_transaction (self->pg, s_log_tx, &job);
-    if (rc < 0)
-        code = contacts_db_error (self, reply);
-    else
-    if (rc > 0)
-        code = rc;
-    else
-    if (job.replayed)
-        code = CRMQ_OK;                 //  the first reply, sent again
-    else
-        code = s_reply_interaction (reply, job.stored);
-    PQclear (job.stored);
+                      request->request_key, reply };
+    //  0: replied in the transaction
+    code = contacts_transaction (self, s_log_tx, &job, reply);
 done:
     free (attachments);
     crmq_message_free (&request->base);
@@ -565,7 +435,7 @@ s_update_tx (crmq_pg_t *pg, void *arg)
     if (contacts_set_actor (pg, job->actor) != 0)
         return -1;
     char id [24];
-    const char *values [1] = { s_id_text (it->id, id) };
+    const char *values [1] = { contacts_id_text (it->id, id, sizeof id) };
     PGresult *current = crmq_pg_exec (pg, SQL_INTERACTION_FOR_UPDATE, 1, values);
     if (!current)
         return -1;
@@ -575,7 +445,7 @@ s_update_tx (crmq_pg_t *pg, void *arg)
                                  "no interaction with id %s", id);
     }
     Crmq__Interaction old;
-    s_interaction_from_row (&old, current, 0);
+    interaction_row_read (&old, current, 0);
     bool is_case = s_is_case (old.kind);
     int code = CRMQ_OK;
     bool status_changed = job->set_status && !streq (it->status, old.status);
@@ -606,7 +476,7 @@ s_update_tx (crmq_pg_t *pg, void *arg)
     snprintf (previous_status, sizeof previous_status, "%s", old.status);
     char kind [16];
     snprintf (kind, sizeof kind, "%s", old.kind);
-    s_interaction_clear (&old);
+    interaction_row_clear (&old);
     if (code != CRMQ_OK || !changed) {
         //  nothing to write: the row as it is answers a repeated call
         if (code == CRMQ_OK)
@@ -646,9 +516,9 @@ s_update_interaction (void *state, const uint8_t *body, size_t size, crmq_reply_
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__InteractionRequest *request = (Crmq__InteractionRequest *)
-        crmq_message_unpack (&crmq__interaction_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__interaction_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed InteractionRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code = CRMQ_OK;
     Crmq__Interaction *it = request->interaction;
     update_job_t job = { it, false, false, false, false, request->actor, reply, NULL };
@@ -705,13 +575,8 @@ s_update_interaction (void *state, const uint8_t *body, size_t size, crmq_reply_
         code = CRMQ_INVALID_ARGUMENT;
         goto done;
     }
-    int rc = crmq_pg_transaction (self->pg, s_update_tx, &job);
-    if (rc < 0)
-        code = contacts_db_error (self, reply);
-    else
-    if (rc > 0)
-        code = rc;
-    else
+    code = contacts_transaction (self, s_update_tx, &job, reply);
+    if (code == 0)
         code = s_reply_interaction (reply, job.stored);
     PQclear (job.stored);
 done:
@@ -726,7 +591,7 @@ done:
 //  *array (NULL when the filter is empty).  On failure fills the reply (3).
 static bool
 s_filter (crmq_reply_t *reply, const char *name, char **values, size_t count,
-          const char **list, const char *allowed, crmq_pg_array_t **array)
+          const char *const *list, const char *allowed, crmq_pg_array_t **array)
 {
     *array = NULL;
     if (count > INTERACTION_MAX_FILTER) {
@@ -753,10 +618,9 @@ s_list_interactions (void *state, const uint8_t *body, size_t size, crmq_reply_t
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__ListInteractionsRequest *request = (Crmq__ListInteractionsRequest *)
-        crmq_message_unpack (&crmq__list_interactions_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__list_interactions_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL,
-                                 "malformed ListInteractionsRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code;
     crmq_pg_array_t *channels = NULL, *kinds = NULL;
     PGresult *result = NULL;
@@ -798,7 +662,7 @@ s_list_interactions (void *state, const uint8_t *body, size_t size, crmq_reply_t
     const char *values [8] = { NULL };
     if (request->client_id) {
         //  a merged client's history is its survivor's
-        values [0] = s_id_text (request->client_id, owner);
+        values [0] = contacts_id_text (request->client_id, owner, sizeof owner);
         result = crmq_pg_exec (self->pg, SQL_RESOLVE_CLIENT, 1, values);
         if (!result) {
             code = contacts_db_error (self, reply);
@@ -811,7 +675,7 @@ s_list_interactions (void *state, const uint8_t *body, size_t size, crmq_reply_t
         snprintf (owner, sizeof owner, "%s", PQgetvalue (result, 0, 0));
     }
     else {
-        values [0] = s_id_text (request->manager_id, owner);
+        values [0] = contacts_id_text (request->manager_id, owner, sizeof owner);
         result = crmq_pg_exec (self->pg, SQL_MANAGER_EXISTS, 1, values);
         if (!result) {
             code = contacts_db_error (self, reply);
@@ -830,7 +694,7 @@ s_list_interactions (void *state, const uint8_t *body, size_t size, crmq_reply_t
     values [3] = kinds? crmq_pg_array_text (kinds): NULL;
     values [4] = *from? from: NULL;
     values [5] = *to? to: NULL;
-    values [6] = request->before_id? s_id_text (request->before_id, before): NULL;
+    values [6] = request->before_id? contacts_id_text (request->before_id, before, sizeof before): NULL;
     snprintf (rows, sizeof rows, "%d", limit + 1);      //  one more tells if there are more
     values [7] = rows;
     result = crmq_pg_exec (self->pg, SQL_LIST_INTERACTIONS, 8, values);
@@ -845,7 +709,7 @@ s_list_interactions (void *state, const uint8_t *body, size_t size, crmq_reply_t
     Crmq__Interaction *items = (Crmq__Interaction *) zmalloc ((count? count: 1) * sizeof (Crmq__Interaction));
     Crmq__Interaction **pointers = (Crmq__Interaction **) zmalloc ((count? count: 1) * sizeof (Crmq__Interaction *));
     for (int row = 0; row < count; row++) {
-        s_interaction_from_row (&items [row], result, row);
+        interaction_row_read (&items [row], result, row);
         pointers [row] = &items [row];
     }
     Crmq__ListInteractionsReply answer = CRMQ__LIST_INTERACTIONS_REPLY__INIT;
@@ -854,7 +718,7 @@ s_list_interactions (void *state, const uint8_t *body, size_t size, crmq_reply_t
     answer.next_before_id = more? items [count - 1].id: 0;
     code = crmq_reply_ok (reply, &answer.base);
     for (int row = 0; row < count; row++)
-        s_interaction_clear (&items [row]);
+        interaction_row_clear (&items [row]);
     free (pointers);
     free (items);
 done:

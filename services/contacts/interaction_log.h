@@ -28,8 +28,11 @@
         A request or complaint also writes contacts.request.opened or
         contacts.complaint.opened (crmq.InteractionEvent) to bus.outbox in
         the same transaction.  Any error: nothing written.
-        (Each call logs a new interaction: a client that resends a call whose
-        reply it lost logs it twice.)
+        The client is locked in the transaction (contacts_client_lock), so a
+        log and a merge of its client serialise.  A resend with the same
+        request_key gets the first reply and logs nothing (a malformed key
+        is 3, a key used for another method 6, both writing nothing);
+        without a key a resend logs the interaction twice.
 
     contacts.UpdateInteraction (InteractionRequest -> InteractionReply)
         Sets the `fields` named (status, outcome, ended_at_us, text; at least

@@ -67,7 +67,7 @@ s_rule_params_init (rule_params_t *self, const Crmq__SegmentRule *rule)
         self->lists [7] = crmq_pg_array_new ();
         for (size_t i = 0; i < rule->n_manager_ids; i++) {
             char id [24];
-            snprintf (id, sizeof id, "%" PRId64, rule->manager_ids [i]);
+            contacts_id_text (rule->manager_ids [i], id, sizeof id);
             crmq_pg_array_append (self->lists [7], id);
         }
         self->values [7] = crmq_pg_array_text (self->lists [7]);
@@ -81,23 +81,6 @@ s_rule_params_clear (rule_params_t *self)
 {
     for (int list = 0; list < 8; list++)
         crmq_pg_array_destroy (&self->lists [list]);
-}
-
-//  True for a real calendar date written YYYY-MM-DD (years 0001..9999).
-static bool
-s_date_valid (const char *text)
-{
-    if (strlen (text) != 10 || text [4] != '-' || text [7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (text [i] < '0' || text [i] > '9'))
-            return false;
-    int year = atoi (text), month = atoi (text + 5), day = atoi (text + 8);
-    static const int days [12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (year < 1 || month < 1 || month > 12 || day < 1)
-        return false;
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return day <= days [month - 1] + (month == 2 && leap);
 }
 
 //  Checks every condition of a rule segment's rule.  On failure fills the
@@ -170,7 +153,7 @@ s_rule_valid (const Crmq__SegmentRule *rule, crmq_reply_t *reply)
         //  checked as an identifier first, so the message may quote it
         if (!contacts_check (reply, names [i], dates [i], 0, 10, true))
             return false;
-        if (!s_date_valid (dates [i])) {
+        if (!contacts_date_valid (dates [i])) {
             crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, names [i],
                               "%s must be a date YYYY-MM-DD, not \"%s\"", names [i], dates [i]);
             return false;
@@ -276,7 +259,7 @@ static int
 s_reply_segment (contacts_server_t *self, int64_t id, crmq_reply_t *reply, const char *request_key)
 {
     char text [24];
-    snprintf (text, sizeof text, "%" PRId64, id);
+    contacts_id_text (id, text, sizeof text);
     const char *values [1] = { text };
     PGresult *result = crmq_pg_exec (self->pg, SQL_SEGMENT_GET, 1, values);
     if (!result)
@@ -295,10 +278,8 @@ s_reply_segment (contacts_server_t *self, int64_t id, crmq_reply_t *reply, const
     else {
         Crmq__SegmentReply answer = CRMQ__SEGMENT_REPLY__INIT;
         answer.segment = &segment.segment;
-        if (contacts_request_key_finish (self->pg, request_key, &answer.base) != 0)
-            code = contacts_db_error (self, reply);
-        else
-            code = crmq_reply_ok (reply, &answer.base);
+        code = contacts_write_reply (self->pg, request_key, &answer.base, reply) == 0
+             ? CRMQ_OK: contacts_db_error (self, reply);
     }
     s_segment_clear (&segment);
     PQclear (result);
@@ -343,17 +324,15 @@ s_save_segment_tx (crmq_pg_t *pg, void *arg)
 {
     save_segment_t *job = (save_segment_t *) arg;
     Crmq__Segment *segment = job->request->segment;
-    if (contacts_set_actor (pg, job->request->actor) != 0)
-        return -1;
     //  a new segment's reply is stored under the request key, and sent
     //  again (claim 0) for a resend
     const char *key = segment->id? "": job->request->request_key;
-    int claim = contacts_request_key_claim (pg, key, "contacts.SaveSegment",
-                                            &crmq__segment_reply__descriptor, job->reply);
+    int claim = contacts_write_begin (pg, job->request->actor, key, "contacts.SaveSegment",
+                                      &crmq__segment_reply__descriptor, job->reply);
     if (claim != 1)
         return claim;
     char id [24];
-    snprintf (id, sizeof id, "%" PRId64, segment->id);
+    contacts_id_text (segment->id, id, sizeof id);
     if (segment->id) {
         const char *values [1] = { id };
         PGresult *result = crmq_pg_exec (pg, SQL_SEGMENT_KIND_FOR_UPDATE, 1, values);
@@ -424,9 +403,9 @@ s_save_segment (void *state, const uint8_t *body, size_t size, crmq_reply_t *rep
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__SegmentRequest *request = (Crmq__SegmentRequest *)
-        crmq_message_unpack (&crmq__segment_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__segment_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed SegmentRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code = CRMQ_INVALID_ARGUMENT;
     Crmq__Segment *segment = request->segment;
     if (!segment) {
@@ -480,18 +459,15 @@ s_save_segment (void *state, const uint8_t *body, size_t size, crmq_reply_t *rep
             managers = crmq_pg_array_new ();
             for (size_t i = 0; i < r->n_manager_ids; i++) {
                 char id [24];
-                snprintf (id, sizeof id, "%" PRId64, r->manager_ids [i]);
+                contacts_id_text (r->manager_ids [i], id, sizeof id);
                 crmq_pg_array_append (managers, id);
             }
         }
     }
     save_segment_t job = { self, request, managers? crmq_pg_array_text (managers): NULL,
                            packed, (int) packed_size, reply, 0 };
-    int rc = crmq_pg_transaction (self->pg, s_save_segment_tx, &job);
-    if (rc < 0)
-        code = contacts_db_error (self, reply);
-    else
-        code = rc;                      //  0: the reply was set in the transaction
+    //  0: the reply was set in the transaction
+    code = contacts_transaction (self, s_save_segment_tx, &job, reply);
     crmq_pg_array_destroy (&managers);
     free (packed);
 done:
@@ -507,9 +483,9 @@ s_list_segments (void *state, const uint8_t *body, size_t size, crmq_reply_t *re
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__ListSegmentsRequest *request = (Crmq__ListSegmentsRequest *)
-        crmq_message_unpack (&crmq__list_segments_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__list_segments_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed ListSegmentsRequest");
+        return CRMQ_INVALID_ARGUMENT;
     crmq_message_free (&request->base);
 
     PGresult *result = crmq_pg_exec (self->pg, SQL_SEGMENT_LIST, 0, NULL);
@@ -554,12 +530,12 @@ s_delete_segment (void *state, const uint8_t *body, size_t size, crmq_reply_t *r
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__RemoveRequest *request = (Crmq__RemoveRequest *)
-        crmq_message_unpack (&crmq__remove_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__remove_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed RemoveRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code;
     char id [24];
-    snprintf (id, sizeof id, "%" PRId64, request->id);
+    contacts_id_text (request->id, id, sizeof id);
     if (request->id <= 0) {
         code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "id", "id must be a segment's id");
         goto done;
@@ -601,12 +577,11 @@ static const char *SQL_CLIENTS_LOCK =
     " ORDER BY id FOR SHARE) locked";
 
 //  Of the clients ($1), the first unknown one, else the first merged one:
-//  its index, id, whether it is unknown, and its survivor (0 = none).
+//  its index, id, and whether it is unknown.
 static const char *SQL_FIRST_BAD_CLIENT =
-    "SELECT i.ord - 1, i.id, c.id IS NULL, coalesce (g.survivor_id, 0)"
+    "SELECT i.ord - 1, i.id, c.id IS NULL"
     "  FROM unnest ($1::bigint[]) WITH ORDINALITY AS i (id, ord)"
     "  LEFT JOIN contacts.clients c ON c.id = i.id"
-    "  LEFT JOIN contacts.merges g ON g.merged_id = i.id"
     " WHERE c.id IS NULL OR c.status = 'merged'"
     " ORDER BY c.id IS NOT NULL, i.ord LIMIT 1";
 
@@ -632,7 +607,7 @@ s_members_tx (crmq_pg_t *pg, void *arg)
     if (contacts_set_actor (pg, job->request->actor) != 0)
         return -1;
     char id [24];
-    snprintf (id, sizeof id, "%" PRId64, job->request->segment_id);
+    contacts_id_text (job->request->segment_id, id, sizeof id);
     const char *values [2] = { id, job->client_ids };
     PGresult *result = crmq_pg_exec (pg, SQL_SEGMENT_KIND_FOR_SHARE, 1, values);
     if (!result)
@@ -657,9 +632,7 @@ s_members_tx (crmq_pg_t *pg, void *arg)
         int code = streq (PQgetvalue (result, 0, 2), "t")
                  ? crmq_reply_error (job->reply, CRMQ_NOT_FOUND, field, "no client with id %s",
                                      PQgetvalue (result, 0, 1))
-                 : crmq_reply_error (job->reply, CRMQ_FAILED_PRECONDITION, field,
-                                     "client %s was merged into client %s; use that one",
-                                     PQgetvalue (result, 0, 1), PQgetvalue (result, 0, 3));
+                 : contacts_client_merged (pg, PQgetvalue (result, 0, 1), job->reply, field);
         PQclear (result);
         return code;
     }
@@ -672,9 +645,9 @@ static int
 s_members (contacts_server_t *self, const uint8_t *body, size_t size, crmq_reply_t *reply, bool add)
 {
     Crmq__SegmentMembersRequest *request = (Crmq__SegmentMembersRequest *)
-        crmq_message_unpack (&crmq__segment_members_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__segment_members_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed SegmentMembersRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code = CRMQ_INVALID_ARGUMENT;
     crmq_pg_array_t *ids = NULL;
     if (request->segment_id <= 0) {
@@ -698,17 +671,12 @@ s_members (contacts_server_t *self, const uint8_t *body, size_t size, crmq_reply
             goto done;
         }
         char id [24];
-        snprintf (id, sizeof id, "%" PRId64, request->client_ids [i]);
+        contacts_id_text (request->client_ids [i], id, sizeof id);
         crmq_pg_array_append (ids, id);
     }
     members_t job = { request, add, crmq_pg_array_text (ids), reply };
-    int rc = crmq_pg_transaction (self->pg, s_members_tx, &job);
-    if (rc < 0)
-        code = contacts_db_error (self, reply);
-    else
-    if (rc > 0)
-        code = rc;
-    else
+    code = contacts_transaction (self, s_members_tx, &job, reply);
+    if (code == 0)
         code = s_reply_segment (self, request->segment_id, reply, NULL);
 done:
     crmq_pg_array_destroy (&ids);
@@ -737,41 +705,14 @@ static const char *SQL_STATIC_CLIENTS =
     " WHERE s.segment_id = $1::bigint AND c.status <> 'merged' AND c.id > $2::bigint"
     " ORDER BY c.id LIMIT $3::int";
 
-//  Replies with up to `limit` clients of `result` (which may hold one more,
-//  telling there are more).  Returns the reply's code.
-static int
-s_reply_clients (PGresult *result, int limit, crmq_reply_t *reply)
-{
-    int rows = PQntuples (result);
-    bool more = rows > limit;
-    if (more)
-        rows = limit;
-    Crmq__Client *clients = (Crmq__Client *) zmalloc ((rows? rows: 1) * sizeof (Crmq__Client));
-    Crmq__Client **pointers = (Crmq__Client **) zmalloc ((rows? rows: 1) * sizeof (Crmq__Client *));
-    for (int row = 0; row < rows; row++) {
-        contacts_client_from_row (&clients [row], result, row, 0);
-        pointers [row] = &clients [row];
-    }
-    Crmq__ListClientsReply answer = CRMQ__LIST_CLIENTS_REPLY__INIT;
-    answer.n_clients = (size_t) rows;
-    answer.clients = pointers;
-    answer.next_after_id = more? clients [rows - 1].id: 0;
-    int code = crmq_reply_ok (reply, &answer.base);
-    for (int row = 0; row < rows; row++)
-        contacts_client_clear (&clients [row]);
-    free (pointers);
-    free (clients);
-    return code;
-}
-
 static int
 s_segment_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     contacts_server_t *self = (contacts_server_t *) state;
     Crmq__SegmentClientsRequest *request = (Crmq__SegmentClientsRequest *)
-        crmq_message_unpack (&crmq__segment_clients_request__descriptor, body, size);
+        contacts_request_unpack (&crmq__segment_clients_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed SegmentClientsRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code;
     int limit = request->limit? request->limit: 100;
     if (request->segment_id <= 0) {
@@ -788,8 +729,8 @@ s_segment_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *
         goto done;
     }
     char id [24], after [24], count [16];
-    snprintf (id, sizeof id, "%" PRId64, request->segment_id);
-    snprintf (after, sizeof after, "%" PRId64, request->after_id);
+    contacts_id_text (request->segment_id, id, sizeof id);
+    contacts_id_text (request->after_id, after, sizeof after);
     snprintf (count, sizeof count, "%d", limit + 1);     //  one more tells if there are more
     const char *values [3] = { id, after, count };
     PGresult *segment = crmq_pg_exec (self->pg, SQL_SEGMENT_KIND, 1, values);
@@ -826,7 +767,7 @@ s_segment_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *
         code = contacts_db_error (self, reply);
         goto done;
     }
-    code = s_reply_clients (result, limit, reply);
+    code = contacts_reply_clients (result, limit, reply);
     PQclear (result);
 done:
     crmq_message_free (&request->base);

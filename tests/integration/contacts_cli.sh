@@ -146,6 +146,32 @@ check "person" "Пётр \"Петя\" Иванов Директор True" "$(js 
 ok person edit "$p" --client "$a" --note 'любит «чай»'
 check "person edit keeps the rest" "Директор decision maker любит «чай»" \
     "$(js 'd["position"] + " " + d["role"] + " " + d["note"]')"
+echo "person edit: one field, sent alone (a person who left too)"
+ok person edit "$p" --inactive
+check "inactive, the rest kept" "False Директор decision maker любит «чай»" \
+    "$(js 'str(d["active"]) + " " + d["position"] + " " + d["role"] + " " + d["note"]')"
+ok person edit "$p" --position 'Генеральный "директор"'
+check "a person who left: the position alone changed" \
+    "Пётр \"Петя\" Иванов|Генеральный \"директор\"|decision maker|любит «чай»|False" \
+    "$(js '"|".join((d["name"], d["position"], d["role"], d["note"], str(d["active"])))')"
+check "stored so" "Генеральный \"директор\"|inactive|Пётр \"Петя\" Иванов" \
+    "$(sql "SELECT position || '|' || CASE WHEN active THEN 'active' ELSE 'inactive' END || '|' || name
+              FROM contacts.persons WHERE id = $p")"
+check "audit: the position alone" "t" \
+    "$(sql "SELECT changes ? 'position' AND NOT changes ? 'name' AND NOT changes ? 'active'
+              FROM contacts.audit WHERE entity = 'person' AND entity_id = $p ORDER BY id DESC LIMIT 1")"
+ok person edit "$p" --active --position 'Директор'
+check "back, the position as before" "True Директор decision maker" \
+    "$(js 'str(d["active"]) + " " + d["position"] + " " + d["role"]')"
+before=$(fingerprint)
+crmq person edit "$p" --client 999999999 --note 'не тот клиент'
+check "another client's person: INVALID_ARGUMENT" "1 1" \
+    "$rc $(grep -c '^crmq: contacts.SavePerson: INVALID_ARGUMENT: .*(field person.client_id)$' "$work/err" || true)"
+crmq person edit "$p"
+check "person edit without a change: usage" 64 "$rc"
+crmq person edit "$p" --active --inactive
+check "person edit --active --inactive: usage" 64 "$rc"
+check "refused person edits changed nothing" "$before" "$(fingerprint)"
 ok channel add "$a" --type email --value "Petr.Ivanov@Romashka-$tag.RU" --kind work --person "$p" --primary
 check "e-mail normalised" "petr.ivanov@romashka-$tag.ru True $p" "$(js 'd["normalized"] + " " + str(d["primary"]) + " " + str(d["person_id"])')"
 ok channel add "$a" --type phone --value "8 495 $phone_tail" --kind mobile

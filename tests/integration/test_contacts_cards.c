@@ -5,6 +5,7 @@
     change; bad input gets the right code and field and changes nothing.   */
 #include "test_support.h"
 #include <jansson.h>
+#include <pthread.h>
 
 static crmq_rpc_client_t *s_contacts;
 static crmq_pg_t *s_pg;
@@ -156,12 +157,16 @@ s_client_free (Crmq__Client **client_p)
     *client_p = NULL;
 }
 
+//  Saves `person`: with `fields` (n_fields > 0) only those of an existing
+//  person.  Returns it as stored (free with crmq__person__free_unpacked) or NULL.
 static Crmq__Person *
-s_save_person (Crmq__Person *person, const char *actor)
+s_save_person_fields (Crmq__Person *person, char **fields, size_t n_fields, const char *actor)
 {
     Crmq__PersonRequest request = CRMQ__PERSON_REQUEST__INIT;
     request.person = person;
     request.actor = (char *) actor;
+    request.fields = fields;
+    request.n_fields = n_fields;
     ProtobufCMessage *answer;
     int code = s_call ("contacts.SavePerson", &request.base, &crmq__person_reply__descriptor, &answer);
     CHECK (code == CRMQ_OK, "SavePerson: code %d %s %s", code,
@@ -173,6 +178,12 @@ s_save_person (Crmq__Person *person, const char *actor)
     reply->person = NULL;
     crmq__person_reply__free_unpacked (reply, NULL);
     return stored;
+}
+
+static Crmq__Person *
+s_save_person (Crmq__Person *person, const char *actor)
+{
+    return s_save_person_fields (person, NULL, 0, actor);
 }
 
 //  Adds a channel; returns it as stored (free with crmq__channel__free_unpacked) or NULL.
@@ -284,6 +295,138 @@ s_set_absences (int64_t manager_id, const char *const *periods, size_t count,
     if (answer)
         protobuf_c_message_free_unpacked (answer, NULL);
     return code;
+}
+
+//  A write sent from a thread of its own (with its own RPC client) while the
+//  test holds a merge open.
+typedef struct {
+    const char *method;
+    const ProtobufCMessage *request;
+    int code;
+    char field [64];
+    char message [256];
+} s_racer_t;
+
+static void *
+s_racer (void *arg)
+{
+    s_racer_t *racer = (s_racer_t *) arg;
+    crmq_rpc_client_t *client = crmq_rpc_client_new (test_env ("CRMQ_CONTACTS_ENDPOINT"), 20000, 0);
+    uint8_t *body = NULL;
+    size_t size = 0;
+    racer->code = client? crmq_rpc_call (client, racer->method, racer->request, &body, &size): -1;
+    free (body);
+    snprintf (racer->field, sizeof racer->field, "%s",
+              racer->code > 0? crmq_rpc_client_field (client): "");
+    snprintf (racer->message, sizeof racer->message, "%s",
+              racer->code > 0? crmq_rpc_client_message (client): "");
+    crmq_rpc_client_destroy (&client);
+    return NULL;
+}
+
+//  A merge done by hand as MergeClients does it: one transaction that locks
+//  both clients FOR UPDATE first; it lets the racer start and holds until
+//  the racer waits for a lock, then marks the client merged and commits.
+typedef struct {
+    const char *values [2];                 //  the merged client, the survivor
+    s_racer_t *racer;
+    pthread_t thread;
+    bool started;
+    bool waited;                            //  the racer was seen waiting
+} s_merge_race_t;
+
+static int
+s_merge_race_tx (crmq_pg_t *pg, void *arg)
+{
+    s_merge_race_t *race = (s_merge_race_t *) arg;
+    if (crmq_pg_command (pg, "SELECT 1 FROM contacts.clients WHERE id IN ($1::bigint, $2::bigint)"
+                             " ORDER BY id FOR UPDATE", 2, race->values) != 0)
+        return -1;
+    if (!race->started)
+        race->started = pthread_create (&race->thread, NULL, s_racer, race->racer) == 0;
+    for (int attempt = 0; race->started && !race->waited && attempt < 200; attempt++) {
+        PGresult *result = crmq_pg_exec (pg, "SELECT count(*) FROM pg_locks WHERE NOT granted", 0, NULL);
+        if (!result)
+            return -1;
+        race->waited = strtoll (PQgetvalue (result, 0, 0), NULL, 10) > 0;
+        PQclear (result);
+        if (!race->waited)
+            zclock_sleep (50);
+    }
+    if (crmq_pg_command (pg, "UPDATE contacts.clients SET status = 'merged' WHERE id = $1::bigint",
+                         1, race->values) != 0
+    ||  crmq_pg_command (pg, "INSERT INTO contacts.merges (merged_id, survivor_id, actor)"
+                             " VALUES ($1::bigint, $2::bigint, 'race')", 2, race->values) != 0)
+        return -1;
+    return 0;
+}
+
+//  Races `method` (SavePerson of a person of the client being merged, or
+//  AddChannel to that person) against a merge of that client: the write
+//  must wait for the merge, then be refused naming the survivor, and leave
+//  nothing behind.
+static void
+s_race_merge (const char *method)
+{
+    Crmq__Client draft = CRMQ__CLIENT__INIT;
+    draft.name = "Гонка «Выживший»";
+    Crmq__Client *survivor = s_create_client (&draft, "tester");
+    draft.name = "Гонка «Сливаемый»";
+    Crmq__Client *merged = s_create_client (&draft, "tester");
+    Crmq__Person person_draft = CRMQ__PERSON__INIT;
+    person_draft.client_id = merged? merged->id: 0;
+    person_draft.name = "Участник гонки";
+    person_draft.active = true;
+    Crmq__Person *person = s_save_person (&person_draft, "tester");
+    if (!survivor || !merged || !person) {
+        CHECK (false, "race %s: set-up failed", method);
+        s_client_free (&survivor);
+        s_client_free (&merged);
+        if (person)
+            crmq__person__free_unpacked (person, NULL);
+        return;
+    }
+    char *note_field [] = { "note" };
+    Crmq__Person edit = CRMQ__PERSON__INIT;
+    edit.id = person->id;
+    edit.note = "записано во время слияния";
+    Crmq__PersonRequest person_request = CRMQ__PERSON_REQUEST__INIT;
+    person_request.person = &edit;
+    person_request.fields = note_field;
+    person_request.n_fields = 1;
+    Crmq__Channel phone = CRMQ__CHANNEL__INIT;
+    phone.person_id = person->id;
+    phone.type = "phone";
+    phone.value = "+7 495 765-43-21";
+    Crmq__ChannelRequest channel_request = CRMQ__CHANNEL_REQUEST__INIT;
+    channel_request.channel = &phone;
+    s_racer_t racer = { method, streq (method, "contacts.SavePerson")? &person_request.base
+                                                                     : &channel_request.base,
+                        -1, "", "" };
+    char merged_text [24], survivor_text [24];
+    snprintf (merged_text, sizeof merged_text, "%" PRId64, merged->id);
+    snprintf (survivor_text, sizeof survivor_text, "%" PRId64, survivor->id);
+    s_merge_race_t race = { .values = { merged_text, survivor_text }, .racer = &racer };
+    int rc = crmq_pg_transaction (s_pg, s_merge_race_tx, &race);
+    CHECK (rc == 0, "race %s: the merge committed: %s", method, crmq_pg_error (s_pg));
+    if (race.started)
+        pthread_join (race.thread, NULL);
+    char survivor_named [96];
+    snprintf (survivor_named, sizeof survivor_named, "merged into client %s", survivor_text);
+    printf ("  %s during a merge: %d %s: %s\n", method, racer.code, racer.field, racer.message);
+    CHECK (race.started && race.waited, "race %s: the write waited for the merge's lock", method);
+    const char *want_field = streq (method, "contacts.SavePerson")? "person.client_id"
+                                                                  : "channel.client_id";
+    CHECK (racer.code == CRMQ_FAILED_PRECONDITION && streq (racer.field, want_field)
+           && strstr (racer.message, survivor_named) != NULL,
+           "race %s: refused naming the survivor (%d %s)", method, racer.code, racer.field);
+    CHECK (s_count1 ("SELECT count(*) FROM contacts.persons WHERE id = $1::bigint AND note = ''",
+                     person->id) == 1
+           && s_count1 ("SELECT count(*) FROM contacts.channels WHERE person_id = $1::bigint",
+                        person->id) == 0, "race %s: nothing written", method);
+    s_client_free (&survivor);
+    s_client_free (&merged);
+    crmq__person__free_unpacked (person, NULL);
 }
 
 int
@@ -936,6 +1079,94 @@ main (void)
     CHECK (card && card->n_persons == 0 && card->client->version > version, "inactive person hidden");
     s_card_free (&card);
 
+    printf ("SavePerson with fields: one field of a person who left, the rest kept\n");
+    {
+        Crmq__Person note_only = CRMQ__PERSON__INIT;   //  no name: only the note is set
+        note_only.id = person_id;
+        note_only.note = "ушёл в «Лютик» \"навсегда\"";
+        char *note_field [] = { "note" };
+        person = s_save_person_fields (&note_only, note_field, 1, "tester");
+        CHECK (person && streq (person->name, "Пётр Сидоров")
+               && streq (person->position, "Генеральный директор") && streq (person->role, "ЛПР")
+               && streq (person->note, "ушёл в «Лютик» \"навсегда\"") && !person->active,
+               "inactive person: the note set, name, position, role and active kept");
+        if (person)
+            crmq__person__free_unpacked (person, NULL);
+        CHECK (s_count1 ("SELECT count(*) FROM contacts.persons WHERE id = $1::bigint"
+                         " AND note = 'ушёл в «Лютик» \"навсегда\"' AND name = 'Пётр Сидоров' AND NOT active",
+                         person_id) == 1, "stored so");
+        CHECK (s_count1 ("SELECT count(*) FROM contacts.audit WHERE entity = 'person'"
+                         " AND entity_id = $1::bigint AND action = 'update'"
+                         " AND id = (SELECT max (id) FROM contacts.audit WHERE entity = 'person')"
+                         " AND changes ? 'note' AND NOT changes ? 'name' AND NOT changes ? 'active'",
+                         person_id) == 1, "the audit entry holds the note alone");
+        card = s_card (id, NULL);
+        CHECK (card && card->n_persons == 0, "still not on the card");
+        if (card)
+            version = card->client->version;
+        s_card_free (&card);
+
+        Crmq__Person back = CRMQ__PERSON__INIT;
+        back.id = person_id;
+        back.client_id = id;
+        back.active = true;
+        char *active_field [] = { "active" };
+        person = s_save_person_fields (&back, active_field, 1, "tester");
+        CHECK (person && person->active && streq (person->name, "Пётр Сидоров")
+               && streq (person->note, "ушёл в «Лютик» \"навсегда\"") && person->n_channels == 3,
+               "brought back by active alone, the rest kept");
+        if (person)
+            crmq__person__free_unpacked (person, NULL);
+        card = s_card (id, NULL);
+        CHECK (card && card->n_persons == 1 && streq (card->persons [0]->role, "ЛПР")
+               && card->client->version > version, "back on the card");
+        if (card)
+            version = card->client->version;
+        s_card_free (&card);
+        person = s_save_person_fields (&back, active_field, 1, "tester");
+        if (person)
+            crmq__person__free_unpacked (person, NULL);
+        card = s_card (id, NULL);
+        CHECK (card && card->client->version == version, "the same field again writes nothing");
+        s_card_free (&card);
+
+        before = s_fingerprint ();
+        Crmq__PersonRequest request = CRMQ__PERSON_REQUEST__INIT;
+        Crmq__Person bad = CRMQ__PERSON__INIT;
+        request.person = &bad;
+        request.actor = "tester";
+        const ProtobufCMessageDescriptor *d = &crmq__person_reply__descriptor;
+        bad.id = person_id;
+        bad.name = "Кто-то другой";
+        char *unknown [] = { "note", "nickname" };
+        request.fields = unknown;
+        request.n_fields = 2;
+        s_expect_error ("an unknown field", "contacts.SavePerson", &request.base, d, 3, "fields");
+        char *read_only [] = { "client_id" };
+        request.fields = read_only;
+        request.n_fields = 1;
+        s_expect_error ("client_id is not set by SavePerson", "contacts.SavePerson", &request.base, d,
+                        3, "fields");
+        char *not_a_name [] = { "na\x01me" };
+        request.fields = not_a_name;
+        s_expect_error ("a field name with a control character", "contacts.SavePerson", &request.base,
+                        d, 3, "fields");
+        char *name_field [] = { "name" };
+        request.fields = name_field;
+        bad.name = "";
+        s_expect_error ("an empty name, named", "contacts.SavePerson", &request.base, d, 3, "person.name");
+        bad.name = "Кто-то другой";
+        bad.client_id = person_client? person_client->id: 987654321;
+        s_expect_error ("a field of another client's person", "contacts.SavePerson", &request.base, d,
+                        3, "person.client_id");
+        bad.id = 0;
+        s_expect_error ("fields for a new person", "contacts.SavePerson", &request.base, d, 3, "fields");
+        after = s_fingerprint ();
+        CHECK (streq (before, after), "bad fields changed nothing");
+        zstr_free (&before);
+        zstr_free (&after);
+    }
+
     printf ("request_key: a resent write is done once\n");
     if (person_client) {
         Crmq__Client keyed = CRMQ__CLIENT__INIT;
@@ -1004,6 +1235,14 @@ main (void)
     Crmq__Client *merged = s_create_client (&twin, "tester");
     int64_t merged_id = merged? merged->id: 0;
     s_client_free (&merged);
+    Crmq__Person twin_draft = CRMQ__PERSON__INIT;
+    twin_draft.client_id = merged_id;
+    twin_draft.name = "Иван «Близнец»";
+    twin_draft.active = true;
+    person = s_save_person (&twin_draft, "tester");
+    int64_t twin_person_id = person? person->id: 0;
+    if (person)
+        crmq__person__free_unpacked (person, NULL);
     char merged_text [24];
     snprintf (merged_text, sizeof merged_text, "%" PRId64, merged_id);
     const char *merge_values [2] = { merged_text, id_text };
@@ -1040,7 +1279,46 @@ main (void)
         person_request.person = &someone;
         s_expect_error ("person of a merged client", "contacts.SavePerson", &person_request.base,
                         &crmq__person_reply__descriptor, 9, "person.client_id");
+
+        //  every write that attaches something to the merged client is refused
+        char survivor_named [96];
+        snprintf (survivor_named, sizeof survivor_named, "merged into client %s: use %s", id_text, id_text);
+        before = s_fingerprint ();
+        someone.id = twin_person_id;
+        someone.client_id = 0;
+        s_expect_error ("the merged client's person, whole", "contacts.SavePerson", &person_request.base,
+                        &crmq__person_reply__descriptor, 9, "person.client_id");
+        CHECK (strstr (crmq_rpc_client_message (s_contacts), survivor_named) != NULL,
+               "the message names the survivor: %s", crmq_rpc_client_message (s_contacts));
+        char *note_field [] = { "note" };
+        someone.note = "после слияния";
+        person_request.fields = note_field;
+        person_request.n_fields = 1;
+        s_expect_error ("the merged client's person, one field", "contacts.SavePerson",
+                        &person_request.base, &crmq__person_reply__descriptor, 9, "person.client_id");
+        Crmq__ChannelRequest channel_request = CRMQ__CHANNEL_REQUEST__INIT;
+        Crmq__Channel mail = CRMQ__CHANNEL__INIT;
+        mail.client_id = merged_id;
+        mail.type = "email";
+        mail.value = "twin@romashka.example";
+        channel_request.channel = &mail;
+        s_expect_error ("a channel of the merged client", "contacts.AddChannel", &channel_request.base,
+                        &crmq__channel_reply__descriptor, 9, "channel.client_id");
+        CHECK (strstr (crmq_rpc_client_message (s_contacts), survivor_named) != NULL,
+               "the message names the survivor: %s", crmq_rpc_client_message (s_contacts));
+        mail.client_id = 0;
+        mail.person_id = twin_person_id;
+        s_expect_error ("a channel of the merged client's person", "contacts.AddChannel",
+                        &channel_request.base, &crmq__channel_reply__descriptor, 9, "channel.client_id");
+        after = s_fingerprint ();
+        CHECK (streq (before, after), "writes to a merged client changed nothing");
+        zstr_free (&before);
+        zstr_free (&after);
     }
+
+    printf ("a write racing a merge waits for it, then is refused\n");
+    s_race_merge ("contacts.SavePerson");
+    s_race_merge ("contacts.AddChannel");
     printf ("ListClients leaves merged clients out\n");
     Crmq__ListClientsRequest list = CRMQ__LIST_CLIENTS_REQUEST__INIT;
     list.limit = 1000;

@@ -774,6 +774,10 @@ main (void)
         s_refused_log (contacts, "unknown client", &it, CRMQ_NOT_FOUND, "interaction.client_id");
         it = s_valid (client3);
         s_refused_log (contacts, "merged client", &it, CRMQ_FAILED_PRECONDITION, "interaction.client_id");
+        char survivor_named [64];
+        snprintf (survivor_named, sizeof survivor_named, "merged into client %" PRId64 ":", client1);
+        CHECK (strstr (crmq_rpc_client_message (contacts), survivor_named) != NULL,
+               "the message names the survivor: %s", crmq_rpc_client_message (contacts));
         it = s_valid (0);
         s_refused_log (contacts, "no client", &it, CRMQ_INVALID_ARGUMENT, "interaction.client_id");
         it = s_valid (client1);
@@ -920,6 +924,39 @@ main (void)
                            "resent «once»") == 1, "logged once");
         s_free (first);
         s_free (second);
+
+        //  a key that cannot be one, or that another method used, logs nothing
+        //  and leaves that method's stored reply alone
+        CHECK (crmq_pg_command (s_pg, "INSERT INTO contacts.request_keys (key, method, reply)"
+                                " VALUES ('log-key-of-another-method', 'contacts.AddChannel', '\\x0a00')",
+                                0, NULL) == 0, "a key of AddChannel: %s", crmq_pg_error (s_pg));
+        char *before = s_state ();
+        char *keys_before = s_query_text ("SELECT md5 (string_agg (key || method || coalesce (reply::text, ''),"
+                                          " '|' ORDER BY key)) FROM contacts.request_keys", NULL);
+        it.subject = "a bad key «never»";
+        request.request_key = "short";
+        ProtobufCMessage *answer;
+        code = s_call (contacts, "contacts.LogInteraction", &request.base,
+                       &crmq__interaction_reply__descriptor, &answer);
+        s_free (answer);
+        CHECK (code == CRMQ_INVALID_ARGUMENT && streq (crmq_rpc_client_field (contacts), "request_key"),
+               "a key too short: %d %s", code, crmq_rpc_client_field (contacts));
+        request.request_key = "log-key-of-another-method";
+        code = s_call (contacts, "contacts.LogInteraction", &request.base,
+                       &crmq__interaction_reply__descriptor, &answer);
+        s_free (answer);
+        CHECK (code == CRMQ_ALREADY_EXISTS && streq (crmq_rpc_client_field (contacts), "request_key"),
+               "a key of another method: %d %s", code, crmq_rpc_client_field (contacts));
+        char *after = s_state ();
+        char *keys_after = s_query_text ("SELECT md5 (string_agg (key || method || coalesce (reply::text, ''),"
+                                         " '|' ORDER BY key)) FROM contacts.request_keys", NULL);
+        CHECK (streq (before, after) && streq (keys_before, keys_after)
+               && s_query_id ("SELECT count(*) FROM contacts.interactions WHERE subject = $1",
+                              "a bad key «never»") == 0, "bad keys logged nothing, stored replies kept");
+        free (before);
+        free (after);
+        free (keys_before);
+        free (keys_after);
     }
 
     crmq_pg_destroy (&s_pg);
