@@ -93,7 +93,8 @@ s_store (cli_args_t *self, size_t index, char *text)
                                   option->name, text, option->min, option->max);
             break;
         case CLI_ARG_DATE:
-            if (cli_date_parse (text, self->time_zone, &us) != 0)
+            //  "" clears a date, as it clears a text
+            if (*text && cli_date_parse (text, self->time_zone, &us) != 0)
                 return cli_usage (self->usage, "--%s: \"%s\" is not a date (YYYY-MM-DD)",
                                   option->name, text);
             number = us;

@@ -67,8 +67,9 @@ static const char *SQL_LIST_INTERACTIONS =
     "   AND ($4::text[] IS NULL OR i.kind = ANY ($4::text[]))"
     "   AND ($5::timestamptz IS NULL OR i.started_at >= $5::timestamptz)"
     "   AND ($6::timestamptz IS NULL OR i.started_at < $6::timestamptz)"
-    "   AND ($7::bigint IS NULL OR i.id < $7::bigint)"
-    " ORDER BY i.id DESC LIMIT $8::int";
+    "   AND ($7::bigint IS NULL OR (i.started_at, i.id) <"
+    "        (SELECT b.started_at, b.id FROM contacts.interactions b WHERE b.id = $7::bigint))"
+    " ORDER BY i.started_at DESC, i.id DESC LIMIT $8::int";
 
 //  --------------------------------------------------------------------------
 //  Helpers

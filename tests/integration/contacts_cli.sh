@@ -114,6 +114,10 @@ check "tags replaced" "['key']" "$(js 'd["tags"]')"
 check "legal name kept" "Общество «Ромашка-$tag»" "$(js 'd["legal_name"]')"
 check "region kept" "Москва" "$(js 'd["region"]')"
 check "version bumped" "True" "$(js "d['version'] > $version")"
+ok client edit "$a" --since ''
+check "relationship date cleared" "" "$(js 'd["relationship_since"]')"
+ok client edit "$a" --since 2020-02-29
+check "relationship date set again" "2020-02-29" "$(js 'd["relationship_since"]')"
 
 echo "bad input: its status, nothing changed"
 before=$(fingerprint)
@@ -213,7 +217,7 @@ ok client show --id "$a"
 check "card: person and its channel" "Пётр \"Петя\" Иванов petr.ivanov@romashka-$tag.ru" \
     "$(js 'd["persons"][0]["name"] + " " + d["persons"][0]["channels"][0]["normalized"]')"
 check "card: the client's own channels" "[$phone_channel]" "$(js '[c["id"] for c in d["channels"]]')"
-check "card: last interactions" 3 "$(js 'len(d["last_interactions"])')"
+check "card: last interactions (the planned one is not among them)" 2 "$(js 'len(d["last_interactions"])')"
 check "card: next planned" "$planned" "$(js 'd["next_planned"]["id"]')"
 crmq client show --id "$a"
 check "card table: sections" 4 "$(grep -cE '^(Contact persons|Channels|Last interactions|Next planned contact)$' "$work/out" || true)"

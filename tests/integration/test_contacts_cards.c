@@ -643,14 +643,16 @@ main (void)
         CHECK (card->n_last_interactions == 10, "10 interactions, got %zu", card->n_last_interactions);
         bool descending = true;
         for (size_t i = 1; i < card->n_last_interactions; i++)
-            descending &= card->last_interactions [i - 1]->id > card->last_interactions [i]->id;
-        CHECK (descending, "newest first");
-        CHECK (card->n_last_interactions >= 4
-               && streq (card->last_interactions [0]->subject, "план +2")
-               && streq (card->last_interactions [3]->subject, "Запрос «КП»")
-               && streq (card->last_interactions [9]->subject, "звонок 6"), "the last ten");
-        if (card->n_last_interactions >= 4) {
-            Crmq__Interaction *request = card->last_interactions [3];
+            descending &= card->last_interactions [i - 1]->started_at_us
+                        > card->last_interactions [i]->started_at_us;
+        CHECK (descending, "newest first, by when they took place");
+        //  planned contacts are not among the last ones
+        CHECK (card->n_last_interactions == 10
+               && streq (card->last_interactions [0]->subject, "Запрос «КП»")
+               && streq (card->last_interactions [1]->subject, "звонок 11")
+               && streq (card->last_interactions [9]->subject, "звонок 3"), "the last ten");
+        if (card->n_last_interactions == 10) {
+            Crmq__Interaction *request = card->last_interactions [0];
             CHECK (request->n_attachments == 1
                    && streq (request->attachments [0]->name, "КП «Ромашка».pdf")
                    && streq (request->attachments [0]->url, "https://files.example/kp")
