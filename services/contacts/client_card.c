@@ -195,9 +195,12 @@ static const char *SQL_CARD_CHANNELS =
     "SELECT " CHANNEL_COLUMNS " FROM contacts.channels h"
     " WHERE h.client_id = $1::bigint ORDER BY h.id";
 
+//  the last interactions that took place: newest by their time; planned
+//  contacts are not in it (the card shows the next one apart)
 static const char *SQL_CARD_INTERACTIONS =
     "SELECT " INTERACTION_ROW_COLUMNS " FROM contacts.interactions i"
-    " WHERE i.client_id = $1::bigint ORDER BY i.id DESC LIMIT $2::int";
+    " WHERE i.client_id = $1::bigint AND i.status <> 'planned'"
+    " ORDER BY i.started_at DESC, i.id DESC LIMIT $2::int";
 
 static const char *SQL_CARD_NEXT_PLANNED =
     "SELECT " INTERACTION_ROW_COLUMNS " FROM contacts.interactions i"
