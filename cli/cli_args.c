@@ -99,12 +99,17 @@ s_store (cli_args_t *self, size_t index, char *text)
                                   option->name, text);
             number = us;
             break;
-        case CLI_ARG_TIME:
-            if (!*text || crmq_time_parse (text, self->time_zone, &us) != 0)
+        case CLI_ARG_TIME: {
+            int rc = *text? crmq_time_parse_exact (text, self->time_zone, &us): -1;
+            if (rc == -2)
+                return cli_usage (self->usage, "--%s: %s does not exist in %s: the clocks "
+                                  "go forward then", option->name, text, self->time_zone);
+            if (rc != 0)
                 return cli_usage (self->usage, "--%s: \"%s\" is not a time "
                                   "(YYYY-MM-DD HH:MM in CRMQ_TIME_ZONE)", option->name, text);
             number = us;
             break;
+        }
         case CLI_ARG_FORMAT:
             if (cli_format_parse (text, &self->format) != 0)
                 return cli_usage (self->usage, "--%s: \"%s\" is not table, csv or json",

@@ -177,7 +177,7 @@ s_offset (time_t t)
 //  which lands past the gap: 02:30 on a spring-forward day becomes 03:30.
 
 static time_t
-s_local_to_utc (time_t wall)
+s_local_to_utc (time_t wall, bool *skipped)
 {
     long before = s_offset (wall - 2 * 86400);
     long after = s_offset (wall + 2 * 86400);
@@ -185,6 +185,7 @@ s_local_to_utc (time_t wall)
     time_t second = wall - after;
     bool first_ok = s_offset (first) == before;
     bool second_ok = s_offset (second) == after;
+    *skipped = !first_ok && !second_ok;
     if (first_ok && second_ok)
         return first < second? first: second;
     if (second_ok)
@@ -192,8 +193,9 @@ s_local_to_utc (time_t wall)
     return first;
 }
 
-int
-crmq_time_parse (const char *text, const char *time_zone, int64_t *us)
+//  crmq_time_parse, and with `exact` crmq_time_parse_exact.
+static int
+s_parse (const char *text, const char *time_zone, int64_t *us, bool exact)
 {
     if (!text || !us)
         return -1;
@@ -225,11 +227,26 @@ crmq_time_parse (const char *text, const char *time_zone, int64_t *us)
         s_zone_t zone;
         if (!s_zone_enter (&zone, time_zone))
             return -1;
-        instant = (int64_t) s_local_to_utc ((time_t) wall);
+        bool skipped;
+        instant = (int64_t) s_local_to_utc ((time_t) wall, &skipped);
         s_zone_leave (&zone);
+        if (skipped && exact)
+            return -2;
     }
     *us = instant * S_US_PER_SECOND;
     return 0;
+}
+
+int
+crmq_time_parse (const char *text, const char *time_zone, int64_t *us)
+{
+    return s_parse (text, time_zone, us, false);
+}
+
+int
+crmq_time_parse_exact (const char *text, const char *time_zone, int64_t *us)
+{
+    return s_parse (text, time_zone, us, true);
 }
 
 //  Splits microseconds into whole seconds (floor) and the microseconds left.
@@ -377,7 +394,14 @@ crmq_time_test (bool verbose)
     //  Winter and summer offsets
     assert (s_parse_ok ("2026-01-15 12:00", "Europe/Berlin") == s_parse_ok ("2026-01-15 11:00", NULL));
     assert (s_parse_ok ("2026-07-15 12:00", "Europe/Berlin") == s_parse_ok ("2026-07-15 10:00", NULL));
-    //  02:30 does not exist on 2026-03-29 in Berlin: moved past the gap
+    //  02:30 does not exist on 2026-03-29 in Berlin: exact parsing refuses it
+    int64_t exact = 0;
+    assert (crmq_time_parse_exact ("2026-03-29 02:30", "Europe/Berlin", &exact) == -2);
+    assert (crmq_time_parse_exact ("2026-03-29 03:30", "Europe/Berlin", &exact) == 0);
+    assert (crmq_time_parse_exact ("2026-10-25 02:30", "Europe/Berlin", &exact) == 0);
+    assert (exact == s_parse_ok ("2026-10-25 00:30", NULL));     //  the earlier, in summer time
+    assert (crmq_time_parse_exact ("2026-03-29 02:30", "Europe/Moscow", &exact) == 0);
+    //  ... and plain parsing moves it past the gap
     int64_t gap = s_parse_ok ("2026-03-29 02:30", "Europe/Berlin");
     s_format_is (gap, "Europe/Berlin", false, "2026-03-29 03:30:00");
     assert (gap == s_parse_ok ("2026-03-29 01:30", NULL));

@@ -18,6 +18,11 @@ int64_t crmq_time_now_us (void);
 //  Returns 0, or -1 for bad text, an impossible date or an unknown zone.
 int crmq_time_parse (const char *text, const char *time_zone, int64_t *us);
 
+//  As crmq_time_parse for a time a person typed: a wall time the zone skips
+//  (02:30 on a spring-forward night) returns -2 instead of moving past the
+//  gap; a repeated wall time (autumn) takes the earlier instant.
+int crmq_time_parse_exact (const char *text, const char *time_zone, int64_t *us);
+
 //  Writes the instant as "YYYY-MM-DD HH:MM:SS" in `time_zone` (NULL = UTC), or
 //  just "YYYY-MM-DD" when `date_only`.  Returns the length or -1.
 int crmq_time_format (int64_t us, const char *time_zone, bool date_only, char *buf, size_t size);
