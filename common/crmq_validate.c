@@ -83,6 +83,59 @@ crmq_id_valid (const char *text, size_t min_bytes, size_t max_bytes, char *why, 
     return s_valid (text, min_bytes, max_bytes, true, why, why_size);
 }
 
+//  The code point of the well-formed sequence of `length` bytes at s.
+static uint32_t
+s_code_point (const unsigned char *s, size_t length)
+{
+    if (length == 1)
+        return s [0];
+    if (length == 2)
+        return (uint32_t) (s [0] & 0x1F) << 6 | (s [1] & 0x3F);
+    if (length == 3)
+        return (uint32_t) (s [0] & 0x0F) << 12 | (uint32_t) (s [1] & 0x3F) << 6 | (s [2] & 0x3F);
+    return (uint32_t) (s [0] & 0x07) << 18 | (uint32_t) (s [1] & 0x3F) << 12
+         | (uint32_t) (s [2] & 0x3F) << 6 | (s [3] & 0x3F);
+}
+
+//  True for the spaces and invisible characters a blank name consists of.
+static bool
+s_blank (uint32_t c)
+{
+    return c == ' ' || c == 0xA0 || c == 0x1680 || c == 0x180E
+        || (c >= 0x2000 && c <= 0x200D) || c == 0x202F || c == 0x205F || c == 0x2060
+        || c == 0x3000 || c == 0xFEFF;
+}
+
+bool
+crmq_name_valid (const char *text, size_t min_bytes, size_t max_bytes, char *why, size_t why_size)
+{
+    if (!s_valid (text, min_bytes, max_bytes, true, why, why_size))
+        return false;
+    if (!text || !*text)
+        return true;                        //  empty, and allowed to be
+    bool blank = true;
+    const unsigned char *s = (const unsigned char *) text;
+    while (*s) {
+        size_t step = s_utf8_sequence (s);  //  well-formed: s_valid said so
+        uint32_t c = s_code_point (s, step);
+        if ((c >= 0x80 && c <= 0x9F) || c == 0x2028 || c == 0x2029) {
+            snprintf (why, why_size, "contains control characters");
+            return false;
+        }
+        if ((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069)) {
+            snprintf (why, why_size, "contains bidirectional control characters");
+            return false;
+        }
+        blank = blank && s_blank (c);
+        s += step;
+    }
+    if (blank) {
+        snprintf (why, why_size, "is blank");
+        return false;
+    }
+    return true;
+}
+
 void
 crmq_validate_test (bool verbose)
 {
@@ -112,6 +165,53 @@ crmq_validate_test (bool verbose)
     assert (strcmp (why, "contains control characters") == 0);
     assert (!crmq_id_valid ("a\tb", 1, 200, why, sizeof why));
     assert (!crmq_id_valid ("", 1, 200, why, sizeof why));
+
+    //  names
+    assert (crmq_name_valid ("ООО «Ромашка»", 1, 300, why, sizeof why));
+    assert (crmq_name_valid ("O'Brien & Sons \"Ltd\"", 1, 300, why, sizeof why));
+    assert (crmq_name_valid ("Zoë\xC2\xA0Müller", 1, 300, why, sizeof why));         //  NBSP inside
+    assert (crmq_name_valid ("\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D \xE2\x80\x8E(IL)", 1, 300, why, sizeof why));
+    assert (crmq_name_valid ("\xF0\x9F\x98\x80", 1, 300, why, sizeof why));       //  an emoji
+    assert (crmq_name_valid ("", 0, 300, why, sizeof why));                       //  optional
+    assert (crmq_name_valid (NULL, 0, 300, why, sizeof why));
+    assert (crmq_name_valid (" a ", 1, 300, why, sizeof why));
+    assert (!crmq_name_valid ("", 1, 300, why, sizeof why));
+    assert (strcmp (why, "is empty") == 0);
+    assert (!crmq_name_valid ("abcd", 1, 3, why, sizeof why));
+    assert (strcmp (why, "is longer than 3 bytes") == 0);
+    const char *controls [] = {
+        "a\tb", "a\nb", "a\rb", "a\x01", "\x7f", "a\xC2\x85" "b", "\xC2\x80", "\xC2\x9F",
+        "a\xE2\x80\xA8" "b", "a\xE2\x80\xA9" "b", NULL
+    };
+    for (const char **c = controls; *c; c++) {
+        assert (!crmq_name_valid (*c, 1, 300, why, sizeof why));
+        assert (strcmp (why, "contains control characters") == 0);
+    }
+    assert (crmq_name_valid ("\xC2\xA0x", 1, 300, why, sizeof why));              //  U+00A0 is not C1
+    assert (crmq_name_valid ("\xC2\xA9 Acme", 1, 300, why, sizeof why));          //  U+00A9
+    const char *bidi [] = {
+        "\xE2\x80\xAA" "a", "a\xE2\x80\xAB", "\xE2\x80\xAC", "a\xE2\x80\xAD" "b",
+        "evil\xE2\x80\xAEgnp.exe", "\xE2\x81\xA6" "a", "\xE2\x81\xA7", "\xE2\x81\xA8",
+        "a\xE2\x81\xA9", NULL
+    };
+    for (const char **b = bidi; *b; b++) {
+        assert (!crmq_name_valid (*b, 1, 300, why, sizeof why));
+        assert (strcmp (why, "contains bidirectional control characters") == 0);
+    }
+    assert (crmq_name_valid ("\xE2\x80\xA5", 1, 300, why, sizeof why));          //  U+2025, a dot leader
+    assert (crmq_name_valid ("\xE2\x81\xAA", 1, 300, why, sizeof why));          //  U+206A: not in the ranges
+    const char *blanks [] = {
+        " ", "   ", "\xC2\xA0", " \xE3\x80\x80 ", "\xE2\x80\x8B", "\xEF\xBB\xBF",
+        "\xE2\x80\x80\xE2\x80\x8A\xE2\x80\xAF\xE2\x81\x9F\xE2\x81\xA0\xE1\x9A\x80\xE1\xA0\x8E", NULL
+    };
+    for (const char **b = blanks; *b; b++) {
+        assert (!crmq_name_valid (*b, 0, 300, why, sizeof why));
+        assert (strcmp (why, "is blank") == 0);
+    }
+    assert (!crmq_name_valid ("\xC3", 1, 300, why, sizeof why));
+    assert (strcmp (why, "is not valid UTF-8") == 0);
+    //  free text keeps its tabs and line breaks, and takes C1 and bidi characters
+    assert (crmq_text_valid ("a\tb\nc\xC2\x85\xE2\x80\xAE", 1, 300, why, sizeof why));
     if (verbose)
         printf ("OK\n");
 }

@@ -1,6 +1,8 @@
 /*  crmq_validate.h - checks every input string passes before it reaches the
     database: length bounds in bytes and well-formed UTF-8 without control
-    characters other than tab, CR and LF.                                     */
+    characters other than tab, CR and LF (free text), without any control
+    character (identifiers), and, for names, without the invisible
+    characters that make a name look like another or break its line.     */
 #ifndef CRMQ_VALIDATE_H_INCLUDED
 #define CRMQ_VALIDATE_H_INCLUDED
 
@@ -20,6 +22,26 @@ bool crmq_text_valid (const char *text, size_t min_bytes, size_t max_bytes,
 //  control characters").
 bool crmq_id_valid (const char *text, size_t min_bytes, size_t max_bytes,
                     char *why, size_t why_size);
+
+//  As crmq_id_valid for names (of clients, persons, managers, segments,
+//  products): besides what crmq_id_valid refuses (every C0 control, tab and
+//  line breaks included, and DEL: "contains control characters"), refuses
+//    - the C1 controls U+0080..U+009F (U+0085 NEL among them) and the line
+//      and paragraph separators U+2028, U+2029 ("contains control
+//      characters"): a name is one line;
+//    - the bidirectional embeddings, overrides and isolates U+202A..U+202E
+//      and U+2066..U+2069 ("contains bidirectional control characters"),
+//      which make a name display as other text; the marks U+200E, U+200F
+//      and U+061C, which do not reorder text, stay allowed;
+//    - text that is not empty but holds nothing once spaces are trimmed
+//      ("is blank"): ASCII space, the Unicode White_Space characters
+//      (U+00A0, U+1680, U+2000..U+200A, U+202F, U+205F, U+3000) and the
+//      invisible U+180E, U+200B..U+200D, U+2060, U+FEFF.
+//  "" passes when min_bytes is 0 (an optional name left empty).  Checks in
+//  this order: length, UTF-8 and controls as crmq_id_valid, then the above.
+//  NULL text counts as "".
+bool crmq_name_valid (const char *text, size_t min_bytes, size_t max_bytes,
+                      char *why, size_t why_size);
 
 //  Self-test.
 void crmq_validate_test (bool verbose);

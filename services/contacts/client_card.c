@@ -9,6 +9,7 @@
 #define MAX_ATTRIBUTES_JSON   65536         //  bytes of a client's attributes_json
 #define MAX_TAX_ID            32            //  bytes of a tax id
 #define MAX_ABSENCES          1000          //  absences of one manager
+#define MIN_RELATIONSHIP_SINCE "1900-01-01"  //  earliest date a relationship began
 
 //  --------------------------------------------------------------------------
 //  Small helpers
@@ -39,6 +40,20 @@ s_heap_alloc (zlist_t *heap, size_t size)
     void *item = zmalloc (size? size: 1);
     zlist_append (heap, item);
     return item;
+}
+
+//  Names, for an error message, the country a phone without its country
+//  code is read in (contacts_phone_e164): 'the client's country "Germany"',
+//  or 'the default country RU' when `country` names none.  Returns buf.
+static const char *
+s_phone_where (contacts_server_t *self, const char *country, char *buf, size_t size)
+{
+    char region [CRMQ_PHONE_REGION_MAX];
+    if (*country && crmq_phone_region (country, region, sizeof region) == 0)
+        snprintf (buf, size, "the client's country \"%s\"", country);
+    else
+        snprintf (buf, size, "the default country %s", self->default_region);
+    return buf;
 }
 
 //  Reads a client's row (CONTACTS_CLIENT_COLUMNS) by id.
@@ -517,6 +532,7 @@ typedef struct {
     const char *values [P_COUNT + 2];       //  + id and the columns to set (UpdateClient)
     bool named [F_COUNT];                   //  the fields the request sets
     char e164 [CRMQ_PHONE_E164_MAX];
+    bool e164_in_tx;                        //  phone_e164 needs the stored country or phone
     char manager_id [24];
     char id [24];
     crmq_pg_array_t *tags;
@@ -528,6 +544,31 @@ s_client_input_clear (client_input_t *input)
 {
     crmq_pg_array_destroy (&input->tags);
     crmq_pg_array_destroy (&input->columns);
+}
+
+//  Reads the phone `phone` of a client in `country` (contacts_phone_e164)
+//  into input->e164, and makes it the parameter phone_e164 ("" for no
+//  phone).  A phone that is no number there: when `named` (the request sets
+//  the phone) replies INVALID_ARGUMENT "client.phone" and returns false;
+//  otherwise (a stored phone read in a new country) its E.164 form is ""
+//  as for an ERP's phone that has none.
+static bool
+s_client_phone (contacts_server_t *self, crmq_reply_t *reply, const char *country,
+                const char *phone, bool named, client_input_t *input)
+{
+    input->e164 [0] = 0;
+    input->values [P_PHONE_E164] = input->e164;
+    if (*phone && contacts_phone_e164 (self, country, phone, input->e164, sizeof input->e164) != 0) {
+        input->e164 [0] = 0;
+        if (named) {
+            char where [CONTACTS_MAX_FIELD + 64];
+            crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "client.phone",
+                              "client.phone is not a phone number of %s: give its country code (+...)",
+                              s_phone_where (self, country, where, sizeof where));
+            return false;
+        }
+    }
+    return true;
 }
 
 //  Checks the fields of `client` that input->named marks and turns them
@@ -548,13 +589,17 @@ s_client_check (contacts_server_t *self, crmq_reply_t *reply, Crmq__Client *clie
         v [P_EXTERNAL_ID] = *client->external_id? client->external_id: NULL;
     }
     if (named [F_NAME]) {
-        if (!contacts_check (reply, "client.name", client->name, 1, CONTACTS_MAX_NAME, false))
+        if (!contacts_check_name (reply, "client.name", client->name, 1, CONTACTS_MAX_NAME))
             return false;
         v [P_NAME] = client->name;
     }
+    if (named [F_LEGAL_NAME]) {
+        if (!contacts_check_name (reply, "client.legal_name", client->legal_name, 0, CONTACTS_MAX_FIELD))
+            return false;
+        v [P_LEGAL_NAME] = client->legal_name;
+    }
     //  plain text fields, 0..CONTACTS_MAX_FIELD bytes
     const struct { client_field_t field; int param; const char *value; } texts [] = {
-        { F_LEGAL_NAME, P_LEGAL_NAME, client->legal_name },
         { F_COUNTRY, P_COUNTRY, client->country },
         { F_REGION, P_REGION, client->region },
         { F_CITY, P_CITY, client->city },
@@ -575,16 +620,16 @@ s_client_check (contacts_server_t *self, crmq_reply_t *reply, Crmq__Client *clie
     if (named [F_PHONE]) {
         if (!contacts_check (reply, "client.phone", client->phone, 0, CONTACTS_MAX_FIELD, false))
             return false;
-        input->e164 [0] = 0;
-        if (*client->phone
-        &&  contacts_phone_e164 (self, client->phone, input->e164, sizeof input->e164) != 0) {
-            crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "client.phone",
-                              "client.phone is not a phone number");
-            return false;
-        }
         v [P_PHONE] = client->phone;
-        v [P_PHONE_E164] = input->e164;
     }
+    //  the phone's E.164 form is read in the client's country: now when the
+    //  request gives both, else in the transaction (s_client_phone_stored)
+    if (named [F_PHONE] && named [F_COUNTRY]) {
+        if (!s_client_phone (self, reply, client->country, client->phone, true, input))
+            return false;
+    }
+    else
+        input->e164_in_tx = named [F_PHONE] || named [F_COUNTRY];
     if (named [F_EMAIL]) {
         if (!contacts_check (reply, "client.email", client->email, 0, CONTACTS_MAX_FIELD, true))
             return false;
@@ -657,9 +702,15 @@ s_client_check (contacts_server_t *self, crmq_reply_t *reply, Crmq__Client *clie
         v [P_STATUS] = *client->status? client->status: "active";
     }
     if (named [F_RELATIONSHIP_SINCE]) {
-        if (*client->relationship_since && !contacts_date_valid (client->relationship_since)) {
+        //  from 1900-01-01 to today (UTC); dates so written compare as text
+        char today [16] = "";
+        crmq_time_format (crmq_time_now_us (), NULL, true, today, sizeof today);
+        const char *since = client->relationship_since;
+        if (*since && (!contacts_date_valid (since) || strcmp (since, MIN_RELATIONSHIP_SINCE) < 0
+                                                    || strcmp (since, today) > 0)) {
             crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "client.relationship_since",
-                              "client.relationship_since must be empty or a real date YYYY-MM-DD");
+                              "client.relationship_since must be empty or a real date YYYY-MM-DD"
+                              " from %s to today (%s, UTC)", MIN_RELATIONSHIP_SINCE, today);
             return false;
         }
         v [P_RELATIONSHIP_SINCE] = *client->relationship_since? client->relationship_since: NULL;
@@ -766,7 +817,8 @@ static const char *SQL_INSERT_CLIENT =
     " RETURNING id";
 
 //  Sets the columns named in $22 (text[]) of client $21 to $1..$20; a
-//  column not named keeps its value.  Nothing is written (no version, no
+//  column not named keeps its value, phone_e164 when $14 is NULL (neither
+//  phone nor country set).  Nothing is written (no version, no
 //  audit entry) when no value changes.
 #define SET_IF(column, value) \
     " CASE WHEN '" column "' = ANY ($22::text[]) THEN " value " ELSE o." column " END AS " column ","
@@ -786,7 +838,7 @@ static const char *SQL_UPDATE_CLIENT =
     SET_IF ("phone", "$9::text") SET_IF ("email", "$10::text")
     SET_IF ("category", "$11::text") SET_IF ("source", "$12::text")
     SET_IF ("manager_id", "$13::bigint")
-    "       CASE WHEN 'phone' = ANY ($22::text[]) THEN $14::text ELSE o.phone_e164 END AS phone_e164,"
+    "       CASE WHEN $14::text IS NOT NULL THEN $14::text ELSE o.phone_e164 END AS phone_e164,"
     SET_IF ("kind", "$15::text") SET_IF ("tax_id", "$16::text")
     SET_IF ("tags", "$17::text[]") SET_IF ("status", "$18::text")
     SET_IF ("relationship_since", "$19::date")
@@ -855,6 +907,36 @@ s_create_client_tx (crmq_pg_t *pg, void *arg)
     return s_client_reply (pg, job, id);
 }
 
+static const char *SQL_CLIENT_COUNTRY_PHONE =
+    "SELECT country, phone FROM contacts.clients WHERE id = $1::bigint";
+
+//  UpdateClient setting the phone or the country, not both: reads the
+//  other from the (locked) row and computes phone_e164 from the phone and
+//  country the client ends with (s_client_phone).  Returns 0, the code
+//  replied, or -1.
+static int
+s_client_phone_stored (crmq_pg_t *pg, client_job_t *job)
+{
+    client_input_t *input = job->input;
+    const char *values [1] = { input->id };
+    PGresult *result = crmq_pg_exec (pg, SQL_CLIENT_COUNTRY_PHONE, 1, values);
+    if (!result)
+        return -1;
+    if (PQntuples (result) == 0) {          //  locked just before: cannot be
+        PQclear (result);
+        return crmq_reply_error (job->reply, CRMQ_NOT_FOUND, "client.id", "no client with id %s",
+                                 input->id);
+    }
+    Crmq__Client *client = job->request->client;
+    bool phone_named = input->named [F_PHONE];
+    const char *country = input->named [F_COUNTRY]? client->country: PQgetvalue (result, 0, 0);
+    const char *phone = phone_named? client->phone: PQgetvalue (result, 0, 1);
+    int rc = s_client_phone (job->self, job->reply, country, phone, phone_named, input)
+           ? 0: CRMQ_INVALID_ARGUMENT;
+    PQclear (result);
+    return rc;
+}
+
 static int
 s_update_client_tx (crmq_pg_t *pg, void *arg)
 {
@@ -866,6 +948,8 @@ s_update_client_tx (crmq_pg_t *pg, void *arg)
         return rc;
     rc = contacts_client_lock (pg, job->request->client->id, CONTACTS_LOCK_UPDATE, job->reply,
                                "client.id");
+    if (rc == 0 && input->e164_in_tx)
+        rc = s_client_phone_stored (pg, job);
     if (rc == 0 && (input->named [F_MANAGER_ID] || input->named [F_MANAGER_EXTERNAL_ID]))
         rc = s_client_manager (pg, job->reply, job->request->client, input);
     if (rc == 0 && input->named [F_EXTERNAL_ID])
@@ -1159,7 +1243,7 @@ s_save_person (void *state, const uint8_t *body, size_t size, crmq_reply_t *repl
         job.named [f] = true;
     if (!s_actor_valid (reply, request->actor)
     ||  (job.named [PF_NAME]
-         && !contacts_check (reply, "person.name", p->name, 1, CONTACTS_MAX_NAME, false))
+         && !contacts_check_name (reply, "person.name", p->name, 1, CONTACTS_MAX_NAME))
     ||  (job.named [PF_POSITION]
          && !contacts_check (reply, "person.position", p->position, 0, CONTACTS_MAX_FIELD, false))
     ||  (job.named [PF_ROLE]
@@ -1213,11 +1297,39 @@ static const char *SQL_GET_CHANNEL =
     "SELECT " CHANNEL_COLUMNS " FROM contacts.channels h WHERE h.id = $1::bigint";
 
 typedef struct {
+    contacts_server_t *self;
     Crmq__ChannelRequest *request;
     const char *kind;
-    const char *e164;
+    char e164 [CRMQ_PHONE_E164_MAX];        //  a phone's, read in its client's country
     crmq_reply_t *reply;
 } channel_job_t;
+
+static const char *SQL_CLIENT_COUNTRY =
+    "SELECT country FROM contacts.clients WHERE id = $1::bigint";
+
+//  A phone channel's value in E.164, read in the country of its client
+//  `client_id` (locked), into job->e164.  Returns 0, INVALID_ARGUMENT
+//  "channel.value" replied when it is no phone number there, or -1.
+static int
+s_channel_phone (crmq_pg_t *pg, channel_job_t *job, const char *client_id)
+{
+    const char *values [1] = { client_id };
+    PGresult *result = crmq_pg_exec (pg, SQL_CLIENT_COUNTRY, 1, values);
+    if (!result)
+        return -1;
+    char country [CONTACTS_MAX_FIELD + 1] = "";
+    if (PQntuples (result))
+        snprintf (country, sizeof country, "%s", PQgetvalue (result, 0, 0));
+    PQclear (result);
+    if (contacts_phone_e164 (job->self, country, job->request->channel->value, job->e164,
+                             sizeof job->e164) != 0) {
+        char where [CONTACTS_MAX_FIELD + 64];
+        return crmq_reply_error (job->reply, CRMQ_INVALID_ARGUMENT, "channel.value",
+                                 "channel.value is not a phone number of %s: give its country code (+...)",
+                                 s_phone_where (job->self, country, where, sizeof where));
+    }
+    return 0;
+}
 
 static int
 s_add_channel_tx (crmq_pg_t *pg, void *arg)
@@ -1252,6 +1364,8 @@ s_add_channel_tx (crmq_pg_t *pg, void *arg)
     }
     rc = contacts_client_lock (pg, strtoll (client_id, NULL, 10), CONTACTS_LOCK_ATTACH, job->reply,
                                "channel.client_id");
+    if (rc == 0 && streq (c->type, "phone"))
+        rc = s_channel_phone (pg, job, client_id);
     if (rc != 0)
         return rc;
     const char *find [5] = { client_id, person_id, c->type, job->e164, c->value };
@@ -1311,7 +1425,6 @@ s_add_channel (void *state, const uint8_t *body, size_t size, crmq_reply_t *repl
     Crmq__Channel *c = request->channel;
     static const char *types [] = { "phone", "email", "address", "messenger", "web", NULL };
     static const char *kinds [] = { "work", "mobile", "home", "fax", "other", NULL };
-    char e164 [CRMQ_PHONE_E164_MAX] = "";
     if (!c) {
         code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "channel", "channel is missing");
         goto done;
@@ -1335,17 +1448,13 @@ s_add_channel (void *state, const uint8_t *body, size_t size, crmq_reply_t *repl
     }
     if (!contacts_check (reply, "channel.value", c->value, 1, CONTACTS_MAX_FIELD, false))
         goto done;
-    if (streq (c->type, "phone") && contacts_phone_e164 (self, c->value, e164, sizeof e164) != 0) {
-        code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "channel.value",
-                                 "channel.value is not a phone number");
-        goto done;
-    }
     if (streq (c->type, "email") && !contacts_email_valid (c->value)) {
         code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "channel.value",
                                  "channel.value is not an e-mail address");
         goto done;
     }
-    channel_job_t job = { request, *c->kind? c->kind: "work", e164, reply };
+    //  a phone is checked in the transaction, in its client's country
+    channel_job_t job = { self, request, *c->kind? c->kind: "work", "", reply };
     //  0: replied in the transaction
     code = contacts_transaction (self, s_add_channel_tx, &job, reply);
 done:

@@ -15,14 +15,20 @@
     contacts.ListClients  ListClientsRequest -> ListClientsReply
         Keyset by id; merged clients are left out.
     contacts.CreateClient ClientRequest -> ClientReply (the client as stored)
-        Checks: name 1..300 bytes; external_id empty (none) or an id of up to
+        Checks: name 1..300 bytes and legal_name up to 1000, both names
+        (contacts_check_name: no control characters, tab and line breaks
+        included, nor C1 controls, line separators or bidirectional
+        overrides and isolates; not blank); external_id empty (none) or an id of up to
         100 bytes, ALREADY_EXISTS when taken; kind company|person (empty =
         company); status active|archived (empty = active); tax_id up to 32
         letters, digits and '-'; tags up to 50, each 1..64 bytes without
         control characters, no repeats; relationship_since empty or a real
-        YYYY-MM-DD; attributes_json empty ({}) or a JSON object of up to
-        64 KiB; email empty or an address; phone empty or a phone number
-        (stored as entered, and as E.164 in phone_e164); manager by
+        YYYY-MM-DD from 1900-01-01 to today (UTC); attributes_json empty
+        ({}) or a JSON object of up to 64 KiB; email empty or an address
+        (contacts_email_valid); phone empty or a phone number (stored as
+        entered, and as E.164 in phone_e164, a number without its country
+        code read in the client's country, or CRMQ_DEFAULT_COUNTRY when
+        that names none: contacts_phone_e164); manager by
         manager_external_id or manager_id (NOT_FOUND when unknown,
         FAILED_PRECONDITION when inactive, none when both are empty); the
         other texts up to 1000 bytes.  INVALID_ARGUMENT names the field
@@ -30,8 +36,12 @@
         goes to the audit trail.
     contacts.UpdateClient ClientRequest -> ClientReply (the client as stored)
         Sets the fields named in `fields` (as in Client: name, tags, status,
-        manager_id, manager_external_id, attributes_json, ...; phone sets
-        phone_e164 too) of client.id, each checked as in CreateClient; an
+        manager_id, manager_external_id, attributes_json, ...) of
+        client.id, each checked as in CreateClient; phone_e164 is computed
+        again from the phone and the country the client ends with when
+        either is set (a phone set that is no number there is
+        INVALID_ARGUMENT "client.phone"; a stored phone that is no number
+        in a newly set country gets phone_e164 "", as an ERP's phone may); an
         unknown or read-only name (id, version, phone_e164, ...) or no name
         at all: INVALID_ARGUMENT "fields".  Unknown id: NOT_FOUND; a merged
         client: FAILED_PRECONDITION naming the survivor.  When no value
@@ -40,7 +50,7 @@
     contacts.SavePerson   PersonRequest -> PersonReply (the person with its channels)
         person.id 0 creates a person of person.client_id (NOT_FOUND, or
         FAILED_PRECONDITION when merged); otherwise saves name (1..300
-        bytes), position, role, note (up to 1000 bytes) and active of
+        bytes, a name as the client's), position, role, note (up to 1000 bytes) and active of
         person.id (NOT_FOUND; a client_id other than its own is
         INVALID_ARGUMENT; FAILED_PRECONDITION when its client is merged):
         the fields named in `fields` (as in Person), the others kept as
@@ -56,7 +66,9 @@
         survivor when the client is merged.
         type phone|email|address|messenger|web; kind work|mobile|home|fax|other
         (empty = work); value 1..1000 bytes.  Phones must normalise to
-        E.164, e-mails be addresses (else INVALID_ARGUMENT "channel.value");
+        E.164 in the country of the client (the person's client), read in
+        the transaction (so after NOT_FOUND and FAILED_PRECONDITION),
+        e-mails be addresses (else INVALID_ARGUMENT "channel.value");
         normalized is the E.164, or lower(value) for e-mails.  primary makes
         it the owner's only primary channel of the type.  A channel the
         owner already has (same type and number / address / value) is not

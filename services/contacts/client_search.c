@@ -160,7 +160,10 @@ s_search (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
         goto done;
     }
     char e164 [CRMQ_PHONE_E164_MAX];
-    bool phone = s_phone_like (query) && contacts_phone_e164 (self, query, e164, sizeof e164) == 0;
+    //  no client to take a country from: a number without its country code
+    //  is read in the default region; one with it ("+49 30 0074321", also
+    //  "(+49) 30 0074321") matches whatever the client's country
+    bool phone = s_phone_like (query) && contacts_phone_e164 (self, NULL, query, e164, sizeof e164) == 0;
     pattern = s_like_escape (query);
     char limit_text [16], offset_text [16];
     snprintf (limit_text, sizeof limit_text, "%d", limit);
@@ -359,12 +362,43 @@ done:
 //  client's id.
 
 //  Both rows locked in id order (two merges of the same clients never
-//  deadlock); status, external id, and where an already merged one went.
+//  deadlock); status, external id, where an already merged one went, and
+//  the phone, country and e-mail (M_* below).
 static const char *SQL_MERGE_LOCK =
     "SELECT c.id, c.status, coalesce (c.external_id, ''),"
-    "       coalesce ((SELECT g.survivor_id FROM contacts.merges g WHERE g.merged_id = c.id), 0)"
+    "       coalesce ((SELECT g.survivor_id FROM contacts.merges g WHERE g.merged_id = c.id), 0),"
+    "       c.phone, c.country, c.email"
     "  FROM contacts.clients c WHERE c.id IN ($1::bigint, $2::bigint)"
     " ORDER BY c.id FOR UPDATE";
+enum { M_PHONE = 4, M_COUNTRY, M_EMAIL, M_COLUMNS };
+
+//  The same value of a channel: the same type and normalized value (E.164,
+//  a lower-case e-mail), or, where there is none (addresses, messengers,
+//  web; a phone stored without one), the same value as entered.
+#define SAME_CHANNEL(a, b) \
+    " " a ".type = " b ".type AND CASE WHEN " b ".normalized <> ''" \
+    " THEN " a ".normalized = " b ".normalized ELSE " a ".value = " b ".value END"
+
+//  A channel of the merged client's own that the survivor has as its own
+//  already is not moved but dropped (below); when it was the primary of its
+//  type and the survivor has none, the survivor's equal channel takes the
+//  flag first.
+static const char *SQL_MERGE_PROMOTE_DUPLICATES =
+    "UPDATE contacts.channels sc SET is_primary = true"
+    " WHERE sc.id IN (SELECT min (s.id) FROM contacts.channels s JOIN contacts.channels m"
+    "                  ON" SAME_CHANNEL ("s", "m")
+    "                  WHERE s.client_id = $1::bigint AND s.person_id IS NULL"
+    "                    AND m.client_id = $2::bigint AND m.person_id IS NULL AND m.is_primary"
+    "                  GROUP BY s.type)"
+    "   AND NOT EXISTS (SELECT 1 FROM contacts.channels p"
+    "                    WHERE p.client_id = $1::bigint AND p.person_id IS NULL AND p.is_primary"
+    "                      AND p.type = sc.type)";
+
+static const char *SQL_MERGE_DROP_DUPLICATES =
+    "DELETE FROM contacts.channels m"
+    " WHERE m.client_id = $2::bigint AND m.person_id IS NULL"
+    "   AND EXISTS (SELECT 1 FROM contacts.channels s"
+    "                WHERE s.client_id = $1::bigint AND s.person_id IS NULL AND" SAME_CHANNEL ("s", "m") ")";
 
 static const char *SQL_MERGE_PERSONS =
     "UPDATE contacts.persons SET client_id = $1::bigint, updated_at = now ()"
@@ -399,7 +433,8 @@ static const char *SQL_MERGE_DROP_MEMBERSHIPS =
 
 //  The survivor's empty fields from the merged client; tags united in order
 //  (the survivor's first); attributes united, the survivor's keys winning;
-//  the relationship began at the earlier of the two dates.
+//  the relationship began at the earlier of the two dates.  $3: the E.164
+//  form of the phone the survivor ends with, computed by s_merge_phones.
 static const char *SQL_MERGE_FILL_SURVIVOR =
     "UPDATE contacts.clients s SET"
     "  legal_name = CASE WHEN s.legal_name = '' THEN m.legal_name ELSE s.legal_name END,"
@@ -410,7 +445,7 @@ static const char *SQL_MERGE_FILL_SURVIVOR =
     "  address = CASE WHEN s.address = '' THEN m.address ELSE s.address END,"
     "  postal_code = CASE WHEN s.postal_code = '' THEN m.postal_code ELSE s.postal_code END,"
     "  phone = CASE WHEN s.phone = '' THEN m.phone ELSE s.phone END,"
-    "  phone_e164 = CASE WHEN s.phone = '' THEN m.phone_e164 ELSE s.phone_e164 END,"
+    "  phone_e164 = $3::text,"
     "  email = CASE WHEN s.email = '' THEN m.email ELSE s.email END,"
     "  category = CASE WHEN s.category = '' THEN m.category ELSE s.category END,"
     "  source = CASE WHEN s.source = '' THEN m.source ELSE s.source END,"
@@ -421,21 +456,28 @@ static const char *SQL_MERGE_FILL_SURVIVOR =
     "  attributes = m.attributes || s.attributes"
     " FROM contacts.clients m WHERE s.id = $1::bigint AND m.id = $2::bigint";
 
-//  The merged client's phone and e-mail, when the survivor (filled above)
-//  holds neither in its fields nor in any channel, become its channels.
+//  The merged client's phone and e-mail become channels of the survivor
+//  (filled above, its channels moved) unless it has them already: the
+//  phone ($3: its E.164 form, read in the merged client's country; '' when
+//  it has none, and a phone channel always has one, so such a phone is
+//  kept only in the survivor's own field when that was empty) when it is
+//  neither the survivor's phone nor the normalized value of one of its
+//  phone channels (its persons' too); the e-mail ($4: true when it is an
+//  address, contacts_email_valid) when it is neither the survivor's e-mail
+//  nor one of its e-mail channels, ignoring case.
 static const char *SQL_MERGE_KEEP_CONTACTS =
     "INSERT INTO contacts.channels (client_id, type, kind, value, normalized)"
-    " SELECT s.id, 'phone', 'work', m.phone, m.phone_e164"
+    " SELECT s.id, 'phone', 'work', m.phone, $3::text"
     "   FROM contacts.clients s, contacts.clients m"
-    "  WHERE s.id = $1::bigint AND m.id = $2::bigint AND m.phone <> ''"
-    "    AND s.phone <> m.phone AND (m.phone_e164 = '' OR s.phone_e164 <> m.phone_e164)"
+    "  WHERE s.id = $1::bigint AND m.id = $2::bigint AND $3::text <> ''"
+    "    AND s.phone <> m.phone AND s.phone_e164 <> $3::text"
     "    AND NOT EXISTS (SELECT 1 FROM contacts.channels ch"
     "                     WHERE ch.client_id = s.id AND ch.type = 'phone'"
-    "                       AND (ch.value = m.phone OR (m.phone_e164 <> '' AND ch.normalized = m.phone_e164)))"
+    "                       AND (ch.normalized = $3::text OR ch.value = m.phone))"
     " UNION ALL"
     " SELECT s.id, 'email', 'work', m.email, lower (m.email)"
     "   FROM contacts.clients s, contacts.clients m"
-    "  WHERE s.id = $1::bigint AND m.id = $2::bigint AND m.email <> ''"
+    "  WHERE s.id = $1::bigint AND m.id = $2::bigint AND $4::boolean AND m.email <> ''"
     "    AND lower (s.email) <> lower (m.email)"
     "    AND NOT EXISTS (SELECT 1 FROM contacts.channels ch"
     "                     WHERE ch.client_id = s.id AND ch.type = 'email'"
@@ -458,23 +500,33 @@ static const char *SQL_MERGE_SURVIVOR =
     "SELECT " CONTACTS_CLIENT_COLUMNS CONTACTS_CLIENT_FROM " WHERE c.id = $1::bigint";
 
 typedef struct {
+    contacts_server_t *self;
     Crmq__MergeClientsRequest *request;
     crmq_reply_t *reply;
     char survivor_id [24];
     char merged_id [24];
     //  what the transaction found and did
     int32_t persons, channels, interactions, memberships;
+    int32_t channels_dropped;           //  the merged client's, which the survivor had
+    char survivor_e164 [CRMQ_PHONE_E164_MAX];   //  the phone the survivor ends with
+    char merged_e164 [CRMQ_PHONE_E164_MAX];     //  the merged client's phone
+    bool merged_email_valid;            //  the merged client's e-mail is an address
     PGresult *survivor;                 //  read back, when committed
 } merge_t;
 
 //  Runs a statement on (survivor, merged) or, with `merged_only`, on
-//  (merged); returns the number of rows it touched, or -1.
+//  (merged), followed by `extra` more parameters ($3...); returns the
+//  number of rows it touched, or -1.
 static int
-s_merge_step (crmq_pg_t *pg, merge_t *job, const char *sql, bool merged_only)
+s_merge_step_with (crmq_pg_t *pg, merge_t *job, const char *sql, bool merged_only,
+                   int extra, const char *const *more)
 {
-    const char *values [2] = { job->survivor_id, job->merged_id };
+    const char *values [4] = { job->survivor_id, job->merged_id };
+    assert (extra >= 0 && extra <= 2 && (extra == 0 || !merged_only));
+    for (int i = 0; i < extra; i++)
+        values [2 + i] = more [i];
     PGresult *result = merged_only? crmq_pg_exec (pg, sql, 1, values + 1)
-                                  : crmq_pg_exec (pg, sql, 2, values);
+                                  : crmq_pg_exec (pg, sql, 2 + extra, values);
     if (!result)
         return -1;
     int rows = atoi (PQcmdTuples (result));
@@ -482,8 +534,41 @@ s_merge_step (crmq_pg_t *pg, merge_t *job, const char *sql, bool merged_only)
     return rows;
 }
 
-//  Checks the two locked rows: both there, neither archived nor merged.
-//  Returns 0, a status code after crmq_reply_error, or -1.
+static int
+s_merge_step (crmq_pg_t *pg, merge_t *job, const char *sql, bool merged_only)
+{
+    return s_merge_step_with (pg, job, sql, merged_only, 0, NULL);
+}
+
+//  From the two locked rows (SQL_MERGE_LOCK; `survivor`, `merged`: their
+//  row numbers) the E.164 forms the merge writes, each read in its
+//  client's country (contacts_phone_e164; "" when it has none): the
+//  merged client's phone, and the phone the survivor ends with (its own,
+//  read in its country or, when it has none, in the merged client's it
+//  takes; or, when it has no phone, the merged client's); and whether the
+//  merged client's e-mail is an address.
+static void
+s_merge_phones (merge_t *job, PGresult *rows, int survivor, int merged)
+{
+    const char *m_phone = PQgetvalue (rows, merged, M_PHONE);
+    const char *m_country = PQgetvalue (rows, merged, M_COUNTRY);
+    const char *s_phone = PQgetvalue (rows, survivor, M_PHONE);
+    const char *s_country = PQgetvalue (rows, survivor, M_COUNTRY);
+    job->merged_e164 [0] = 0;
+    if (*m_phone && contacts_phone_e164 (job->self, m_country, m_phone, job->merged_e164,
+                                         sizeof job->merged_e164) != 0)
+        job->merged_e164 [0] = 0;
+    snprintf (job->survivor_e164, sizeof job->survivor_e164, "%s", job->merged_e164);
+    if (*s_phone && contacts_phone_e164 (job->self, *s_country? s_country: m_country, s_phone,
+                                         job->survivor_e164, sizeof job->survivor_e164) != 0)
+        job->survivor_e164 [0] = 0;
+    const char *m_email = PQgetvalue (rows, merged, M_EMAIL);
+    job->merged_email_valid = *m_email && contacts_email_valid (m_email);
+}
+
+//  Checks the two locked rows: both there, neither archived nor merged;
+//  then reads their phones and e-mail (s_merge_phones).  Returns 0, a
+//  status code after crmq_reply_error, or -1.
 static int
 s_merge_check (crmq_pg_t *pg, merge_t *job, char *survivor_external_id, char *merged_external_id,
                size_t external_id_size)
@@ -496,6 +581,7 @@ s_merge_check (crmq_pg_t *pg, merge_t *job, char *survivor_external_id, char *me
     const char *fields [2] = { "survivor_id", "merged_id" };
     int64_t ids [2] = { job->request->survivor_id, job->request->merged_id };
     char *external_ids [2] = { survivor_external_id, merged_external_id };
+    int rows [2] = { -1, -1 };
     for (int which = 0; which < 2 && code == 0; which++) {
         int row = 0;
         while (row < PQntuples (result) && strtoll (PQgetvalue (result, row, 0), NULL, 10) != ids [which])
@@ -515,9 +601,13 @@ s_merge_check (crmq_pg_t *pg, merge_t *job, char *survivor_external_id, char *me
             code = crmq_reply_error (job->reply, CRMQ_FAILED_PRECONDITION, fields [which],
                                      "client %" PRId64 " was already merged into client %s",
                                      ids [which], PQgetvalue (result, row, 3));
-        else
+        else {
             snprintf (external_ids [which], external_id_size, "%s", PQgetvalue (result, row, 2));
+            rows [which] = row;
+        }
     }
+    if (code == 0)
+        s_merge_phones (job, result, rows [0], rows [1]);
     PQclear (result);
     return code;
 }
@@ -537,14 +627,18 @@ s_merge_tx (crmq_pg_t *pg, void *arg)
     if (code != 0)
         return code;
 
+    const char *fill [1] = { job->survivor_e164 };
+    const char *keep [2] = { job->merged_e164, job->merged_email_valid? "true": "false" };
     if ((job->persons = s_merge_step (pg, job, SQL_MERGE_PERSONS, false)) < 0
+    ||  s_merge_step (pg, job, SQL_MERGE_PROMOTE_DUPLICATES, false) < 0
+    ||  (job->channels_dropped = s_merge_step (pg, job, SQL_MERGE_DROP_DUPLICATES, false)) < 0
     ||  s_merge_step (pg, job, SQL_MERGE_DEMOTE_PRIMARIES, false) < 0
     ||  (job->channels = s_merge_step (pg, job, SQL_MERGE_CHANNELS, false)) < 0
     ||  (job->interactions = s_merge_step (pg, job, SQL_MERGE_INTERACTIONS, false)) < 0
     ||  (job->memberships = s_merge_step (pg, job, SQL_MERGE_COPY_MEMBERSHIPS, false)) < 0
     ||  s_merge_step (pg, job, SQL_MERGE_DROP_MEMBERSHIPS, true) < 0
-    ||  s_merge_step (pg, job, SQL_MERGE_FILL_SURVIVOR, false) < 0
-    ||  s_merge_step (pg, job, SQL_MERGE_KEEP_CONTACTS, false) < 0
+    ||  s_merge_step_with (pg, job, SQL_MERGE_FILL_SURVIVOR, false, 1, fill) < 0
+    ||  s_merge_step_with (pg, job, SQL_MERGE_KEEP_CONTACTS, false, 2, keep) < 0
     ||  s_merge_step (pg, job, SQL_MERGE_MARK_MERGED, true) < 0
     ||  s_merge_step (pg, job, SQL_MERGE_REPOINT, false) < 0)
         return -1;
@@ -597,7 +691,7 @@ s_merge_clients (void *state, const uint8_t *body, size_t size, crmq_reply_t *re
         code = CRMQ_INVALID_ARGUMENT;
         goto done;
     }
-    merge_t job = { .request = request, .reply = reply };
+    merge_t job = { .self = self, .request = request, .reply = reply };
     contacts_id_text (request->survivor_id, job.survivor_id, sizeof job.survivor_id);
     contacts_id_text (request->merged_id, job.merged_id, sizeof job.merged_id);
     code = contacts_transaction (self, s_merge_tx, &job, reply);

@@ -5,11 +5,15 @@
         (0 = 20), offset 0..10000.  Finds clients by
           external_id  exact                                   score 1
           tax_id       exact                                   score 1
-          phone        the query in E.164 (service's default region) equals
-                       clients.phone_e164 or a phone channel's normalized
-                       value (the client's or a contact person's); tried
-                       only when the query holds nothing but digits, blanks
-                       and + - ( ) . /, with at least 5 digits      score 1
+          phone        the query in E.164 equals clients.phone_e164 or a
+                       phone channel's normalized value (the client's or a
+                       contact person's); tried only when the query holds
+                       nothing but digits, blanks and + - ( ) . / ('+'
+                       anywhere: "(+49) 30 0074321"), with at least 5
+                       digits.  A query with its country code matches
+                       whatever the client's country; one without it is
+                       read in the service's default region (the query
+                       names no client whose country could count)   score 1
           email        case-insensitive (PostgreSQL lower(), so Cyrillic
                        too) equality with clients.email or an e-mail
                        channel's normalized value; tried only when the query
@@ -49,16 +53,31 @@
         both rows locked (FOR UPDATE, in id order); persons, channels,
         interactions and static segment memberships moved to the survivor
         (a moved primary channel loses its primary flag when the survivor
-        already has a primary of that type for that owner; a membership the
+        already has a primary of that type for that owner; a channel of the
+        merged client's own that the survivor has as its own already, same
+        type and normalized value (E.164, lower-case e-mail; the value as
+        entered for the other types), is dropped instead of moved and not
+        counted in channels_moved, the survivor's one taking its primary
+        flag when the survivor had no primary of the type; a membership the
         survivor already has is dropped, counted as not moved); the
         survivor's empty fields (legal_name, tax_id, country, region, city,
         address, postal_code, phone with phone_e164, email, category,
         source, manager) filled from the merged client, relationship_since
         the earlier of the two, tags united (the survivor's first), free
-        attributes united (the survivor's keys win); the merged
-        client's phone and e-mail, when they differ from the survivor's and
-        none of its channels holds them, become channels of the survivor
-        (kind "work", not primary; not counted as moved); the merged client
+        attributes united (the survivor's keys win); the survivor's
+        phone_e164 computed again (contacts_phone_e164) from the phone it
+        ends with, in its country, or in the merged client's for the merged
+        client's phone; the merged client's phone, read in E.164 in the
+        merged client's country, becomes a phone channel of the survivor
+        unless the survivor's phone_e164 or a phone channel of the survivor
+        or its persons holds that number; a phone with no E.164 form never
+        becomes a channel (every phone channel has one), it is kept only in
+        the survivor's phone field when that was empty, and otherwise stays
+        on the merged client's row; the merged client's e-mail becomes an
+        e-mail channel when it is an address (contacts_email_valid) and
+        neither the survivor's e-mail nor one of its e-mail channels holds
+        it, ignoring case (channels added so: kind "work", not primary; not
+        counted as moved); the merged client
         gets status "merged" and stays, resolvable through contacts.merges
         (earlier merges into it are repointed to the survivor); a
         crmq.ClientMerged event goes to the outbox under

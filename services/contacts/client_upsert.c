@@ -64,6 +64,17 @@ s_upsert (contacts_server_t *self, crmq_reply_t *reply, const char *name, const 
     return code;
 }
 
+//  Checks the name `name` of item `index` of the batch `prefix` with
+//  contacts_check_name (field "<prefix>[index].<name>").
+static bool
+s_name_check (crmq_reply_t *reply, const char *prefix, size_t index, const char *name,
+              const char *value, size_t min_bytes, size_t max_bytes)
+{
+    char field [128];
+    snprintf (field, sizeof field, "%s[%zu].%s", prefix, index, name);
+    return contacts_check_name (reply, field, value, min_bytes, max_bytes);
+}
+
 //  --------------------------------------------------------------------------
 //  contacts.UpsertManagers
 
@@ -89,7 +100,7 @@ s_manager_check (crmq_reply_t *reply, const void *request, size_t i)
 {
     const Crmq__Manager *m = ((const Crmq__UpsertManagersRequest *) request)->managers [i];
     return contacts_check_item (reply, "managers", i, "external_id", m->external_id, 1, CONTACTS_MAX_ID)
-        && contacts_check_item (reply, "managers", i, "name", m->name, 1, CONTACTS_MAX_NAME)
+        && s_name_check (reply, "managers", i, "name", m->name, 1, CONTACTS_MAX_NAME)
         && contacts_check_item (reply, "managers", i, "email", m->email, 0, CONTACTS_MAX_FIELD)
         && contacts_check_item (reply, "managers", i, "title", m->title, 0, CONTACTS_MAX_FIELD)
         && contacts_check_item (reply, "managers", i, "supervisor_external_id", m->supervisor_external_id, 0, CONTACTS_MAX_ID)
@@ -138,39 +149,83 @@ s_upsert_managers (void *state, const uint8_t *body, size_t size, crmq_reply_t *
 //  --------------------------------------------------------------------------
 //  contacts.UpsertClients
 
+//  An optional field of a client as the ERP sends it: an empty value keeps
+//  the stored one (what a user may have entered in crmq), any other wins.
+#define ERP_KEEP(column) "coalesce (nullif (EXCLUDED." column ", ''), c." column ")"
+#define ERP_NEW_VALUES \
+    " (EXCLUDED.name, " ERP_KEEP ("legal_name") ", " ERP_KEEP ("country") ", " ERP_KEEP ("region") "," \
+    "  " ERP_KEEP ("city") ", " ERP_KEEP ("address") ", " ERP_KEEP ("postal_code") "," \
+    "  " ERP_KEEP ("phone") ", " ERP_KEEP ("email") ", " ERP_KEEP ("category") "," \
+    "  " ERP_KEEP ("source") ", coalesce (EXCLUDED.manager_id, c.manager_id), EXCLUDED.phone_e164)"
+
+//  $13 the manager's id or NULL (none sent: the stored one stays); $14 the
+//  E.164 form of the phone the row ends with, in the country it ends with
+//  (s_client_e164), '' when it has none.  A row whose values all stay is
+//  not written: no new version, no audit entry.
 static const char *SQL_UPSERT_CLIENT =
     "INSERT INTO contacts.clients AS c"
     "  (external_id, name, legal_name, country, region, city, address, postal_code,"
     "   phone, email, category, source, manager_id, phone_e164)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::bigint, $14)"
     " ON CONFLICT (external_id) DO UPDATE SET"
-    "  name = EXCLUDED.name, legal_name = EXCLUDED.legal_name, country = EXCLUDED.country,"
-    "  region = EXCLUDED.region, city = EXCLUDED.city, address = EXCLUDED.address,"
-    "  postal_code = EXCLUDED.postal_code, phone = EXCLUDED.phone, email = EXCLUDED.email,"
-    "  category = EXCLUDED.category, source = EXCLUDED.source,"
-    "  manager_id = EXCLUDED.manager_id, phone_e164 = EXCLUDED.phone_e164,"
+    "  (name, legal_name, country, region, city, address, postal_code, phone, email,"
+    "   category, source, manager_id, phone_e164) =" ERP_NEW_VALUES ","
     "  updated_at = now(), version = c.version + 1"
     " WHERE (c.name, c.legal_name, c.country, c.region, c.city, c.address, c.postal_code,"
-    "        c.phone, c.email, c.category, c.source, c.manager_id)"
-    "  IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.legal_name, EXCLUDED.country,"
-    "        EXCLUDED.region, EXCLUDED.city, EXCLUDED.address, EXCLUDED.postal_code,"
-    "        EXCLUDED.phone, EXCLUDED.email, EXCLUDED.category, EXCLUDED.source,"
-    "        EXCLUDED.manager_id)"
+    "        c.phone, c.email, c.category, c.source, c.manager_id, c.phone_e164)"
+    "  IS DISTINCT FROM" ERP_NEW_VALUES
     " RETURNING id";
+
+//  The stored country and phone of the client an ERP event updates, locked
+//  (as UpdateClient locks it) so that both stay what the phone's E.164 form
+//  is computed from.
+static const char *SQL_CLIENT_STORED =
+    "SELECT country, phone FROM contacts.clients WHERE external_id = $1 FOR UPDATE";
 
 static const char *SQL_CLIENT_ID =
     "SELECT id FROM contacts.clients WHERE external_id = $1";
+
+//  The E.164 form of the phone client `c` ends with after the upsert, in
+//  the country it ends with (each the sent value, or the stored one when
+//  the ERP sent none; contacts_phone_e164), into e164 (CRMQ_PHONE_E164_MAX
+//  bytes): an ERP's phone is kept as sent, its E.164 form only when it has
+//  one, else "".  Returns 0, or -1 on a failed statement.
+static int
+s_client_e164 (crmq_pg_t *pg, contacts_server_t *self, const Crmq__Client *c, char *e164)
+{
+    char country [CONTACTS_MAX_FIELD + 1], phone [CONTACTS_MAX_FIELD + 1];
+    snprintf (country, sizeof country, "%s", c->country);
+    snprintf (phone, sizeof phone, "%s", c->phone);
+    if (!*country || !*phone) {
+        const char *values [1] = { c->external_id };
+        PGresult *result = crmq_pg_exec (pg, SQL_CLIENT_STORED, 1, values);
+        if (!result)
+            return -1;
+        if (PQntuples (result)) {
+            if (!*country)
+                snprintf (country, sizeof country, "%s", PQgetvalue (result, 0, 0));
+            if (!*phone)
+                snprintf (phone, sizeof phone, "%s", PQgetvalue (result, 0, 1));
+        }
+        PQclear (result);
+    }
+    e164 [0] = 0;
+    if (*phone && contacts_phone_e164 (self, country, phone, e164, CRMQ_PHONE_E164_MAX) != 0)
+        e164 [0] = 0;
+    return 0;
+}
 
 static bool
 s_client_check (crmq_reply_t *reply, const void *request, size_t i)
 {
     const Crmq__Client *c = ((const Crmq__UpsertClientsRequest *) request)->clients [i];
-    const char *names [] = { "legal_name", "country", "region", "city", "address",
+    const char *names [] = { "country", "region", "city", "address",
                              "postal_code", "phone", "email", "category", "source" };
-    const char *values [] = { c->legal_name, c->country, c->region, c->city, c->address,
+    const char *values [] = { c->country, c->region, c->city, c->address,
                               c->postal_code, c->phone, c->email, c->category, c->source };
     bool valid = contacts_check_item (reply, "clients", i, "external_id", c->external_id, 1, CONTACTS_MAX_ID)
-              && contacts_check_item (reply, "clients", i, "name", c->name, 1, CONTACTS_MAX_NAME)
+              && s_name_check (reply, "clients", i, "name", c->name, 1, CONTACTS_MAX_NAME)
+              && s_name_check (reply, "clients", i, "legal_name", c->legal_name, 0, CONTACTS_MAX_FIELD)
               && contacts_check_item (reply, "clients", i, "manager_external_id",
                                       c->manager_external_id, 0, CONTACTS_MAX_ID);
     for (size_t f = 0; valid && f < sizeof names / sizeof names [0]; f++)
@@ -202,10 +257,9 @@ s_upsert_clients_tx (crmq_pg_t *pg, void *arg)
             snprintf (manager_id, sizeof manager_id, "%s", PQgetvalue (result, 0, 0));
             PQclear (result);
         }
-        //  an ERP's phone is kept as sent; its E.164 form only when it has one
-        char e164 [CRMQ_PHONE_E164_MAX] = "";
-        if (*c->phone && contacts_phone_e164 (job->self, c->phone, e164, sizeof e164) != 0)
-            e164 [0] = 0;
+        char e164 [CRMQ_PHONE_E164_MAX];
+        if (s_client_e164 (pg, job->self, c, e164) != 0)
+            return -1;
         const char *values [14] = {
             c->external_id, c->name, c->legal_name, c->country, c->region, c->city,
             c->address, c->postal_code, c->phone, c->email, c->category, c->source,

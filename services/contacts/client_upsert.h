@@ -5,9 +5,24 @@
 
     Create or update by the ERP's external id, all or nothing per request;
     unchanged rows are left alone (no new version, no audit entry); the
-    audit trail names the actor "erp".  A phone is kept as sent, and its
-    E.164 form too when it has one (CRMQ_DEFAULT_COUNTRY for numbers without
-    a country code).         */
+    audit trail names the actor "erp".  Names (a client's name and
+    legal_name, a manager's name) are checked with contacts_check_name.
+
+    An update of a client never clears what crmq holds: an optional field
+    the ERP sends empty (legal_name, country, region, city, address,
+    postal_code, phone, email, category, source) keeps the stored value, as
+    an empty manager_external_id keeps the stored manager; a non-empty value
+    from the ERP wins over what a user entered in crmq.  (So the ERP cannot
+    clear a field; a user can, with contacts.UpdateClient.)  The name is
+    required and always taken.
+
+    A phone is kept as sent, and its E.164 form too when it has one, read
+    in the client's own country (the one the row ends with: sent, else
+    stored; contacts_phone_e164), CRMQ_DEFAULT_COUNTRY when that names no
+    country.  phone_e164 is recomputed on every upsert, so a client whose
+    stored phone_e164 was computed otherwise (before the country counted)
+    gets it right on the ERP's next event for it, and only then gets a new
+    version.      */
 #ifndef CLIENT_UPSERT_H_INCLUDED
 #define CLIENT_UPSERT_H_INCLUDED
 

@@ -30,6 +30,17 @@ contacts_check (crmq_reply_t *reply, const char *field, const char *value,
 }
 
 bool
+contacts_check_name (crmq_reply_t *reply, const char *field, const char *value,
+                     size_t min_bytes, size_t max_bytes)
+{
+    char why [64];
+    if (crmq_name_valid (value, min_bytes, max_bytes, why, sizeof why))
+        return true;
+    crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, field, "%s %s", field, why);
+    return false;
+}
+
+bool
 contacts_check_item (crmq_reply_t *reply, const char *prefix, size_t index, const char *name,
                      const char *value, size_t min_bytes, size_t max_bytes)
 {
@@ -99,19 +110,43 @@ contacts_email_valid (const char *email)
     const char *at = strchr (email, '@');
     if (!at || at == email || strchr (at + 1, '@') || at - email > 64)
         return false;
-    const char *dot = strrchr (at + 1, '.');
-    if (!dot || dot == at + 1 || dot [1] == 0)
-        return false;
     for (const unsigned char *s = (const unsigned char *) email; *s; s++)
         if (*s <= ' ' || *s == 0x7f || *s == ',' || *s == ';' || *s == '<' || *s == '>')
             return false;
-    return true;
+    //  the local part: no dot first or last, no two in a row
+    if (email [0] == '.' || at [-1] == '.')
+        return false;
+    for (const char *s = email; s < at; s++)
+        if (s [0] == '.' && s [1] == '.')
+            return false;
+    //  the domain: labels of letters (any above ASCII), digits and '-',
+    //  neither beginning nor ending with '-', separated by single dots
+    const char *label = at + 1;
+    int labels = 0;
+    for (const char *s = at + 1;; s++) {
+        if (*s == '.' || *s == 0) {
+            if (s == label || label [0] == '-' || s [-1] == '-')
+                return false;               //  empty, or '-' at an end
+            labels++;
+            if (*s == 0)
+                break;
+            label = s + 1;
+        }
+        else
+        if (isascii ((unsigned char) *s) && !isalnum ((unsigned char) *s) && *s != '-')
+            return false;
+    }
+    return labels >= 2;
 }
 
 int
-contacts_phone_e164 (contacts_server_t *self, const char *phone, char *buf, size_t size)
+contacts_phone_e164 (contacts_server_t *self, const char *country, const char *phone,
+                     char *buf, size_t size)
 {
-    return crmq_phone_e164 (phone, self->default_region, buf, size);
+    char region [CRMQ_PHONE_REGION_MAX];
+    if (!country || !*country || crmq_phone_region (country, region, sizeof region) != 0)
+        snprintf (region, sizeof region, "%s", self->default_region);
+    return crmq_phone_e164 (phone, region, buf, size);
 }
 
 void
@@ -362,4 +397,40 @@ contacts_methods (void)
             methods [count++] = *m;
         }
     return methods;
+}
+
+void
+contacts_common_test (bool verbose)
+{
+    if (verbose)
+        printf (" * contacts_common: ");
+    const char *good [] = {
+        "a@b.ru", "Info@Example.com", "first.last@example.co.uk", "a+tag@mail-1.example.org",
+        "o'brien@example.ie", "продажи@пример.рф", "Продажи@Пример.РФ", "x@xn--e1afmkfd.xn--p1ai",
+        "a@b-c.d-e.ru", "1@2.3", NULL
+    };
+    for (const char **e = good; *e; e++)
+        assert (contacts_email_valid (*e));
+    const char *bad [] = {
+        "", "a@", "@b.ru", "ab.ru", "a@b", "a@@b.ru", "a@b@c.ru", "a b@c.ru", "a@b .ru",
+        "a@b..ru", "a@.b.ru", "a@b.ru.", "a@b.", "a@.", ".a@b.ru", "a.@b.ru", "a..b@c.ru",
+        "a@-b.ru", "a@b-.ru", "a@b.-ru", "a@b.ru-", "a@b_c.ru", "a@[1.2.3.4]", "a@b!.ru",
+        "a,b@c.ru", "<a@b.ru>", "a@b.ru;", "a\t@b.ru", "a@b\x7f.ru", NULL
+    };
+    for (const char **e = bad; *e; e++)
+        assert (!contacts_email_valid (*e));
+    char local [80];
+    memset (local, 'x', 64);
+    snprintf (local + 64, sizeof local - 64, "@b.ru");
+    assert (contacts_email_valid (local));
+    memmove (local + 1, local, strlen (local) + 1);
+    assert (!contacts_email_valid (local));     //  65 bytes before the '@'
+
+    assert (contacts_date_valid ("2024-02-29"));
+    assert (!contacts_date_valid ("2023-02-29"));
+    assert (!contacts_date_valid ("2025-13-01"));
+    assert (!contacts_date_valid ("2025-1-01"));
+    assert (contacts_date_valid ("9999-12-31"));    //  a date; "not in the future" is the caller's
+    if (verbose)
+        printf ("OK\n");
 }

@@ -35,6 +35,14 @@ ProtobufCMessage *contacts_request_unpack (const ProtobufCMessageDescriptor *typ
 bool contacts_check (crmq_reply_t *reply, const char *field, const char *value,
                      size_t min_bytes, size_t max_bytes, bool identifier);
 
+//  Checks a name (of a client, legal entity, person, manager or segment)
+//  with crmq_name_valid: no control characters (C0, DEL, C1, line
+//  separators), no bidirectional embeddings, overrides or isolates, not
+//  blank.  On failure fills the reply with INVALID_ARGUMENT naming `field`
+//  ("client.name is blank") and returns false.
+bool contacts_check_name (crmq_reply_t *reply, const char *field, const char *value,
+                          size_t min_bytes, size_t max_bytes);
+
 //  As contacts_check with field "<prefix>[index].<name>"; identifiers are
 //  the names ending in "external_id".
 bool contacts_check_item (crmq_reply_t *reply, const char *prefix, size_t index, const char *name,
@@ -60,12 +68,27 @@ bool contacts_one_of (const char *value, const char *const *allowed);
 //  way also compare as text in calendar order.
 bool contacts_date_valid (const char *text);
 
-//  Checks an e-mail address (one @, a dotted domain, no spaces, 3..254 bytes).
+//  Checks an e-mail address: 3..254 bytes, no blanks or control
+//  characters, none of , ; < >; exactly one '@'; a local part of 1..64
+//  bytes that neither begins nor ends with '.' nor holds ".."; a domain of
+//  two or more labels separated by single dots (no empty label: no leading,
+//  trailing or doubled dot), each label of letters, digits and '-', not
+//  beginning or ending with '-'.  Bytes above ASCII count as letters, so
+//  internationalised addresses ("продажи@пример.рф") pass; the caller
+//  checks the text is UTF-8.
 bool contacts_email_valid (const char *email);
 
-//  Normalises a phone as entered to E.164 into buf (with the service's
-//  default region).  Returns 0, or -1 when it is not a phone number.
-int contacts_phone_e164 (contacts_server_t *self, const char *phone, char *buf, size_t size);
+//  Normalises a phone as entered to E.164 into buf (CRMQ_PHONE_E164_MAX
+//  bytes suffice) for a client in `country` (as written: "Germany", "DE",
+//  "Россия"; crmq_phone_region): numbers without a country code are read in
+//  that country's region, or in the service's default region
+//  (CRMQ_DEFAULT_COUNTRY) when `country` is NULL, empty or names no country.
+//  Returns 0, or -1 when it is not a phone number there.
+int contacts_phone_e164 (contacts_server_t *self, const char *country, const char *phone,
+                         char *buf, size_t size);
+
+//  Self-test of the checks above (e-mail addresses, dates).
+void contacts_common_test (bool verbose);
 
 //  Columns of a client row, for SELECT ... FROM contacts.clients c
 //  LEFT JOIN contacts.managers m ON m.id = c.manager_id; read them with

@@ -416,7 +416,7 @@ s_save_segment (void *state, const uint8_t *body, size_t size, crmq_reply_t *rep
         crmq_reply_error (reply, code, "segment.id", "segment.id must be 0 (create) or a segment's id");
         goto done;
     }
-    if (!contacts_check (reply, "segment.name", segment->name, 1, SEGMENT_MAX_NAME, true)
+    if (!contacts_check_name (reply, "segment.name", segment->name, 1, SEGMENT_MAX_NAME)
     ||  !contacts_check (reply, "segment.description", segment->description, 0, CONTACTS_MAX_FIELD, false)
     ||  !contacts_check (reply, "actor", request->actor, 0, CONTACTS_MAX_ACTOR, true))
         goto done;

@@ -25,6 +25,20 @@ s_text (erp_problem_t *problem, const char *prefix, const char *name, const char
     return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s %s", field, why);
 }
 
+//  Checks a name (of a client, manager, product or product group) named
+//  `prefix` + `name` with crmq_name_valid: no control characters, no
+//  bidirectional overrides, not blank.
+static bool
+s_name (erp_problem_t *problem, const char *prefix, const char *name, const char *value,
+        size_t min_bytes, size_t max_bytes)
+{
+    char why [64], field [192];
+    if (crmq_name_valid (value, min_bytes, max_bytes, why, sizeof why))
+        return true;
+    snprintf (field, sizeof field, "%s%s", prefix, name);
+    return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s %s", field, why);
+}
+
 //  Checks an identifier field named `prefix` + `name`.
 static bool
 s_id (erp_problem_t *problem, const char *prefix, const char *name, const char *value,
@@ -75,12 +89,13 @@ s_compare (int64_t units, int32_t nanos, int64_t bound)
 static bool
 s_check_client (const Crmq__Client *c, const char *p, erp_problem_t *problem)
 {
-    const char *names [] = { "legal_name", "country", "region", "city", "address",
+    const char *names [] = { "country", "region", "city", "address",
                              "postal_code", "phone", "email", "category", "source" };
-    const char *values [] = { c->legal_name, c->country, c->region, c->city, c->address,
+    const char *values [] = { c->country, c->region, c->city, c->address,
                               c->postal_code, c->phone, c->email, c->category, c->source };
     if (!s_id (problem, p, "external_id", c->external_id, 1, ERP_MAX_ID)
-    ||  !s_text (problem, p, "name", c->name, 1, ERP_MAX_NAME)
+    ||  !s_name (problem, p, "name", c->name, 1, ERP_MAX_NAME)
+    ||  !s_name (problem, p, "legal_name", c->legal_name, 0, 1000)
     ||  !s_id (problem, p, "manager_external_id", c->manager_external_id, 0, ERP_MAX_ID))
         return false;
     for (size_t f = 0; f < sizeof names / sizeof names [0]; f++)
@@ -93,7 +108,7 @@ static bool
 s_check_manager (const Crmq__Manager *m, const char *p, erp_problem_t *problem)
 {
     return s_id (problem, p, "external_id", m->external_id, 1, ERP_MAX_ID)
-        && s_text (problem, p, "name", m->name, 1, ERP_MAX_NAME)
+        && s_name (problem, p, "name", m->name, 1, ERP_MAX_NAME)
         && s_text (problem, p, "email", m->email, 0, 1000)
         && s_text (problem, p, "title", m->title, 0, 1000)
         && s_id (problem, p, "supervisor_external_id", m->supervisor_external_id, 0, ERP_MAX_ID)
@@ -128,9 +143,9 @@ s_check_product (const Crmq__Product *product, const char *p, const char *base_c
 {
     char field [192];
     if (!s_id (problem, p, "external_id", product->external_id, 1, ERP_MAX_ID)
-    ||  !s_text (problem, p, "name", product->name, 1, ERP_MAX_NAME)
+    ||  !s_name (problem, p, "name", product->name, 1, ERP_MAX_NAME)
     ||  !s_id (problem, p, "group_external_id", product->group_external_id, 0, ERP_MAX_ID)
-    ||  !s_text (problem, p, "group_name", product->group_name, 0, ERP_MAX_NAME))
+    ||  !s_name (problem, p, "group_name", product->group_name, 0, ERP_MAX_NAME))
         return false;
     snprintf (field, sizeof field, "%slist_price", p);
     if (!s_check_money (product->list_price, field, base_currency, problem))
@@ -324,6 +339,47 @@ erp_event_check_test (bool verbose)
     assert (!erp_event_check (&event, 0, "USD", &problem));
     assert (streq (problem.field, "events[0].client.name"));
     client.name = "Ромашка «ООО»";
+    assert (erp_event_check (&event, 0, "USD", &problem));
+    //  names: no tab, line break, C1 control, bidi override; not blank
+    const char *bad_names [] = { "A\tB", "A\nB", "A\xC2\x85" "B", "A\xE2\x80\xAE" "B",
+                                 "\xE2\x81\xA6" "A", "   ", NULL };
+    for (const char **name = bad_names; *name; name++) {
+        client.name = (char *) *name;
+        assert (!erp_event_check (&event, 0, "USD", &problem));
+        assert (problem.code == CRMQ_INVALID_ARGUMENT);
+        assert (streq (problem.field, "events[0].client.name"));
+        client.name = "Ромашка";
+        client.legal_name = (char *) *name;
+        assert (!erp_event_check (&event, 0, "USD", &problem));
+        assert (streq (problem.field, "events[0].client.legal_name"));
+        client.legal_name = "";
+    }
+    assert (erp_event_check (&event, 0, "USD", &problem));
+    client.address = "Obere Str. 57\nBerlin";         //  free text keeps its line breaks
+    assert (erp_event_check (&event, 0, "USD", &problem));
+
+    Crmq__Manager manager = CRMQ__MANAGER__INIT;
+    manager.external_id = "5";
+    manager.name = "Steven\tBuchanan";
+    event.body_case = CRMQ__ERP_EVENT__BODY_MANAGER;
+    event.manager = &manager;
+    assert (!erp_event_check (&event, 0, "USD", &problem));
+    assert (streq (problem.field, "events[0].manager.name"));
+    manager.name = "Steven Buchanan";
+    assert (erp_event_check (&event, 0, "USD", &problem));
+
+    Crmq__Product product = CRMQ__PRODUCT__INIT;
+    product.external_id = "1";
+    product.name = "Chai\xE2\x80\xAE";
+    event.body_case = CRMQ__ERP_EVENT__BODY_PRODUCT;
+    event.product = &product;
+    assert (!erp_event_check (&event, 0, "USD", &problem));
+    assert (streq (problem.field, "events[0].product.name"));
+    product.name = "Chai";
+    product.group_name = " ";
+    assert (!erp_event_check (&event, 0, "USD", &problem));
+    assert (streq (problem.field, "events[0].product.group_name"));
+    product.group_name = "Beverages";
     assert (erp_event_check (&event, 0, "USD", &problem));
     free (huge);
     if (verbose)
