@@ -13,39 +13,18 @@ erp_problem_set (erp_problem_t *problem, int code, const char *field, const char
     return code;
 }
 
-//  Checks a text field named `prefix` + `name`.
-static bool
-s_text (erp_problem_t *problem, const char *prefix, const char *name, const char *value,
-        size_t min_bytes, size_t max_bytes)
-{
-    char why [64], field [192];
-    if (crmq_text_valid (value, min_bytes, max_bytes, why, sizeof why))
-        return true;
-    snprintf (field, sizeof field, "%s%s", prefix, name);
-    return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s %s", field, why);
-}
+//  One of crmq_text_valid (free text), crmq_name_valid (names of clients,
+//  managers, products, groups), crmq_id_valid (identifiers).
+typedef bool (s_check_fn) (const char *text, size_t min_bytes, size_t max_bytes,
+                           char *why, size_t why_size);
 
-//  Checks a name (of a client, manager, product or product group) named
-//  `prefix` + `name` with crmq_name_valid: no control characters, no
-//  bidirectional overrides, not blank.
+//  Checks the field named `prefix` + `name` with `check`.
 static bool
-s_name (erp_problem_t *problem, const char *prefix, const char *name, const char *value,
-        size_t min_bytes, size_t max_bytes)
+s_field (erp_problem_t *problem, s_check_fn *check, const char *prefix, const char *name,
+         const char *value, size_t min_bytes, size_t max_bytes)
 {
     char why [64], field [192];
-    if (crmq_name_valid (value, min_bytes, max_bytes, why, sizeof why))
-        return true;
-    snprintf (field, sizeof field, "%s%s", prefix, name);
-    return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s %s", field, why);
-}
-
-//  Checks an identifier field named `prefix` + `name`.
-static bool
-s_id (erp_problem_t *problem, const char *prefix, const char *name, const char *value,
-      size_t min_bytes, size_t max_bytes)
-{
-    char why [64], field [192];
-    if (crmq_id_valid (value, min_bytes, max_bytes, why, sizeof why))
+    if (check (value, min_bytes, max_bytes, why, sizeof why))
         return true;
     snprintf (field, sizeof field, "%s%s", prefix, name);
     return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s %s", field, why);
@@ -93,13 +72,13 @@ s_check_client (const Crmq__Client *c, const char *p, erp_problem_t *problem)
                              "postal_code", "phone", "email", "category", "source" };
     const char *values [] = { c->country, c->region, c->city, c->address,
                               c->postal_code, c->phone, c->email, c->category, c->source };
-    if (!s_id (problem, p, "external_id", c->external_id, 1, ERP_MAX_ID)
-    ||  !s_name (problem, p, "name", c->name, 1, ERP_MAX_NAME)
-    ||  !s_name (problem, p, "legal_name", c->legal_name, 0, 1000)
-    ||  !s_id (problem, p, "manager_external_id", c->manager_external_id, 0, ERP_MAX_ID))
+    if (!s_field (problem, crmq_id_valid, p, "external_id", c->external_id, 1, ERP_MAX_ID)
+    ||  !s_field (problem, crmq_name_valid, p, "name", c->name, 1, ERP_MAX_NAME)
+    ||  !s_field (problem, crmq_name_valid, p, "legal_name", c->legal_name, 0, 1000)
+    ||  !s_field (problem, crmq_id_valid, p, "manager_external_id", c->manager_external_id, 0, ERP_MAX_ID))
         return false;
     for (size_t f = 0; f < sizeof names / sizeof names [0]; f++)
-        if (!s_text (problem, p, names [f], values [f], 0, 1000))
+        if (!s_field (problem, crmq_text_valid, p, names [f], values [f], 0, 1000))
             return false;
     return true;
 }
@@ -107,12 +86,12 @@ s_check_client (const Crmq__Client *c, const char *p, erp_problem_t *problem)
 static bool
 s_check_manager (const Crmq__Manager *m, const char *p, erp_problem_t *problem)
 {
-    return s_id (problem, p, "external_id", m->external_id, 1, ERP_MAX_ID)
-        && s_name (problem, p, "name", m->name, 1, ERP_MAX_NAME)
-        && s_text (problem, p, "email", m->email, 0, 1000)
-        && s_text (problem, p, "title", m->title, 0, 1000)
-        && s_id (problem, p, "supervisor_external_id", m->supervisor_external_id, 0, ERP_MAX_ID)
-        && s_text (problem, p, "time_zone", m->time_zone, 0, 64);
+    return s_field (problem, crmq_id_valid, p, "external_id", m->external_id, 1, ERP_MAX_ID)
+        && s_field (problem, crmq_name_valid, p, "name", m->name, 1, ERP_MAX_NAME)
+        && s_field (problem, crmq_text_valid, p, "email", m->email, 0, 1000)
+        && s_field (problem, crmq_text_valid, p, "title", m->title, 0, 1000)
+        && s_field (problem, crmq_id_valid, p, "supervisor_external_id", m->supervisor_external_id, 0, ERP_MAX_ID)
+        && s_field (problem, crmq_text_valid, p, "time_zone", m->time_zone, 0, 64);
 }
 
 //  Checks an amount: well formed, 0 <= amount < ERP_MAX_PRICE, and in
@@ -142,10 +121,10 @@ s_check_product (const Crmq__Product *product, const char *p, const char *base_c
                  erp_problem_t *problem)
 {
     char field [192];
-    if (!s_id (problem, p, "external_id", product->external_id, 1, ERP_MAX_ID)
-    ||  !s_name (problem, p, "name", product->name, 1, ERP_MAX_NAME)
-    ||  !s_id (problem, p, "group_external_id", product->group_external_id, 0, ERP_MAX_ID)
-    ||  !s_name (problem, p, "group_name", product->group_name, 0, ERP_MAX_NAME))
+    if (!s_field (problem, crmq_id_valid, p, "external_id", product->external_id, 1, ERP_MAX_ID)
+    ||  !s_field (problem, crmq_name_valid, p, "name", product->name, 1, ERP_MAX_NAME)
+    ||  !s_field (problem, crmq_id_valid, p, "group_external_id", product->group_external_id, 0, ERP_MAX_ID)
+    ||  !s_field (problem, crmq_name_valid, p, "group_name", product->group_name, 0, ERP_MAX_NAME))
         return false;
     snprintf (field, sizeof field, "%slist_price", p);
     if (!s_check_money (product->list_price, field, base_currency, problem))
@@ -159,10 +138,10 @@ s_check_order (const Crmq__OrderPlaced *order, const char *p, const char *base_c
                erp_problem_t *problem)
 {
     char field [192];
-    if (!s_id (problem, p, "external_id", order->external_id, 1, ERP_MAX_ID)
-    ||  !s_id (problem, p, "client_external_id", order->client_external_id, 1, ERP_MAX_ID)
-    ||  !s_id (problem, p, "manager_external_id", order->manager_external_id, 0, ERP_MAX_ID)
-    ||  !s_text (problem, p, "currency", order->currency, 0, 3))
+    if (!s_field (problem, crmq_id_valid, p, "external_id", order->external_id, 1, ERP_MAX_ID)
+    ||  !s_field (problem, crmq_id_valid, p, "client_external_id", order->client_external_id, 1, ERP_MAX_ID)
+    ||  !s_field (problem, crmq_id_valid, p, "manager_external_id", order->manager_external_id, 0, ERP_MAX_ID)
+    ||  !s_field (problem, crmq_text_valid, p, "currency", order->currency, 0, 3))
         return false;
     if (*order->currency && strcmp (order->currency, base_currency) != 0) {
         snprintf (field, sizeof field, "%scurrency", p);
@@ -182,7 +161,7 @@ s_check_order (const Crmq__OrderPlaced *order, const char *p, const char *base_c
         const Crmq__OrderLine *line = order->lines [j];
         char lp [128];
         snprintf (lp, sizeof lp, "%slines[%zu].", p, j);
-        if (!s_id (problem, lp, "product_external_id", line->product_external_id, 1, ERP_MAX_ID))
+        if (!s_field (problem, crmq_id_valid, lp, "product_external_id", line->product_external_id, 1, ERP_MAX_ID))
             return false;
         const Crmq__Decimal *quantity = line->quantity;
         snprintf (field, sizeof field, "%squantity", lp);
@@ -213,7 +192,7 @@ erp_event_check (const Crmq__ErpEvent *event, size_t index, const char *base_cur
 {
     char p [64];
     snprintf (p, sizeof p, "events[%zu].", index);
-    if (!s_id (problem, p, "event_id", event->event_id, 1, ERP_MAX_EVENT_ID)
+    if (!s_field (problem, crmq_id_valid, p, "event_id", event->event_id, 1, ERP_MAX_EVENT_ID)
     ||  !s_instant (problem, p, "occurred_at_us", event->occurred_at_us, false))
         return false;
     switch (event->body_case) {

@@ -10,23 +10,12 @@
 static crmq_rpc_client_t *s_contacts;
 static crmq_pg_t *s_pg;
 
-//  Calls `method`; on 0 unpacks the reply into *answer (free with
-//  protobuf_c_message_free_unpacked).  Returns the code.
+//  test_call on the test's crmq-contacts client.
 static int
 s_call (const char *method, const ProtobufCMessage *request,
         const ProtobufCMessageDescriptor *descriptor, ProtobufCMessage **answer)
 {
-    uint8_t *body = NULL;
-    size_t size = 0;
-    *answer = NULL;
-    int code = crmq_rpc_call (s_contacts, method, request, &body, &size);
-    if (code == CRMQ_OK) {
-        *answer = protobuf_c_message_unpack (descriptor, NULL, size, body);
-        free (body);
-        if (!*answer)
-            return CRMQ_INTERNAL;
-    }
-    return code;
+    return test_call (s_contacts, method, request, descriptor, answer);
 }
 
 //  Calls `method` expecting it to fail with want_code naming want_field.

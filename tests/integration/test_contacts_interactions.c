@@ -31,23 +31,12 @@ static crmq_pg_t *s_pg;
 //  --------------------------------------------------------------------------
 //  Calls
 
-//  Calls `method`; on 0 unpacks the reply as `descriptor` into *answer
-//  (caller frees with protobuf_c_message_free_unpacked).
+//  test_call on `contacts`.
 static int
 s_call (crmq_rpc_client_t *contacts, const char *method, const ProtobufCMessage *request,
         const ProtobufCMessageDescriptor *descriptor, ProtobufCMessage **answer)
 {
-    uint8_t *body = NULL;
-    size_t size = 0;
-    *answer = NULL;
-    int code = crmq_rpc_call (contacts, method, request, &body, &size);
-    if (code == CRMQ_OK) {
-        *answer = protobuf_c_message_unpack (descriptor, NULL, size, body);
-        free (body);
-        if (!*answer)
-            return CRMQ_INTERNAL;
-    }
-    return code;
+    return test_call (contacts, method, request, descriptor, answer);
 }
 
 //  Logs `it`; on 0 *stored holds the reply (free with s_free), else NULL.

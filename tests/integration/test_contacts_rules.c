@@ -58,23 +58,12 @@ s_text (int64_t id)
     return buffer;
 }
 
-//  Calls `method`; on 0 unpacks the reply into *answer (free with
-//  protobuf_c_message_free_unpacked).  Returns the code.
+//  test_call on the test's crmq-contacts client.
 static int
 s_call (const char *method, const ProtobufCMessage *request,
         const ProtobufCMessageDescriptor *descriptor, ProtobufCMessage **answer)
 {
-    uint8_t *body = NULL;
-    size_t size = 0;
-    *answer = NULL;
-    int code = crmq_rpc_call (s_contacts, method, request, &body, &size);
-    if (code == CRMQ_OK) {
-        *answer = protobuf_c_message_unpack (descriptor, NULL, size, body);
-        free (body);
-        if (!*answer)
-            return CRMQ_INTERNAL;
-    }
-    return code;
+    return test_call (s_contacts, method, request, descriptor, answer);
 }
 
 //  md5 over every row of every table a request of this test could change:

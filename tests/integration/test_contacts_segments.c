@@ -52,24 +52,12 @@ static const client_spec_t CLIENT_SPECS [CLIENTS + 1] = {
       "{}", "archived", "company", "2021-01-01" },
 };
 
-//  Calls `method`; on OK unpacks the reply as `descriptor` into *answer
-//  (free with protobuf_c_message_free_unpacked) when answer is not NULL.
+//  test_call on the test's crmq-contacts client.
 static int
 s_call (const char *method, const ProtobufCMessage *request,
         const ProtobufCMessageDescriptor *descriptor, ProtobufCMessage **answer)
 {
-    uint8_t *body = NULL;
-    size_t size = 0;
-    if (answer)
-        *answer = NULL;
-    int code = crmq_rpc_call (s_contacts, method, request, &body, &size);
-    if (code == CRMQ_OK && answer) {
-        *answer = protobuf_c_message_unpack (descriptor, NULL, size, body);
-        if (!*answer)
-            code = CRMQ_INTERNAL;
-    }
-    free (body);
-    return code;
+    return test_call (s_contacts, method, request, descriptor, answer);
 }
 
 //  One text from a query without parameters; caller frees; "" on NULL.

@@ -144,6 +144,27 @@ test_event_destroy (Crmq__ErpEvent **event_p)
     *event_p = NULL;
 }
 
+//  Calls `method` on `client`; on 0 unpacks the reply as `descriptor` into
+//  *answer (free with protobuf_c_message_free_unpacked) when answer is not
+//  NULL.  Returns the call's code (INTERNAL for an unreadable reply).
+static inline int
+test_call (crmq_rpc_client_t *client, const char *method, const ProtobufCMessage *request,
+           const ProtobufCMessageDescriptor *descriptor, ProtobufCMessage **answer)
+{
+    uint8_t *body = NULL;
+    size_t size = 0;
+    if (answer)
+        *answer = NULL;
+    int code = crmq_rpc_call (client, method, request, &body, &size);
+    if (code == CRMQ_OK && answer) {
+        *answer = protobuf_c_message_unpack (descriptor, NULL, size, body);
+        if (!*answer)
+            code = CRMQ_INTERNAL;
+    }
+    free (body);
+    return code;
+}
+
 //  Sends events as one sales.Ingest batch.  Returns the call's code; on 0
 //  *answer holds the reply (caller frees with crmq__ingest_reply__free_unpacked).
 static inline int
