@@ -37,24 +37,10 @@ s_expect_error (const char *what, const char *method, const ProtobufCMessage *re
 static char *
 s_fingerprint (void)
 {
-    PGresult *result = crmq_pg_exec (s_pg,
-        "SELECT md5 (string_agg (t, '|' ORDER BY t)) FROM ("
-        " SELECT 'c' || x::text AS t FROM contacts.clients x UNION ALL"
-        " SELECT 'm' || x::text FROM contacts.managers x UNION ALL"
-        " SELECT 'p' || x::text FROM contacts.persons x UNION ALL"
-        " SELECT 'h' || x::text FROM contacts.channels x UNION ALL"
-        " SELECT 'i' || x::text FROM contacts.interactions x UNION ALL"
-        " SELECT 'a' || x::text FROM contacts.manager_absences x UNION ALL"
-        " SELECT 'g' || x::text FROM contacts.merges x UNION ALL"
-        " SELECT 'u' || x::text FROM contacts.audit x UNION ALL"
-        " SELECT 'empty') all_rows", 0, NULL);
-    if (!result) {
-        fprintf (stderr, "fingerprint failed: %s\n", crmq_pg_error (s_pg));
-        exit (2);
-    }
-    char *fingerprint = strdup (PQgetvalue (result, 0, 0));
-    PQclear (result);
-    return fingerprint;
+    static const char *const tables [] = {
+        "contacts.clients", "contacts.managers", "contacts.persons", "contacts.channels",
+        "contacts.interactions", "contacts.manager_absences", "contacts.merges", "contacts.audit", NULL };
+    return test_fingerprint_of (s_pg, tables);
 }
 
 //  Runs a statement of the test's own (setting up interactions and merges).

@@ -134,27 +134,11 @@ s_text (int64_t id)
 static char *
 s_fingerprint (void)
 {
-    PGresult *result = crmq_pg_exec (s_pg,
-        "SELECT md5 (string_agg (t, '|' ORDER BY t)) FROM ("
-        " SELECT 'cc' || x::text AS t FROM contacts.clients x UNION ALL"
-        " SELECT 'cm' || x::text FROM contacts.managers x UNION ALL"
-        " SELECT 'ma' || x::text FROM contacts.manager_absences x UNION ALL"
-        " SELECT 'cp' || x::text FROM contacts.persons x UNION ALL"
-        " SELECT 'ch' || x::text FROM contacts.channels x UNION ALL"
-        " SELECT 'ci' || x::text FROM contacts.interactions x UNION ALL"
-        " SELECT 'cs' || x::text FROM contacts.segments x UNION ALL"
-        " SELECT 'sm' || x::text FROM contacts.segment_members x UNION ALL"
-        " SELECT 'mg' || x::text FROM contacts.merges x UNION ALL"
-        " SELECT 'au' || x::text FROM contacts.audit x UNION ALL"
-        " SELECT 'ob' || x::text FROM bus.outbox x UNION ALL"
-        " SELECT 'empty') all_rows", 0, NULL);
-    if (!result) {
-        fprintf (stderr, "fingerprint failed: %s\n", crmq_pg_error (s_pg));
-        exit (2);
-    }
-    char *fingerprint = strdup (PQgetvalue (result, 0, 0));
-    PQclear (result);
-    return fingerprint;
+    static const char *const tables [] = {
+        "contacts.clients", "contacts.managers", "contacts.manager_absences", "contacts.persons",
+        "contacts.channels", "contacts.interactions", "contacts.segments",
+        "contacts.segment_members", "contacts.merges", "contacts.audit", "bus.outbox", NULL };
+    return test_fingerprint_of (s_pg, tables);
 }
 
 static void
