@@ -183,17 +183,8 @@ s_search_call (const char *query, int limit, int offset, Crmq__SearchReply **ans
     request.query = (char *) query;
     request.limit = limit;
     request.offset = offset;
-    uint8_t *body;
-    size_t size;
-    *answer = NULL;
-    int code = crmq_rpc_call (s_contacts, "contacts.Search", &request.base, &body, &size);
-    if (code == CRMQ_OK) {
-        *answer = crmq__search_reply__unpack (NULL, size, body);
-        free (body);
-        if (!*answer)
-            return CRMQ_INTERNAL;
-    }
-    return code;
+    return test_call (s_contacts, "contacts.Search", &request.base, &crmq__search_reply__descriptor,
+                      (ProtobufCMessage **) answer);
 }
 
 static void
@@ -354,17 +345,8 @@ s_merge (int64_t survivor_id, int64_t merged_id, const char *actor, Crmq__MergeC
     request.survivor_id = survivor_id;
     request.merged_id = merged_id;
     request.actor = (char *) actor;
-    uint8_t *body;
-    size_t size;
-    *answer = NULL;
-    int code = crmq_rpc_call (s_contacts, "contacts.MergeClients", &request.base, &body, &size);
-    if (code == CRMQ_OK) {
-        *answer = crmq__merge_clients_reply__unpack (NULL, size, body);
-        free (body);
-        if (!*answer)
-            return CRMQ_INTERNAL;
-    }
-    return code;
+    return test_call (s_contacts, "contacts.MergeClients", &request.base, &crmq__merge_clients_reply__descriptor,
+                      (ProtobufCMessage **) answer);
 }
 
 //  Expects a merge to fail with `expected` naming `field` (and the message
