@@ -827,7 +827,6 @@ cli_import_northwind_run (crmq_config_t *config, int argc, char **argv)
         return CLI_EXIT_FAILURE;
     }
     int exit_code = CLI_EXIT_FAILURE;
-    crmq_rpc_client_t *client = NULL;
     cli_ingest_t *ingest = NULL;
     if (s_import_init (&self) != 0) {
         fprintf (stderr, "crmq: out of memory\n");
@@ -843,14 +842,8 @@ cli_import_northwind_run (crmq_config_t *config, int argc, char **argv)
 
     size_t total = zlistx_size (self.managers) + zlistx_size (self.master)
                  + zlistx_size (self.orders);
-    if (!self.dry_run && !(client = cli_rpc_open (config, "sales_endpoint")))
-        goto done;
-    ingest = cli_ingest_new (client, (size_t) crmq_config_int (config, "batch_size"),
-                             (size_t) crmq_config_int (config, "max_message_bytes"));
-    if (!ingest) {
-        fprintf (stderr, "crmq: out of memory\n");
-        goto done;
-    }
+    if (!(ingest = cli_ingest_open (config, self.dry_run)))
+        goto done;                      //  printed
     if (!self.dry_run)
         cli_ingest_set_progress (ingest, stderr, "import northwind", total);
     bool failed = s_publish (&self, ingest) != 0;
@@ -893,7 +886,6 @@ cli_import_northwind_run (crmq_config_t *config, int argc, char **argv)
 
 done:
     cli_ingest_destroy (&ingest);
-    crmq_rpc_client_destroy (&client);
     s_import_fini (&self);
     return exit_code;
 }

@@ -36,6 +36,8 @@ static const crmq_setting_t s_settings [] = {
       "16777216", 1024, 1073741824, "largest request frame sent (the services' limit), bytes" },
     { "batch_size", "CRMQ_BATCH_SIZE", CRMQ_SETTING_INT,
       "500", 1, 10000, "ERP events per sales.Ingest request (imports)" },
+    { "ingest_window", "CRMQ_INGEST_WINDOW", CRMQ_SETTING_INT,
+      "4", 1, 64, "sales.Ingest requests in flight at once (imports)" },
     { "time_zone", "CRMQ_TIME_ZONE", CRMQ_SETTING_STRING,
       "UTC", 0, 64, "company IANA time zone: report dates, imported dates" },
     { "base_currency", "CRMQ_BASE_CURRENCY", CRMQ_SETTING_STRING,

@@ -28,6 +28,7 @@
 #include "crmq_redis.h"
 #include "crmq_rpc_server.h"
 #include "crmq_rpc_client.h"
+#include "crmq_publisher.h"
 #include "crmq_migrate.h"
 #include "crmq_validate.h"
 #include "crmq_pg_array.h"

@@ -22,9 +22,8 @@ struct _crmq_rpc_client_t {
     char field [S_TEXT_MAX + 1];
 };
 
-//  Creates and connects a fresh DEALER; NULL if the endpoint is refused.
-static zsock_t *
-s_dealer_new (const char *endpoint, int timeout_ms)
+zsock_t *
+crmq_rpc_dealer_new (const char *endpoint, int timeout_ms)
 {
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
     if (!dealer)
@@ -50,7 +49,7 @@ crmq_rpc_client_new (const char *endpoint, int timeout_ms, int retries)
     self->retries = retries > 0? retries: 0;
     self->max_request = CRMQ_RPC_CLIENT_MAX_REQUEST;
     if (self->endpoint)
-        self->dealer = s_dealer_new (endpoint, self->timeout_ms);
+        self->dealer = crmq_rpc_dealer_new (endpoint, self->timeout_ms);
     if (!self->dealer) {
         crmq_log (CRMQ_LOG_ERROR, "cannot connect", "endpoint=%s error=%s",
                   crmq_log_q (endpoint), crmq_log_q (zmq_strerror (zmq_errno ())));
@@ -111,7 +110,7 @@ static void
 s_reset (crmq_rpc_client_t *self)
 {
     zsock_destroy (&self->dealer);
-    self->dealer = s_dealer_new (self->endpoint, self->timeout_ms);
+    self->dealer = crmq_rpc_dealer_new (self->endpoint, self->timeout_ms);
 }
 
 //  Sends one request.  Returns 0, or -1 when it could not be queued.
@@ -155,6 +154,21 @@ s_wait (crmq_rpc_client_t *self, bool *interrupted)
     }
 }
 
+int
+crmq_rpc_reply_code (const void *data, size_t size)
+{
+    const char *text = (const char *) data;
+    if (size == 0 || size > 5)
+        return -1;
+    int code = 0;
+    for (size_t index = 0; index < size; index++) {
+        if (text [index] < '0' || text [index] > '9')
+            return -1;
+        code = code * 10 + (text [index] - '0');
+    }
+    return code;
+}
+
 //  Reads a reply [code][body].  Returns the code, or -1 if malformed.
 static int
 s_parse_reply (crmq_rpc_client_t *self, zmsg_t *reply, uint8_t **reply_body, size_t *reply_size)
@@ -163,16 +177,9 @@ s_parse_reply (crmq_rpc_client_t *self, zmsg_t *reply, uint8_t **reply_body, siz
         return -1;
     zframe_t *code_frame = zmsg_first (reply);
     zframe_t *body_frame = zmsg_next (reply);
-    size_t code_len = zframe_size (code_frame);
-    const char *code_text = (const char *) zframe_data (code_frame);
-    if (code_len == 0 || code_len > 5)
+    int code = crmq_rpc_reply_code (zframe_data (code_frame), zframe_size (code_frame));
+    if (code < 0)
         return -1;
-    int code = 0;
-    for (size_t index = 0; index < code_len; index++) {
-        if (code_text [index] < '0' || code_text [index] > '9')
-            return -1;
-        code = code * 10 + (code_text [index] - '0');
-    }
     size_t size = zframe_size (body_frame);
     if (code == CRMQ_OK) {
         uint8_t *copy = malloc (size? size: 1);

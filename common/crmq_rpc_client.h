@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <czmq.h>
 
 typedef struct _crmq_rpc_client_t crmq_rpc_client_t;
 
@@ -55,6 +56,16 @@ int crmq_rpc_call (crmq_rpc_client_t *self, const char *method, const ProtobufCM
 //  its NUL, the body) is held to max_request as in crmq_rpc_call.
 int crmq_rpc_call_raw (crmq_rpc_client_t *self, const char *method, const void *body,
                        size_t size, int frames, uint8_t **reply_body, size_t *reply_size);
+
+//  A DEALER socket as the client uses it, connected to `endpoint`: linger 0
+//  (closing it drops whatever it holds), no limit on replies, sends waiting
+//  at most timeout_ms.  For clients with requests of their own (the ERP
+//  publisher).  Returns NULL when ZeroMQ refuses the endpoint.
+zsock_t *crmq_rpc_dealer_new (const char *endpoint, int timeout_ms);
+
+//  The status code of a reply's first frame (`size` bytes of decimal
+//  digits, 1 to 5), or -1 when it is not one.
+int crmq_rpc_reply_code (const void *data, size_t size);
 
 //  Message and field of the last non-zero reply ("" if none).  Owned by self.
 const char *crmq_rpc_client_message (crmq_rpc_client_t *self);

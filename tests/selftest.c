@@ -28,6 +28,7 @@ static const s_test_t s_tests [] = {
     { "crmq_pg_array", crmq_pg_array_test },
     { "crmq_redis", crmq_redis_test },
     { "crmq_rpc_server", crmq_rpc_server_test },
+    { "crmq_publisher", crmq_publisher_test },
     { "crmq_migrate", crmq_migrate_test },
     { NULL, NULL }
 };

@@ -64,6 +64,7 @@ typedef struct {
     sales_server_t *self;
     slot_t *slots;
     size_t count;
+    uint64_t batch_id;              //  the publisher's, echoed in the reply
 } batch_t;
 
 //  Rejects a slot before the transaction.
@@ -312,6 +313,7 @@ s_ingest_reply (batch_t *batch, crmq_reply_t *reply)
     }
     answer.n_results = batch->count;
     answer.results = pointers;
+    answer.batch_id = batch->batch_id;
     int code = crmq_reply_ok (reply, &answer.base);
     crmq_log (answer.rejected? CRMQ_LOG_WARN: CRMQ_LOG_INFO, "batch committed",
               "events=%zu accepted=%d duplicates=%d rejected=%d", batch->count,
@@ -347,7 +349,7 @@ s_ingest (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
         return code;
     }
     batch_t batch = { self, (slot_t *) zmalloc (request->n_events * sizeof (slot_t)),
-                      request->n_events };
+                      request->n_events, request->batch_id };
     for (size_t i = 0; i < batch.count; i++) {
         slot_t *slot = &batch.slots [i];
         slot->event = request->events [i];

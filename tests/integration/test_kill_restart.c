@@ -8,25 +8,8 @@
 #define BATCHES      60
 #define BATCH_SIZE   20
 
-static char s_stack_dir [512];
 static volatile int s_batches_done = 0;     //  batches acknowledged so far
 static volatile int s_batches_at_kill = -1; //  ... when the killer struck
-
-//  The pid in DIR/sales.pid, or 0.
-static pid_t
-s_sales_pid (void)
-{
-    char path [600];
-    snprintf (path, sizeof path, "%s/sales.pid", s_stack_dir);
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return 0;
-    long pid = 0;
-    if (fscanf (file, "%ld", &pid) != 1)
-        pid = 0;
-    fclose (file);
-    return (pid_t) pid;
-}
 
 //  Kills crmq-sales while batches are in flight, then starts it again.
 static void *
@@ -34,18 +17,8 @@ s_killer (void *arg)
 {
     (void) arg;
     zclock_sleep (700);
-    pid_t pid = s_sales_pid ();
-    printf ("killing crmq-sales (pid %d) with SIGKILL\n", (int) pid);
     s_batches_at_kill = s_batches_done;
-    if (pid > 0)
-        kill (pid, SIGKILL);
-    zclock_sleep (300);
-    const char *script = getenv ("CRMQ_STACK_SCRIPT");
-    char command [1200];
-    snprintf (command, sizeof command, "%s start-service '%s' sales >/dev/null",
-              script? script: "deploy/stack.sh", s_stack_dir);
-    int rc = system (command);
-    printf ("restarted crmq-sales: exit %d, pid %d\n", rc, (int) s_sales_pid ());
+    test_kill_and_restart ("sales", 300);
     return NULL;
 }
 
@@ -53,7 +26,6 @@ int
 main (void)
 {
     crmq_log_init ("test_kill_restart", "error");
-    snprintf (s_stack_dir, sizeof s_stack_dir, "%s", test_env ("CRMQ_STACK_DIR"));
     crmq_pg_t *pg = crmq_pg_new (test_env ("CRMQ_PG_URL"), "test_kill_restart");
     //  short timeout, many resends: the publisher rides through the restart
     crmq_rpc_client_t *sales = crmq_rpc_client_new (test_env ("CRMQ_SALES_ENDPOINT"), 1000, 60);
@@ -69,7 +41,7 @@ main (void)
     test_event_destroy (&master [0]);
     test_event_destroy (&master [1]);
 
-    pid_t first_pid = s_sales_pid ();
+    pid_t first_pid = test_service_pid ("sales");
     pthread_t killer;
     pthread_create (&killer, NULL, s_killer, NULL);
 
@@ -101,7 +73,7 @@ main (void)
             test_event_destroy (&events [i]);
     }
     pthread_join (killer, NULL);
-    pid_t second_pid = s_sales_pid ();
+    pid_t second_pid = test_service_pid ("sales");
     CHECK (first_pid > 0 && second_pid > 0 && first_pid != second_pid,
            "crmq-sales was restarted: pid %d -> %d", (int) first_pid, (int) second_pid);
     CHECK (s_batches_at_kill > 0 && s_batches_at_kill < BATCHES,

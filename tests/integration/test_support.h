@@ -5,6 +5,7 @@
 #define TEST_SUPPORT_H_INCLUDED
 
 #include "crmq.h"
+#include <signal.h>
 
 static int s_failures = 0;
 
@@ -29,6 +30,50 @@ test_env (const char *name)
         exit (2);
     }
     return value;
+}
+
+//  The pid of service `name` ("sales") of the test stack, from
+//  $CRMQ_STACK_DIR/NAME.pid, or 0.
+static inline pid_t
+test_service_pid (const char *name)
+{
+    char path [600];
+    snprintf (path, sizeof path, "%s/%s.pid", test_env ("CRMQ_STACK_DIR"), name);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return 0;
+    long pid = 0;
+    if (fscanf (file, "%ld", &pid) != 1)
+        pid = 0;
+    fclose (file);
+    return (pid_t) pid;
+}
+
+//  Starts service `name` of the test stack if it is stopped, through the
+//  stack script, and waits until it answers.  Returns system()'s status.
+static inline int
+test_start_service (const char *name)
+{
+    const char *script = getenv ("CRMQ_STACK_SCRIPT");
+    char command [1200];
+    snprintf (command, sizeof command, "%s start-service '%s' %s >/dev/null",
+              script? script: "deploy/stack.sh", test_env ("CRMQ_STACK_DIR"), name);
+    return system (command);
+}
+
+//  Kills service `name` with SIGKILL, leaves it down for down_ms and starts
+//  it again, saying so on stdout.  Returns the pid killed (0: none ran).
+static inline pid_t
+test_kill_and_restart (const char *name, int down_ms)
+{
+    pid_t pid = test_service_pid (name);
+    printf ("killing crmq-%s (pid %d) with SIGKILL\n", name, (int) pid);
+    if (pid > 0)
+        kill (pid, SIGKILL);
+    zclock_sleep (down_ms);
+    int rc = test_start_service (name);
+    printf ("restarted crmq-%s: exit %d, pid %d\n", name, rc, (int) test_service_pid (name));
+    return pid;
 }
 
 //  md5 over the text of every row of `tables` (schema-qualified names, a
