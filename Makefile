@@ -4,6 +4,7 @@
 #   make demo       install missing packages, build, start the local stack, import Northwind, print reports
 #   make up / down  start / stop the local stack (PostgreSQL, Redis, services) under var/
 #   make clean      remove build/
+#   make bench-ingest  sales.Ingest against a raw COPY (tests/bench/ingest.sh)
 #   make valgrind-test  the tests with every service and test binary under valgrind
 #   SANITIZE=1      build with AddressSanitizer and UBSan (into build-asan/)
 
@@ -57,11 +58,13 @@ SERVICE_BINS := $(patsubst %,$(BIN)/crmq-%,$(SERVICES))
 CLI_BIN      := $(BIN)/crmq
 TEST_SRC     := $(wildcard tests/integration/*.c)
 TEST_BINS    := $(BIN)/crmq-selftest $(patsubst tests/integration/%.c,$(BIN)/%,$(TEST_SRC))
+BENCH_SRC    := $(wildcard tests/bench/*.c)
+BENCH_BINS   := $(patsubst tests/bench/%.c,$(BIN)/%,$(BENCH_SRC))
 
-.PHONY: all deps test valgrind-test demo up down clean
+.PHONY: all deps test valgrind-test demo up down clean bench-ingest
 # generated sources and objects are kept between builds
 .SECONDARY:
-all: $(SERVICE_BINS) $(CLI_BIN) $(TEST_BINS)
+all: $(SERVICE_BINS) $(CLI_BIN) $(TEST_BINS) $(BENCH_BINS)
 
 deps:
 	@deploy/install-deps.sh
@@ -108,6 +111,14 @@ $(BIN)/crmq-selftest: $(OBJ)/tests/selftest.o $(LIB)
 $(BIN)/%: $(OBJ)/tests/integration/%.o $(LIB)
 	@mkdir -p $(BIN)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BENCH_BINS): $(BIN)/%: $(OBJ)/tests/bench/%.o $(LIB)
+	@mkdir -p $(BIN)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# crmq-sales against a raw COPY on a stack of its own; BENCH_ARGS="--lines 100000"
+bench-ingest: $(SERVICE_BINS) $(CLI_BIN) $(BENCH_BINS)
+	BUILD=$(BUILD) tests/bench/ingest.sh $(BENCH_ARGS)
 
 test: deps
 	$(MAKE) all

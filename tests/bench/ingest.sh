@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# sales.Ingest throughput against a raw COPY (`make bench-ingest` runs it).
+#
+#   tests/bench/ingest.sh [bench_ingest options]    e.g. --lines 100000 --window 8
+#
+# Starts a throw-away stack (deploy/stack.sh up on random free ports in a
+# mktemp folder; PostgreSQL with fsync and synchronous_commit on, its
+# defaults), runs $BUILD/bin/bench_ingest against it (see the top of
+# tests/bench/bench_ingest.c for what it does and prints), then sums the
+# time crmq-sales logged per phase of its batches ("where time goes") and
+# tears the stack down.  The ratio line of bench_ingest is printed last.
+#
+# Environment: BUILD (default build), CRMQ_INGEST_WINDOW (batches in
+# flight, default 4), CRMQ_KEEP_STACK=1 (leave the stack running).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+cd "$ROOT" || exit 2
+BUILD=${BUILD:-build}
+[[ $BUILD == /* ]] || BUILD=$ROOT/$BUILD
+export BUILD
+STACK=$ROOT/deploy/stack.sh
+BENCH=$BUILD/bin/bench_ingest
+[[ -x $BENCH ]] || { echo "ingest.sh: $BENCH not built (make)" >&2; exit 2; }
+
+STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/crmq-bench.XXXXXX")
+teardown() {
+    if [[ ${CRMQ_KEEP_STACK:-0} == 1 ]]; then
+        echo "ingest.sh: the stack keeps running in $STACK_DIR (deploy/stack.sh down $STACK_DIR --purge)"
+    else
+        "$STACK" down "$STACK_DIR" --purge >/dev/null 2>&1 || rm -rf -- "$STACK_DIR"
+    fi
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+if ! CRMQ_STACK_RANDOM_PORTS=1 "$STACK" up "$STACK_DIR" >"$STACK_DIR.up.log" 2>&1; then
+    cat "$STACK_DIR.up.log"
+    rm -f "$STACK_DIR.up.log"
+    echo "ingest.sh: the stack did not start" >&2
+    exit 2
+fi
+rm -f "$STACK_DIR.up.log"
+# shellcheck source=/dev/null
+. "$STACK_DIR/env"
+export CRMQ_PG_URL CRMQ_REDIS_URL CRMQ_CONTACTS_ENDPOINT CRMQ_SALES_ENDPOINT CRMQ_STACK_DIR
+
+OUT=$(mktemp)
+"$BENCH" "$@" | tee "$OUT"
+rc=${PIPESTATUS[0]}
+
+# crmq-sales logs, per batch, the microseconds of each phase (unpack=...,
+# check=..., duplicates=..., contacts=..., sql=..., reply=...): summed over the run
+awk '
+    /msg="batch committed"/ {
+        batches++
+        for (i = 1; i <= NF; i++) {
+            split($i, kv, "=")
+            if (kv[1] ~ /_us$/) { name = substr(kv[1], 1, length(kv[1]) - 3); sum[name] += kv[2]; seen[name] = 1 }
+        }
+    }
+    END {
+        if (!batches) exit
+        line = sprintf("where crmq-sales spent its time over %d batches (s):", batches)
+        for (name in seen) line = line sprintf(" %s %.2f", name, sum[name] / 1e6)
+        print line
+    }' "$STACK_DIR/log/sales.log"
+# the ratio last
+grep '^ratio' "$OUT"
+rm -f "$OUT"
+exit "$rc"
