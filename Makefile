@@ -13,7 +13,7 @@ CC      ?= cc
 #  binary, so that the C++ runtime (libstdc++, unwinder, the sanitizers' C++
 #  parts) comes in
 CXX     ?= g++
-PKGS    := libczmq libzmq libprotobuf-c libpq hiredis jansson
+PKGS    := libczmq libzmq libprotobuf-c libpq hiredis jansson libcrypto
 SANITIZE ?=
 ifeq ($(SANITIZE),1)
 BUILD   ?= build-asan

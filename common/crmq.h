@@ -32,6 +32,7 @@
 #include "crmq_migrate.h"
 #include "crmq_validate.h"
 #include "crmq_pg_array.h"
+#include "crmq_pg_copy.h"
 #include "crmq_message.h"
 #include "crmq_outbox.h"
 #include "crmq_phone.h"

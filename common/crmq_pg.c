@@ -161,6 +161,9 @@ crmq_pg_ensure (crmq_pg_t *self)
     return s_connect (self);
 }
 
+static void
+    s_failed (crmq_pg_t *self, PGresult *result, bool quiet);
+
 //  Runs one statement.  Records a failure unless `quiet`; a dead connection
 //  is always closed.
 static PGresult *
@@ -176,7 +179,16 @@ s_exec (crmq_pg_t *self, const char *sql, int nparams, const char *const *values
     ExecStatusType status = result? PQresultStatus (result): PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
         return result;
+    s_failed (self, result, quiet);
+    return NULL;
+}
 
+//  Records the failure `result` tells of (NULL: libpq had none to give)
+//  unless `quiet`, frees it, and closes a dead connection.
+static void
+s_failed (crmq_pg_t *self, PGresult *result, bool quiet)
+{
+    ExecStatusType status = result? PQresultStatus (result): PGRES_FATAL_ERROR;
     bool dead = PQstatus (self->conn) == CONNECTION_BAD;
     const char *sqlstate = result? PQresultErrorField (result, PG_DIAG_SQLSTATE): NULL;
     if (dead)
@@ -198,7 +210,6 @@ s_exec (crmq_pg_t *self, const char *sql, int nparams, const char *const *values
     PQclear (result);
     if (dead || strncmp (self->sqlstate, "08", 2) == 0)
         s_lost (self);
-    return NULL;
 }
 
 PGresult *
@@ -222,6 +233,65 @@ crmq_pg_command (crmq_pg_t *self, const char *sql, int nparams, const char *cons
         return -1;
     PQclear (result);
     return 0;
+}
+
+int
+crmq_pg_copy_begin (crmq_pg_t *self, const char *sql)
+{
+    assert (self);
+    assert (sql);
+    if (!crmq_pg_ensure (self))
+        return -1;
+    PGresult *result = PQexec (self->conn, sql);
+    if (result && PQresultStatus (result) == PGRES_COPY_IN) {
+        PQclear (result);
+        return 0;
+    }
+    s_failed (self, result, false);
+    return -1;
+}
+
+int
+crmq_pg_copy_put (crmq_pg_t *self, const void *data, size_t size)
+{
+    assert (self);
+    if (!self->conn)
+        return -1;
+    if (PQputCopyData (self->conn, (const char *) data, (int) size) == 1)
+        return 0;
+    s_fail (self, S_STATE_LOST, PQerrorMessage (self->conn));
+    return -1;
+}
+
+int
+crmq_pg_copy_end (crmq_pg_t *self, const char *abort_reason)
+{
+    assert (self);
+    if (!self->conn)
+        return -1;
+    int rc = 0;
+    if (PQputCopyEnd (self->conn, abort_reason) != 1) {
+        s_fail (self, S_STATE_LOST, PQerrorMessage (self->conn));
+        rc = -1;
+    }
+    //  the COPY's result, then NULL; a failure is kept (the first one)
+    PGresult *result;
+    while (self->conn && (result = PQgetResult (self->conn))) {
+        if (PQresultStatus (result) == PGRES_COMMAND_OK)
+            PQclear (result);
+        else {
+            if (rc == 0)
+                s_failed (self, result, false);
+            else
+                PQclear (result);
+            rc = -1;
+        }
+    }
+    if (self->conn && PQstatus (self->conn) == CONNECTION_BAD) {
+        s_fail (self, S_STATE_LOST, PQerrorMessage (self->conn));
+        s_lost (self);
+    }
+    return rc;
 }
 
 //  True for failures after which the whole transaction may be run again.

@@ -41,6 +41,16 @@ PGresult *crmq_pg_execv (crmq_pg_t *self, const char *sql, int nparams, const ch
 //  Runs a statement that returns nothing of interest; 0 on success, -1 on failure.
 int crmq_pg_command (crmq_pg_t *self, const char *sql, int nparams, const char *const *values);
 
+//  COPY ... FROM STDIN, streamed: copy_begin runs the COPY statement `sql`;
+//  copy_put sends `size` bytes of its data (any cut, rows need not be
+//  whole); copy_end finishes it (abort_reason NULL) or makes it fail with
+//  that reason, and reads its result.  Each returns 0, or -1 with the
+//  failure recorded as for any statement (a row the server refuses shows at
+//  copy_end).  After copy_begin succeeded, call copy_end whatever happens.
+int crmq_pg_copy_begin (crmq_pg_t *self, const char *sql);
+int crmq_pg_copy_put (crmq_pg_t *self, const void *data, size_t size);
+int crmq_pg_copy_end (crmq_pg_t *self, const char *abort_reason);
+
 //  Body of a transaction.  Returns 0 to commit; a positive crmq status code to
 //  roll back and report that code; -1 after a failed crmq_pg_* call (roll
 //  back; the SQLSTATE decides whether the transaction is retried).

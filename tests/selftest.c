@@ -26,6 +26,7 @@ static const s_test_t s_tests [] = {
     { "crmq_backoff", crmq_backoff_test },
     { "crmq_pg", crmq_pg_test },
     { "crmq_pg_array", crmq_pg_array_test },
+    { "crmq_pg_copy", crmq_pg_copy_test },
     { "crmq_redis", crmq_redis_test },
     { "crmq_rpc_server", crmq_rpc_server_test },
     { "crmq_publisher", crmq_publisher_test },

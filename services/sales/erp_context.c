@@ -11,3 +11,10 @@ erp_context_currency (const erp_context_t *self, const char *currency, const Crm
     else
         snprintf (rate_text, rate_size, "1");
 }
+
+bool
+erp_context_fatal (const char *sqlstate)
+{
+    return strncmp (sqlstate, "08", 2) == 0 || strncmp (sqlstate, "40", 2) == 0
+        || strncmp (sqlstate, "57", 2) == 0 || strncmp (sqlstate, "53", 2) == 0;
+}

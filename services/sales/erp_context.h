@@ -19,4 +19,9 @@ void erp_context_currency (const erp_context_t *self, const char *currency,
                            const Crmq__Decimal *rate, char *code, char *rate_text,
                            size_t rate_size);
 
+//  True for a SQLSTATE after which the transaction cannot go on: a lost
+//  connection (08), a serialization failure or deadlock (40, the whole
+//  transaction is retried), an administrator's cancel (57), resources (53).
+bool erp_context_fatal (const char *sqlstate);
+
 #endif

@@ -2,6 +2,7 @@
 #include "crmq.h"
 #include "sales_server.h"
 #include "erp_event_check.h"
+#include "order_bulk_store.h"
 
 static const crmq_setting_t s_settings [] = {
     CRMQ_SETTINGS_COMMON,
@@ -26,6 +27,7 @@ main (int argc, char **argv)
 {
     if (argc == 2 && streq (argv [1], "--selftest")) {
         erp_event_check_test (true);
+        order_bulk_store_test (true);
         return 0;
     }
     crmq_service_def_t def = {

@@ -3,6 +3,10 @@
 #include "erp_event_check.h"
 #include "erp_event_store.h"
 #include "merge_applier.h"
+#include "order_bulk_store.h"
+
+//  Runs of fewer OrderPlaced events than this go one event at a time.
+#define S_BULK_MIN  2
 
 static const char *SQL_ZONE_CHECK =
     "SELECT now () AT TIME ZONE $1";
@@ -86,11 +90,22 @@ typedef struct {
     erp_problem_t problem;
 } slot_t;
 
+//  Where a batch's time goes, microseconds, logged with "batch committed".
+typedef struct {
+    int64_t unpack;                 //  the request unpacked (strict)
+    int64_t check;                  //  events packed (for their hash) and checked
+    int64_t duplicates;             //  the duplicate lookup
+    int64_t contacts;               //  master data handed to crmq-contacts
+    int64_t sql;                    //  the transaction, commit included
+    size_t bulk;                    //  orders written by the bulk writer
+} timing_t;
+
 typedef struct {
     sales_server_t *self;
     slot_t *slots;
     size_t count;
     uint64_t batch_id;              //  the publisher's, echoed
+    timing_t timing;
 } batch_t;
 
 //  Rejects a slot before the transaction.
@@ -265,45 +280,114 @@ s_hand_to_contacts (batch_t *batch, Crmq__ErpEvent__BodyCase kind, crmq_reply_t 
     return code;
 }
 
-//  Errors that abort the whole transaction: a lost connection, serialization
-//  failure or deadlock (retried), an administrator's cancel.
-static bool
-s_fatal_sqlstate (const char *sqlstate)
+//  Stores one event through the per-event path, in a savepoint of its own.
+//  Returns 0 (stored, duplicate or rejected: see the slot) or -1 when the
+//  transaction cannot go on.
+static int
+s_store_one (batch_t *batch, size_t i)
 {
-    return strncmp (sqlstate, "08", 2) == 0 || strncmp (sqlstate, "40", 2) == 0
-        || strncmp (sqlstate, "57", 2) == 0 || strncmp (sqlstate, "53", 2) == 0;
+    crmq_pg_t *pg = batch->self->pg;
+    slot_t *slot = &batch->slots [i];
+    slot->code = CRMQ_OK;
+    slot->duplicate = false;
+    if (crmq_pg_command (pg, "SAVEPOINT event", 0, NULL) != 0)
+        return -1;
+    int rc = erp_event_store (&batch->self->context, slot->event, i, slot->packed,
+                              slot->packed_size, slot->contacts_id, &slot->problem);
+    if (rc == ERP_STORED || rc == ERP_DUPLICATE) {
+        slot->duplicate = rc == ERP_DUPLICATE;
+        return crmq_pg_command (pg, "RELEASE SAVEPOINT event", 0, NULL) == 0? 0: -1;
+    }
+    if (rc < 0) {
+        if (erp_context_fatal (crmq_pg_sqlstate (pg)))
+            return -1;
+        char field [32];
+        snprintf (field, sizeof field, "events[%zu]", i);
+        erp_problem_set (&slot->problem, crmq_pg_status (pg), field, "%s", crmq_pg_error (pg));
+    }
+    slot->code = slot->problem.code;
+    return crmq_pg_command (pg, "ROLLBACK TO SAVEPOINT event", 0, NULL) == 0? 0: -1;
+}
+
+//  True for a slot the bulk writer takes: an OrderPlaced to apply.
+static bool
+s_bulk_member (const slot_t *slot)
+{
+    return slot->event->body_case == CRMQ__ERP_EVENT__BODY_ORDER_PLACED
+        && !slot->rejected_early && !slot->recorded;
+}
+
+//  The end of the run of OrderPlaced events to apply that starts at slot i
+//  (slots rejected before the transaction do not break it; any other event
+//  does, so events keep their order around it).  Sets *members.
+static size_t
+s_bulk_run (batch_t *batch, size_t i, size_t *members)
+{
+    *members = 0;
+    size_t end = i;
+    for (; end < batch->count; end++) {
+        slot_t *slot = &batch->slots [end];
+        if (s_bulk_member (slot))
+            (*members)++;
+        else
+        if (!slot->rejected_early)
+            break;
+    }
+    return end;
+}
+
+//  Stores the run [i, end) through order_bulk_store.  Returns its code.
+static int
+s_store_bulk (batch_t *batch, size_t i, size_t end, size_t members)
+{
+    order_bulk_item_t *items = (order_bulk_item_t *) zmalloc (members * sizeof (order_bulk_item_t));
+    slot_t **owners = (slot_t **) zmalloc (members * sizeof (slot_t *));
+    size_t n = 0;
+    for (size_t k = i; k < end; k++) {
+        slot_t *slot = &batch->slots [k];
+        if (!s_bulk_member (slot))
+            continue;
+        items [n] = (order_bulk_item_t) { slot->event, k, slot->packed, slot->packed_size,
+                                          0, &slot->problem };
+        owners [n++] = slot;
+    }
+    int rc = order_bulk_store (&batch->self->context, items, n);
+    for (size_t k = 0; rc == ORDER_BULK_DONE && k < n; k++) {
+        owners [k]->code = items [k].code == ERP_STORED? CRMQ_OK: items [k].code;
+        owners [k]->duplicate = false;
+    }
+    if (rc == ORDER_BULK_DONE)
+        batch->timing.bulk += n;
+    free (owners);
+    free (items);
+    return rc;
 }
 
 static int
 s_ingest_tx (crmq_pg_t *pg, void *arg)
 {
+    (void) pg;
     batch_t *batch = (batch_t *) arg;
-    for (size_t i = 0; i < batch->count; i++) {
-        slot_t *slot = &batch->slots [i];
-        if (slot->rejected_early)
-            continue;
-        slot->code = CRMQ_OK;
-        slot->duplicate = false;
-        if (crmq_pg_command (pg, "SAVEPOINT event", 0, NULL) != 0)
-            return -1;
-        int rc = erp_event_store (&batch->self->context, slot->event, i, slot->packed,
-                                  slot->packed_size, slot->contacts_id, &slot->problem);
-        if (rc == ERP_STORED || rc == ERP_DUPLICATE) {
-            slot->duplicate = rc == ERP_DUPLICATE;
-            if (crmq_pg_command (pg, "RELEASE SAVEPOINT event", 0, NULL) != 0)
+    batch->timing.bulk = 0;
+    for (size_t i = 0; i < batch->count; ) {
+        size_t members;
+        size_t end = s_bulk_run (batch, i, &members);
+        if (members >= S_BULK_MIN) {
+            int rc = s_store_bulk (batch, i, end, members);
+            if (rc < 0)
                 return -1;
-            continue;
+            if (rc == ORDER_BULK_DONE) {
+                i = end;
+                continue;
+            }
         }
-        if (rc < 0) {
-            if (s_fatal_sqlstate (crmq_pg_sqlstate (pg)))
+        //  one event at a time: a lone order, another event, or a run the
+        //  bulk writer handed back
+        if (end == i)
+            end = i + 1;
+        for (; i < end; i++)
+            if (!batch->slots [i].rejected_early && s_store_one (batch, i) != 0)
                 return -1;
-            char field [32];
-            snprintf (field, sizeof field, "events[%zu]", i);
-            erp_problem_set (&slot->problem, crmq_pg_status (pg), field, "%s", crmq_pg_error (pg));
-        }
-        slot->code = slot->problem.code;
-        if (crmq_pg_command (pg, "ROLLBACK TO SAVEPOINT event", 0, NULL) != 0)
-            return -1;
     }
     return 0;
 }
@@ -312,6 +396,7 @@ s_ingest_tx (crmq_pg_t *pg, void *arg)
 static int
 s_ingest_reply (batch_t *batch, crmq_reply_t *reply)
 {
+    int64_t started = zclock_usecs ();
     Crmq__EventResult *results = (Crmq__EventResult *) zmalloc (batch->count * sizeof (Crmq__EventResult));
     Crmq__EventResult **pointers = (Crmq__EventResult **) zmalloc (batch->count * sizeof (void *));
     Crmq__Error *errors = (Crmq__Error *) zmalloc (batch->count * sizeof (Crmq__Error));
@@ -341,9 +426,15 @@ s_ingest_reply (batch_t *batch, crmq_reply_t *reply)
     answer.batch_id = batch->batch_id;
     answer.results = pointers;
     int code = crmq_reply_ok (reply, &answer.base);
+    const timing_t *timing = &batch->timing;
     crmq_log (answer.rejected? CRMQ_LOG_WARN: CRMQ_LOG_INFO, "batch committed",
-              "events=%zu accepted=%d duplicates=%d rejected=%d", batch->count,
-              answer.accepted, answer.duplicates, answer.rejected);
+              "events=%zu accepted=%d duplicates=%d rejected=%d bulk_orders=%zu unpack_us=%lld"
+              " check_us=%lld duplicates_us=%lld contacts_us=%lld sql_us=%lld reply_us=%lld",
+              batch->count, answer.accepted, answer.duplicates, answer.rejected, timing->bulk,
+              (long long) timing->unpack,
+              (long long) timing->check, (long long) timing->duplicates,
+              (long long) timing->contacts, (long long) timing->sql,
+              (long long) (zclock_usecs () - started));
     for (size_t i = 0; i < batch->count; i++)
         if (batch->slots [i].code != CRMQ_OK)
             crmq_log (CRMQ_LOG_WARN, "event rejected", "event_id=%s code=%s field=%s error=%s",
@@ -357,10 +448,21 @@ s_ingest_reply (batch_t *batch, crmq_reply_t *reply)
     return code;
 }
 
+//  Microseconds since *mark; moves the mark to now.
+static int64_t
+s_lap (int64_t *mark)
+{
+    int64_t now = zclock_usecs ();
+    int64_t lap = now - *mark;
+    *mark = now;
+    return lap;
+}
+
 static int
 s_ingest (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     sales_server_t *self = (sales_server_t *) state;
+    int64_t mark = zclock_usecs ();
     Crmq__IngestRequest *request = (Crmq__IngestRequest *)
         crmq_message_unpack (&crmq__ingest_request__descriptor, body, size);
     if (!request)
@@ -375,7 +477,9 @@ s_ingest (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
         return code;
     }
     batch_t batch = { self, (slot_t *) zmalloc (request->n_events * sizeof (slot_t)),
-                      request->n_events, request->batch_id };
+                      request->n_events, request->batch_id, { 0 } };
+    timing_t *timing = &batch.timing;
+    timing->unpack = s_lap (&mark);
     for (size_t i = 0; i < batch.count; i++) {
         slot_t *slot = &batch.slots [i];
         slot->event = request->events [i];
@@ -386,15 +490,19 @@ s_ingest (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
         if (!erp_event_check (slot->event, i, self->base_currency, &problem))
             s_reject (slot, problem.code, problem.field, problem.message);
     }
+    timing->check = s_lap (&mark);
     if (s_find_duplicates (&batch) != 0)
         code = crmq_reply_error (reply, crmq_pg_status (self->pg), NULL, "%s",
                                  crmq_pg_error (self->pg));
+    timing->duplicates = s_lap (&mark);
     if (code == CRMQ_OK)
         code = s_hand_to_contacts (&batch, CRMQ__ERP_EVENT__BODY_MANAGER, reply);
     if (code == CRMQ_OK)
         code = s_hand_to_contacts (&batch, CRMQ__ERP_EVENT__BODY_CLIENT, reply);
+    timing->contacts = s_lap (&mark);
     if (code == CRMQ_OK) {
         int rc = crmq_pg_transaction (self->pg, s_ingest_tx, &batch);
+        timing->sql = s_lap (&mark);
         if (rc == 0)
             code = s_ingest_reply (&batch, reply);
         else

@@ -57,14 +57,16 @@ awk '
         batches++
         for (i = 1; i <= NF; i++) {
             split($i, kv, "=")
-            if (kv[1] ~ /_us$/) { name = substr(kv[1], 1, length(kv[1]) - 3); sum[name] += kv[2]; seen[name] = 1 }
+            if (kv[1] ~ /_us$/) sum[substr(kv[1], 1, length(kv[1]) - 3)] += kv[2]
+            if (kv[1] == "bulk_orders") bulk += kv[2]
         }
     }
     END {
         if (!batches) exit
+        n = split("unpack check duplicates contacts sql reply", phase, " ")
         line = sprintf("where crmq-sales spent its time over %d batches (s):", batches)
-        for (name in seen) line = line sprintf(" %s %.2f", name, sum[name] / 1e6)
-        print line
+        for (i = 1; i <= n; i++) line = line sprintf(" %s %.2f", phase[i], sum[phase[i]] / 1e6)
+        print line sprintf("; orders written in bulk: %d", bulk)
     }' "$STACK_DIR/log/sales.log"
 # the ratio last
 grep '^ratio' "$OUT"
