@@ -235,33 +235,6 @@ s_text (crmq_pg_t *pg, const char *sql)
     free (_text); \
 } while (0)
 
-//  The incremental rollups equal those computed afresh from the documents
-//  (rows a cancellation emptied stay as zeros: they are left out).
-static void
-s_check_rollups (crmq_pg_t *pg, const char *when)
-{
-    long long differences = test_count (pg,
-        "SELECT count (*) FROM ("
-        " (SELECT * FROM sales.client_day_group_rollups"
-        "   WHERE (sales, returns, lines, quantity, returned_quantity) <> (0, 0, 0, 0, 0)"
-        "   EXCEPT SELECT * FROM sales.rollups_from_documents ('UTC'))"
-        " UNION ALL"
-        " (SELECT * FROM sales.rollups_from_documents ('UTC')"
-        "   EXCEPT SELECT * FROM sales.client_day_group_rollups)) d");
-    long long day_differences = test_count (pg,
-        "SELECT count (*) FROM ("
-        " (SELECT * FROM sales.client_day_rollups"
-        "   WHERE (orders, returns, shipments, late_shipments, invoiced, payments, paid,"
-        "          late_payments) <> (0, 0, 0, 0, 0, 0, 0, 0)"
-        "   EXCEPT SELECT * FROM sales.day_rollups_from_documents ('UTC'))"
-        " UNION ALL"
-        " (SELECT * FROM sales.day_rollups_from_documents ('UTC')"
-        "   EXCEPT SELECT * FROM sales.client_day_rollups)) d");
-    CHECK (differences == 0 && day_differences == 0,
-           "%s: rollups differ from the documents in %lld + %lld rows", when, differences,
-           day_differences);
-}
-
 int
 main (void)
 {
@@ -308,7 +281,7 @@ main (void)
     CHECK (listed && unresolved->total >= 5, "Unresolved lists the payment waiting for DOC-INV1");
     if (unresolved)
         crmq__unresolved_reply__free_unpacked (unresolved, NULL);
-    s_check_rollups (pg, "early");
+    test_check_rollups (pg, "early");
 
     printf ("crmq sales unresolved lists them\n");
     char command [1024];
@@ -349,7 +322,7 @@ main (void)
                     " WHERE external_id = 'DOC-O3'", "cancelled клиент передумал \"совсем\"");
     CHECK_TEXT (pg, "SELECT r.order_id = o.id FROM sales.returns r, sales.orders o"
                     " WHERE r.external_id = 'DOC-R1' AND o.external_id = 'DOC-O1'", "t");
-    s_check_rollups (pg, "orders");
+    test_check_rollups (pg, "orders");
     CHECK_TEXT (pg, "SELECT sum (sales) || ' ' || sum (returns) || ' ' || sum (cost) || ' '"
                     "       || sum (lines_without_cost)"
                     "  FROM sales.client_day_group_rollups r JOIN sales.clients c ON c.id = r.client_id"
@@ -366,7 +339,7 @@ main (void)
     s_send (sales, "later", later, 2, 0, CRMQ_OK, NULL);
     CHECK_TEXT (pg, "SELECT late FROM sales.shipments WHERE external_id = 'DOC-S1'", "f");
     CHECK_TEXT (pg, "SELECT amount FROM sales.orders WHERE external_id = 'DOC-O1'", "36.00");
-    s_check_rollups (pg, "later");
+    test_check_rollups (pg, "later");
 
     printf ("an order in EUR at the ERP's rate\n");
     Crmq__ErpEvent *euro [1] = { s_order ("doc:order:4", "DOC-O4", JULY_1 + 3 * DAY_US, 0,
@@ -378,7 +351,7 @@ main (void)
     CHECK_TEXT (pg, "SELECT sales FROM sales.client_day_group_rollups r"
                     "  JOIN sales.clients c ON c.id = r.client_id"
                     " WHERE c.external_id = 'DOC-C' AND day = '1996-07-04'", "33.03");
-    s_check_rollups (pg, "euro");
+    test_check_rollups (pg, "euro");
 
     printf ("resends are duplicates; reused numbers and unknown clients are refused\n");
     char *before = test_fingerprint (pg);
@@ -405,7 +378,7 @@ main (void)
     printf ("the rollups rebuilt from the documents are the same\n");
     CHECK (test_count (pg, "SELECT count (*) FROM (SELECT sales.rebuild_rollups ('UTC')) r") == 1,
            "rebuild ran");
-    s_check_rollups (pg, "rebuilt");
+    test_check_rollups (pg, "rebuilt");
 
     crmq_rpc_client_destroy (&sales);
     crmq_pg_destroy (&pg);

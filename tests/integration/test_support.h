@@ -124,6 +124,33 @@ test_count (crmq_pg_t *pg, const char *sql)
     return n;
 }
 
+//  CHECKs that the incremental rollups equal those computed afresh from the documents
+//  (rows a cancellation emptied stay as zeros: they are left out).
+static inline void
+test_check_rollups (crmq_pg_t *pg, const char *when)
+{
+    long long differences = test_count (pg,
+        "SELECT count (*) FROM ("
+        " (SELECT * FROM sales.client_day_group_rollups"
+        "   WHERE (sales, returns, lines, quantity, returned_quantity) <> (0, 0, 0, 0, 0)"
+        "   EXCEPT SELECT * FROM sales.rollups_from_documents ('UTC'))"
+        " UNION ALL"
+        " (SELECT * FROM sales.rollups_from_documents ('UTC')"
+        "   EXCEPT SELECT * FROM sales.client_day_group_rollups)) d");
+    long long day_differences = test_count (pg,
+        "SELECT count (*) FROM ("
+        " (SELECT * FROM sales.client_day_rollups"
+        "   WHERE (orders, returns, shipments, late_shipments, invoiced, payments, paid,"
+        "          late_payments) <> (0, 0, 0, 0, 0, 0, 0, 0)"
+        "   EXCEPT SELECT * FROM sales.day_rollups_from_documents ('UTC'))"
+        " UNION ALL"
+        " (SELECT * FROM sales.day_rollups_from_documents ('UTC')"
+        "   EXCEPT SELECT * FROM sales.client_day_rollups)) d");
+    CHECK (differences == 0 && day_differences == 0,
+           "%s: rollups differ from the documents in %lld + %lld rows", when, differences,
+           day_differences);
+}
+
 //  Heap-built events, freed with test_event_destroy.
 static inline Crmq__ErpEvent *
 test_client_event (const char *event_id, const char *external_id, const char *name)
