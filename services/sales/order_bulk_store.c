@@ -357,11 +357,15 @@ s_write (erp_context_t *ctx, order_bulk_item_t *items, size_t count, size_t acce
          const s_refs_t *refs)
 {
     int64_t *ids = (int64_t *) zmalloc (accepted * sizeof (int64_t));
+    int64_t started = zclock_usecs ();
     int rc = s_order_ids (ctx, accepted, ids);
+    int64_t ids_done = zclock_usecs ();
     if (rc == 0)
         rc = s_copy_events (ctx, items, count);
+    int64_t events_done = zclock_usecs ();
     if (rc == 0)
         rc = s_copy_orders (ctx, items, count, ids, refs);
+    int64_t orders_done = zclock_usecs ();
     if (rc == 0) {
         crmq_pg_array_t *order_ids = crmq_pg_array_new ();
         crmq_pg_array_t *external_ids = crmq_pg_array_new ();
@@ -378,6 +382,10 @@ s_write (erp_context_t *ctx, order_bulk_item_t *items, size_t count, size_t acce
         crmq_pg_array_destroy (&order_ids);
         crmq_pg_array_destroy (&external_ids);
     }
+    crmq_log (CRMQ_LOG_DEBUG, "bulk orders written", "orders=%zu ids_us=%lld events_us=%lld"
+              " orders_lines_us=%lld settle_us=%lld", accepted, (long long) (ids_done - started),
+              (long long) (events_done - ids_done), (long long) (orders_done - events_done),
+              (long long) (zclock_usecs () - orders_done));
     free (ids);
     return rc;
 }

@@ -4,6 +4,7 @@
 #include "erp_event_store.h"
 #include "merge_applier.h"
 #include "order_bulk_store.h"
+#include <openssl/sha.h>
 
 //  Runs of fewer OrderPlaced events than this go one event at a time.
 #define S_BULK_MIN  2
@@ -119,16 +120,14 @@ s_reject (slot_t *slot, int code, const char *field, const char *message)
 //  Finds the duplicates before anything is written anywhere, so that master
 //  data of an event that will be refused never reaches crmq-contacts: an
 //  event_id seen earlier in this batch or recorded by an earlier one is a
-//  duplicate when the bodies are the same and is refused (ALREADY_EXISTS)
-//  when they differ.  Returns 0, or -1 on a failed statement.
+//  duplicate when the bodies are the same (SHA-256 of the packed event, as
+//  recorded) and is refused (ALREADY_EXISTS) when they differ.  Returns 0,
+//  or -1 on a failed statement.
 static int
 s_find_duplicates (batch_t *batch)
 {
     zhashx_t *first = zhashx_new ();            //  event_id -> its first slot
     crmq_pg_array_t *ids = crmq_pg_array_new ();
-    crmq_pg_array_t *bodies = crmq_pg_array_new ();
-    char *hex = NULL;
-    size_t hex_size = 0;
     for (size_t i = 0; i < batch->count; i++) {
         slot_t *slot = &batch->slots [i];
         if (slot->rejected_early)
@@ -147,32 +146,30 @@ s_find_duplicates (batch_t *batch)
             continue;
         }
         zhashx_insert (first, slot->event->event_id, slot);
-        //  bytea in an array literal: "\x" and hex digits
-        if (hex_size < 2 * slot->packed_size + 3) {
-            hex_size = 2 * slot->packed_size + 3;
-            hex = (char *) realloc (hex, hex_size);
-        }
-        strcpy (hex, "\\x");
-        for (size_t k = 0; k < slot->packed_size; k++)
-            sprintf (hex + 2 + 2 * k, "%02x", slot->packed [k]);
         crmq_pg_array_append (ids, slot->event->event_id);
-        crmq_pg_array_append (bodies, hex);
     }
-    free (hex);
     int rc = 0;
     if (crmq_pg_array_size (ids)) {
-        const char *values [2] = { crmq_pg_array_text (ids), crmq_pg_array_text (bodies) };
+        const char *values [1] = { crmq_pg_array_text (ids) };
         PGresult *result = crmq_pg_exec (batch->self->pg,
-            "SELECT a.event_id, e.body_sha256 = sha256 (a.body), e.kind"
-            "  FROM unnest ($1::text[], $2::bytea[]) AS a (event_id, body)"
-            "  JOIN sales.erp_events e USING (event_id)", 2, values);
+            "SELECT event_id, body_sha256, kind FROM sales.erp_events"
+            " WHERE event_id = ANY ($1::text[])", 1, values);
         if (!result)
             rc = -1;
         for (int row = 0; result && row < PQntuples (result); row++) {
             slot_t *slot = (slot_t *) zhashx_lookup (first, PQgetvalue (result, row, 0));
+            if (!slot)
+                continue;
+            size_t size = 0;
+            unsigned char *recorded = PQunescapeBytea (
+                (const unsigned char *) PQgetvalue (result, row, 1), &size);
+            uint8_t digest [SHA256_DIGEST_LENGTH];
+            SHA256 (slot->packed, slot->packed_size, digest);
+            bool same = recorded && size == sizeof digest && memcmp (recorded, digest, size) == 0;
+            PQfreemem (recorded);
             char field [48];
             snprintf (field, sizeof field, "events[%zu].event_id", (size_t) (slot - batch->slots));
-            if (streq (PQgetvalue (result, row, 1), "t"))
+            if (same)
                 slot->recorded = true;
             else {
                 char message [128];
@@ -185,7 +182,6 @@ s_find_duplicates (batch_t *batch)
         PQclear (result);
     }
     crmq_pg_array_destroy (&ids);
-    crmq_pg_array_destroy (&bodies);
     zhashx_destroy (&first);
     return rc;
 }
