@@ -149,6 +149,17 @@ contacts_phone_e164 (contacts_server_t *self, const char *country, const char *p
     return crmq_phone_e164 (phone, region, buf, size);
 }
 
+const char *
+contacts_phone_where (contacts_server_t *self, const char *country, char *buf, size_t size)
+{
+    char region [CRMQ_PHONE_REGION_MAX];
+    if (*country && crmq_phone_region (country, region, sizeof region) == 0)
+        snprintf (buf, size, "the client's country \"%s\"", country);
+    else
+        snprintf (buf, size, "the default country %s", self->default_region);
+    return buf;
+}
+
 void
 contacts_client_from_row (Crmq__Client *client, PGresult *result, int row, int first)
 {
