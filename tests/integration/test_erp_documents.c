@@ -7,6 +7,7 @@
     document numbers; and the rollups, kept in the same transactions, equal
     to the rollups computed afresh from the documents.                      */
 #include "test_support.h"
+#include <sys/wait.h>
 
 #define DAY_US  86400000000LL
 //  1996-07-01 00:00 UTC
@@ -308,6 +309,25 @@ main (void)
     if (unresolved)
         crmq__unresolved_reply__free_unpacked (unresolved, NULL);
     s_check_rollups (pg, "early");
+
+    printf ("crmq sales unresolved lists them\n");
+    char command [1024];
+    snprintf (command, sizeof command, "'%s/bin/crmq' sales unresolved --format csv --limit 10000",
+              test_env ("BUILD"));
+    FILE *cli = popen (command, "r");
+    char line [512];
+    bool payment_listed = false;
+    while (cli && fgets (line, sizeof line, cli))
+        if (strstr (line, "payment,DOC-PAY1,doc:pay:1,invoice,DOC-INV1,"))
+            payment_listed = true;
+    CHECK (cli && pclose (cli) == 0 && payment_listed, "the CLI lists the payment");
+    snprintf (command, sizeof command, "'%s/bin/crmq' sales unresolved --limit 0 2>/dev/null",
+              test_env ("BUILD"));
+    cli = popen (command, "r");
+    while (cli && fgets (line, sizeof line, cli))
+        ;
+    int status = cli? pclose (cli): -1;
+    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 64, "--limit 0 is a usage error");
 
     printf ("the orders and the invoice arrive\n");
     Crmq__ErpEvent *orders [4] = {
