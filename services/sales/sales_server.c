@@ -3,12 +3,15 @@
 #include "erp_event_check.h"
 #include "erp_event_store.h"
 #include "merge_applier.h"
+#include "pipeline_store.h"
+#include "deal_store.h"
 
 typedef struct {
     crmq_pg_t *pg;
     crmq_rpc_client_t *contacts;
     char base_currency [4];
     size_t max_batch;
+    char time_zone [65];
 } sales_server_t;
 
 void *
@@ -27,12 +30,22 @@ sales_server_new (crmq_service_t *service)
     //  crmq-contacts takes frames up to the same limit as this service
     crmq_rpc_client_set_max_request (contacts,
                                      (size_t) crmq_config_int (config, "max_message_bytes"));
+    //  deals' days are counted in the company's zone: one the time library
+    //  does not know stops start-up
+    int64_t day;
+    if (crmq_time_parse ("2000-01-01", crmq_config_str (config, "time_zone"), &day) != 0) {
+        crmq_log (CRMQ_LOG_ERROR, "unknown time zone", "CRMQ_TIME_ZONE=%s",
+                  crmq_log_q (crmq_config_str (config, "time_zone")));
+        crmq_rpc_client_destroy (&contacts);
+        return NULL;
+    }
     sales_server_t *self = (sales_server_t *) zmalloc (sizeof (sales_server_t));
     self->pg = crmq_service_pg (service);
     self->contacts = contacts;
     snprintf (self->base_currency, sizeof self->base_currency, "%s",
               crmq_config_str (config, "base_currency"));
     self->max_batch = (size_t) crmq_config_int (config, "max_batch_events");
+    snprintf (self->time_zone, sizeof self->time_zone, "%s", crmq_config_str (config, "time_zone"));
     return self;
 }
 
@@ -388,7 +401,41 @@ sales_server_job (void *state)
     merge_applier_run (self->pg, 100);
 }
 
+crmq_pg_t *
+sales_server_pg (void *state)
+{
+    return ((sales_server_t *) state)->pg;
+}
+
+crmq_rpc_client_t *
+sales_server_contacts (void *state)
+{
+    return ((sales_server_t *) state)->contacts;
+}
+
+const char *
+sales_server_base_currency (void *state)
+{
+    return ((sales_server_t *) state)->base_currency;
+}
+
+const char *
+sales_server_time_zone (void *state)
+{
+    return ((sales_server_t *) state)->time_zone;
+}
+
 const crmq_rpc_method_t sales_server_methods [] = {
     { "sales.Ingest", s_ingest },
+    { "sales.SavePipeline", pipeline_store_save },
+    { "sales.ListPipelines", pipeline_store_list },
+    { "sales.CreateDeal", deal_store_create },
+    { "sales.UpdateDeal", deal_store_update },
+    { "sales.MoveDeal", deal_store_move },
+    { "sales.CloseDeal", deal_store_close },
+    { "sales.LinkOrder", deal_store_link_order },
+    { "sales.UnlinkOrder", deal_store_unlink_order },
+    { "sales.GetDeal", deal_store_get },
+    { "sales.ListDeals", deal_store_list },
     { NULL, NULL }
 };
