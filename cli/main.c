@@ -6,6 +6,7 @@
 #include "cli_common.h"
 #include "cli_contact_person.h"
 #include "cli_csv.h"
+#include "cli_deal.h"
 #include "cli_import_northwind.h"
 #include "cli_ingest.h"
 #include "cli_interaction.h"
@@ -49,18 +50,22 @@ static const crmq_setting_t s_settings [] = {
 
 #define USAGE "crmq COMMAND [ARGS]  (crmq help lists the commands)"
 
-//  The command groups of crmq-contacts: "crmq GROUP COMMAND ...".
+//  The command groups: "crmq GROUP COMMAND ...", and the setting of the
+//  endpoint of the service they call.
 static const struct {
     const char *name;
     const cli_command_t *(*commands) (void);
+    const char *endpoint_setting;
 } s_groups [] = {
-    { "client",      cli_client_commands },
-    { "person",      cli_contact_person_commands },
-    { "channel",     cli_channel_commands },
-    { "interaction", cli_interaction_commands },
-    { "segment",     cli_segment_commands },
-    { "manager",     cli_manager_commands },
-    { NULL, NULL }
+    { "client",      cli_client_commands,         "contacts_endpoint" },
+    { "person",      cli_contact_person_commands, "contacts_endpoint" },
+    { "channel",     cli_channel_commands,        "contacts_endpoint" },
+    { "interaction", cli_interaction_commands,    "contacts_endpoint" },
+    { "segment",     cli_segment_commands,        "contacts_endpoint" },
+    { "manager",     cli_manager_commands,        "contacts_endpoint" },
+    { "pipeline",    cli_pipeline_commands,       "sales_endpoint" },
+    { "deal",        cli_deal_commands,           "sales_endpoint" },
+    { NULL, NULL, NULL }
 };
 
 static void
@@ -83,8 +88,11 @@ s_print_usage (FILE *out)
         "  help                             this text and the settings\n"
         "\n"
         "client cards and history (crmq-contacts):\n");
-    for (size_t i = 0; s_groups [i].name; i++)
+    for (size_t i = 0; s_groups [i].name; i++) {
+        if (streq (s_groups [i].name, "pipeline"))
+            fprintf (out, "\ndeals and pipelines (crmq-sales):\n");
         cli_command_print_usage (s_groups [i].commands (), out);
+    }
     fprintf (out,
         "\n"
         "DATE is YYYY-MM-DD in CRMQ_TIME_ZONE; a period is half-open (--to is excluded).\n"
@@ -194,14 +202,14 @@ s_report (crmq_config_t *config, int argc, char **argv)
     return cli_report_run (config, argc - 1, argv + 1);
 }
 
-//  A command group of crmq-contacts: argv [0] the group, argv [1] the command.
+//  A command group: argv [0] the group, argv [1] the command.
 static int
 s_group (crmq_config_t *config, int argc, char **argv)
 {
     for (size_t i = 0; s_groups [i].name; i++)
         if (streq (argv [0], s_groups [i].name))
-            return cli_command_run (s_groups [i].commands (), argv [0], "contacts_endpoint",
-                                    config, argc - 1, argv + 1);
+            return cli_command_run (s_groups [i].commands (), argv [0],
+                                    s_groups [i].endpoint_setting, config, argc - 1, argv + 1);
     return -1;
 }
 
@@ -217,6 +225,7 @@ s_selftest (crmq_config_t *config, int argc, char **argv)
     cli_args_test (verbose);
     cli_csv_test (verbose);
     cli_ingest_test (verbose);
+    cli_deal_test (verbose);
     printf ("Tests passed OK\n");
     return CLI_EXIT_OK;
 }
