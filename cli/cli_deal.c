@@ -365,43 +365,29 @@ s_print_card (cli_context_t *context, const Crmq__GetDealReply *card)
     return rc;
 }
 
-//  Calls `method`, whose reply is a DealReply, and prints the deal as a record.
+//  Calls `method` and prints the deal it answers: with its history and
+//  orders (`full`: the reply is a GetDealReply) or as a record (a
+//  DealReply, whose one field is GetDealReply's first, so it reads as one).
 static int
-s_call_deal (cli_context_t *context, const char *method, const ProtobufCMessage *request)
-{
-    Crmq__DealReply *reply;
-    int rc = cli_call (context->rpc, method, request, &crmq__deal_reply__descriptor,
-                       (ProtobufCMessage **) &reply);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    if (reply->deal) {
-        cli_output_t *output = cli_output_new_record (context->format);
-        rc = cli_output_finish (&output, output
-                             && cli_output_add_columns (output, s_deal_columns, S_DEAL_COLUMNS) == 0
-                             && s_deal_row (output, reply->deal, context->time_zone) == 0);
-    }
-    else {
-        fprintf (stderr, "crmq: %s: reply without a deal\n", method);
-        rc = CLI_EXIT_FAILURE;
-    }
-    protobuf_c_message_free_unpacked (&reply->base, NULL);
-    return rc;
-}
-
-//  Calls `method`, whose reply is a GetDealReply, and prints the card.
-static int
-s_call_card (cli_context_t *context, const char *method, const ProtobufCMessage *request)
+s_call_deal (cli_context_t *context, const char *method, const ProtobufCMessage *request, bool full)
 {
     Crmq__GetDealReply *reply;
     int rc = cli_call (context->rpc, method, request, &crmq__get_deal_reply__descriptor,
                        (ProtobufCMessage **) &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (reply->deal)
-        rc = s_print_card (context, reply);
-    else {
+    if (!reply->deal) {
         fprintf (stderr, "crmq: %s: reply without a deal\n", method);
         rc = CLI_EXIT_FAILURE;
+    }
+    else
+    if (full)
+        rc = s_print_card (context, reply);
+    else {
+        cli_output_t *output = cli_output_new_record (context->format);
+        rc = cli_output_finish (&output, output
+                             && cli_output_add_columns (output, s_deal_columns, S_DEAL_COLUMNS) == 0
+                             && s_deal_row (output, reply->deal, context->time_zone) == 0);
     }
     protobuf_c_message_free_unpacked (&reply->base, NULL);
     return rc;
@@ -446,7 +432,7 @@ s_deal_add (cli_context_t *context)
     s_request_key (key, sizeof key);
     request.request_key = (char *) (cli_args_has (args, "request-key")
                                     ? cli_args_text (args, "request-key"): key);
-    return s_call_deal (context, "sales.CreateDeal", &request.base);
+    return s_call_deal (context, "sales.CreateDeal", &request.base, false);
 }
 
 static int
@@ -485,7 +471,7 @@ s_deal_edit (cli_context_t *context)
     request.fields = fields;
     request.n_fields = count;
     request.actor = (char *) context->actor;
-    return s_call_deal (context, "sales.UpdateDeal", &request.base);
+    return s_call_deal (context, "sales.UpdateDeal", &request.base, false);
 }
 
 //  --------------------------------------------------------------------------
@@ -499,7 +485,7 @@ s_deal_move (cli_context_t *context)
         return CLI_EXIT_USAGE;
     cli_args_fill (context->args, &request.base);
     request.actor = (char *) context->actor;
-    return s_call_deal (context, "sales.MoveDeal", &request.base);
+    return s_call_deal (context, "sales.MoveDeal", &request.base, false);
 }
 
 //  deal won, deal lost.
@@ -512,7 +498,7 @@ s_deal_close (cli_context_t *context, const char *outcome)
     cli_args_fill (context->args, &request.base);
     request.outcome = (char *) outcome;
     request.actor = (char *) context->actor;
-    return s_call_deal (context, "sales.CloseDeal", &request.base);
+    return s_call_deal (context, "sales.CloseDeal", &request.base, false);
 }
 
 static int
@@ -537,7 +523,7 @@ s_deal_order (cli_context_t *context, const char *method)
     request.order_external_id = (char *) cli_args_arg (context->args, 1);
     cli_args_fill (context->args, &request.base);
     request.actor = (char *) context->actor;
-    return s_call_card (context, method, &request.base);
+    return s_call_deal (context, method, &request.base, true);
 }
 
 static int
@@ -558,7 +544,7 @@ s_deal_show (cli_context_t *context)
     Crmq__GetDealRequest request = CRMQ__GET_DEAL_REQUEST__INIT;
     if (cli_args_arg_id (context->args, 0, "ID", &request.id) != 0)
         return CLI_EXIT_USAGE;
-    return s_call_card (context, "sales.GetDeal", &request.base);
+    return s_call_deal (context, "sales.GetDeal", &request.base, true);
 }
 
 static int
@@ -620,6 +606,13 @@ static const cli_command_t s_pipeline_commands [] = {
     CLI_OPTION ("currency",   CLI_ARG_TEXT, NULL), \
     CLI_OPTION ("close-date", CLI_ARG_DATE, "expected_close_date")
 
+//  The options every write on a deal ends with.
+#define S_DEAL_WRITE_OPTIONS \
+    CLI_OPTION ("version", CLI_ARG_ID, "version"), \
+    CLI_ARG_ACTOR_OPTION, \
+    CLI_ARG_FORMAT_OPTION, \
+    CLI_ARG_END
+
 static const cli_arg_t s_deal_add_options [] = {
     S_DEAL_FIELD_OPTIONS,
     CLI_OPTION ("pipeline",    CLI_ARG_ID,   "pipeline_id"),
@@ -634,43 +627,28 @@ static const cli_arg_t s_deal_edit_options [] = {
     S_DEAL_FIELD_OPTIONS,
     CLI_OPTION ("no-manager",  CLI_ARG_FLAG, NULL),
     CLI_OPTION ("lost-reason", CLI_ARG_TEXT, "lost_reason"),
-    CLI_OPTION ("version",     CLI_ARG_ID,   "version"),
-    CLI_ARG_ACTOR_OPTION,
-    CLI_ARG_FORMAT_OPTION,
-    CLI_ARG_END
+    S_DEAL_WRITE_OPTIONS
 };
 
 static const cli_arg_t s_deal_move_options [] = {
     CLI_REQUIRED ("stage",    CLI_ARG_ID, "stage_id"),
     CLI_OPTION   ("pipeline", CLI_ARG_ID, "pipeline_id"),
-    CLI_OPTION   ("version",  CLI_ARG_ID, "version"),
-    CLI_ARG_ACTOR_OPTION,
-    CLI_ARG_FORMAT_OPTION,
-    CLI_ARG_END
+    S_DEAL_WRITE_OPTIONS
 };
 
 static const cli_arg_t s_deal_won_options [] = {
-    CLI_OPTION ("stage",   CLI_ARG_ID, "stage_id"),
-    CLI_OPTION ("version", CLI_ARG_ID, "version"),
-    CLI_ARG_ACTOR_OPTION,
-    CLI_ARG_FORMAT_OPTION,
-    CLI_ARG_END
+    CLI_OPTION ("stage", CLI_ARG_ID, "stage_id"),
+    S_DEAL_WRITE_OPTIONS
 };
 
 static const cli_arg_t s_deal_lost_options [] = {
-    CLI_REQUIRED ("reason",  CLI_ARG_TEXT, "lost_reason"),
-    CLI_OPTION   ("stage",   CLI_ARG_ID,   "stage_id"),
-    CLI_OPTION   ("version", CLI_ARG_ID,   "version"),
-    CLI_ARG_ACTOR_OPTION,
-    CLI_ARG_FORMAT_OPTION,
-    CLI_ARG_END
+    CLI_REQUIRED ("reason", CLI_ARG_TEXT, "lost_reason"),
+    CLI_OPTION   ("stage",  CLI_ARG_ID,   "stage_id"),
+    S_DEAL_WRITE_OPTIONS
 };
 
 static const cli_arg_t s_deal_order_options [] = {
-    CLI_OPTION ("version", CLI_ARG_ID, "version"),
-    CLI_ARG_ACTOR_OPTION,
-    CLI_ARG_FORMAT_OPTION,
-    CLI_ARG_END
+    S_DEAL_WRITE_OPTIONS
 };
 
 static const cli_arg_t s_deal_show_options [] = {

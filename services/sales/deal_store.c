@@ -319,6 +319,48 @@ s_has_text (const char *text)
 //  --------------------------------------------------------------------------
 //  The client and manager of a deal
 
+//  Whether crmq-sales holds the row `id` (decimal text) that `sql` looks
+//  for: 1 it does, 0 it does not, or -1 after replying a failed statement.
+static int
+s_known (crmq_pg_t *pg, crmq_reply_t *reply, const char *sql, const char *id)
+{
+    const char *values [1] = { id };
+    PGresult *result = crmq_pg_exec (pg, sql, 1, values);
+    if (!result) {
+        deal_db_error (pg, reply);
+        return -1;
+    }
+    int known = PQntuples (result) > 0;
+    PQclear (result);
+    return known;
+}
+
+//  Calls `method` of crmq-contacts and unpacks its reply as `type` into
+//  *answer (free it with protobuf_c_message_free_unpacked).  Returns
+//  CRMQ_OK, NOT_FOUND as the service answered it (nothing replied), or the
+//  code replied naming `field` (UNAVAILABLE when crmq-contacts does not
+//  answer, INTERNAL for anything else).
+static int
+s_ask_contacts (void *state, crmq_reply_t *reply, const char *method,
+                const ProtobufCMessage *request, const ProtobufCMessageDescriptor *type,
+                const char *field, ProtobufCMessage **answer)
+{
+    crmq_rpc_client_t *contacts = sales_server_contacts (state);
+    uint8_t *body = NULL;
+    size_t size = 0;
+    int rc = crmq_rpc_call (contacts, method, request, &body, &size);
+    if (rc == CRMQ_NOT_FOUND)
+        return rc;
+    if (rc != CRMQ_OK)
+        return crmq_reply_error (reply, rc == CRMQ_UNAVAILABLE? CRMQ_UNAVAILABLE: CRMQ_INTERNAL,
+                                 field, "crmq-contacts: %s: %s: %s", method, crmq_status_name (rc),
+                                 crmq_rpc_client_message (contacts));
+    *answer = protobuf_c_message_unpack (type, NULL, size, body);
+    free (body);
+    return *answer? CRMQ_OK: crmq_reply_error (reply, CRMQ_INTERNAL, field,
+                                               "crmq-contacts: %s: unreadable reply", method);
+}
+
 //  Looks up a client crmq-sales has not seen in crmq-contacts, before the
 //  transaction: a client created there (not by the ERP) may have deals.
 //  Sets input->client_found to its id (the survivor's, when it was merged)
@@ -327,79 +369,53 @@ s_has_text (const char *text)
 static int
 s_find_client (void *state, crmq_reply_t *reply, int64_t client_id, deal_input_t *input)
 {
-    crmq_pg_t *pg = sales_server_pg (state);
     char id [24];
-    const char *values [1] = { deal_id_text (client_id, id, sizeof id) };
-    PGresult *result = crmq_pg_exec (pg, SQL_CLIENT_KNOWN, 1, values);
-    if (!result)
-        return deal_db_error (pg, reply);
-    int known = PQntuples (result);
-    PQclear (result);
+    deal_id_text (client_id, id, sizeof id);
+    int known = s_known (sales_server_pg (state), reply, SQL_CLIENT_KNOWN, id);
     if (known)
-        return 0;
-    crmq_rpc_client_t *contacts = sales_server_contacts (state);
+        return known < 0? crmq_pg_status (sales_server_pg (state)): 0;
     Crmq__GetClientRequest request = CRMQ__GET_CLIENT_REQUEST__INIT;
     request.id = client_id;
-    uint8_t *body = NULL;
-    size_t size = 0;
-    int rc = crmq_rpc_call (contacts, "contacts.GetClient", &request.base, &body, &size);
-    if (rc == CRMQ_NOT_FOUND)
-        return crmq_reply_error (reply, CRMQ_NOT_FOUND, "deal.client_id", "no client with id %s", id);
-    if (rc != CRMQ_OK)
-        return crmq_reply_error (reply, rc == CRMQ_UNAVAILABLE? CRMQ_UNAVAILABLE: CRMQ_INTERNAL,
-                                 "deal.client_id", "crmq-contacts: contacts.GetClient: %s: %s",
-                                 crmq_status_name (rc), crmq_rpc_client_message (contacts));
-    Crmq__GetClientReply *card = crmq__get_client_reply__unpack (NULL, size, body);
-    free (body);
-    if (!card || !card->client || card->client->id <= 0) {
-        if (card)
-            crmq__get_client_reply__free_unpacked (card, NULL);
-        return crmq_reply_error (reply, CRMQ_INTERNAL, "deal.client_id",
-                                 "crmq-contacts: contacts.GetClient: unreadable reply");
+    Crmq__GetClientReply *card = NULL;
+    int rc = s_ask_contacts (state, reply, "contacts.GetClient", &request.base,
+                             &crmq__get_client_reply__descriptor, "deal.client_id",
+                             (ProtobufCMessage **) &card);
+    if (rc == CRMQ_OK && card->client && card->client->id > 0) {
+        input->client_found = card->client->id;
+        input->client_external_id = strdup (card->client->external_id);
     }
-    input->client_found = card->client->id;
-    input->client_external_id = strdup (card->client->external_id);
-    crmq__get_client_reply__free_unpacked (card, NULL);
-    return 0;
+    else
+    if (rc == CRMQ_OK || rc == CRMQ_NOT_FOUND)
+        rc = crmq_reply_error (reply, CRMQ_NOT_FOUND, "deal.client_id", "no client with id %s", id);
+    if (card)
+        crmq__get_client_reply__free_unpacked (card, NULL);
+    return rc;
 }
 
 //  As s_find_client for a manager: looked up in contacts.ListManagers.
 static int
 s_find_manager (void *state, crmq_reply_t *reply, int64_t manager_id, deal_input_t *input)
 {
-    crmq_pg_t *pg = sales_server_pg (state);
     char id [24];
-    const char *values [1] = { deal_id_text (manager_id, id, sizeof id) };
-    PGresult *result = crmq_pg_exec (pg, SQL_MANAGER_KNOWN, 1, values);
-    if (!result)
-        return deal_db_error (pg, reply);
-    int known = PQntuples (result);
-    PQclear (result);
+    deal_id_text (manager_id, id, sizeof id);
+    int known = s_known (sales_server_pg (state), reply, SQL_MANAGER_KNOWN, id);
     if (known)
-        return 0;
-    crmq_rpc_client_t *contacts = sales_server_contacts (state);
+        return known < 0? crmq_pg_status (sales_server_pg (state)): 0;
     Crmq__ListManagersRequest request = CRMQ__LIST_MANAGERS_REQUEST__INIT;
-    uint8_t *body = NULL;
-    size_t size = 0;
-    int rc = crmq_rpc_call (contacts, "contacts.ListManagers", &request.base, &body, &size);
-    if (rc != CRMQ_OK)
-        return crmq_reply_error (reply, rc == CRMQ_UNAVAILABLE? CRMQ_UNAVAILABLE: CRMQ_INTERNAL,
-                                 "deal.manager_id", "crmq-contacts: contacts.ListManagers: %s: %s",
-                                 crmq_status_name (rc), crmq_rpc_client_message (contacts));
-    Crmq__ListManagersReply *list = crmq__list_managers_reply__unpack (NULL, size, body);
-    free (body);
-    if (!list)
-        return crmq_reply_error (reply, CRMQ_INTERNAL, "deal.manager_id",
-                                 "crmq-contacts: contacts.ListManagers: unreadable reply");
-    for (size_t i = 0; i < list->n_managers && !input->manager_found; i++)
+    Crmq__ListManagersReply *list = NULL;
+    int rc = s_ask_contacts (state, reply, "contacts.ListManagers", &request.base,
+                             &crmq__list_managers_reply__descriptor, "deal.manager_id",
+                             (ProtobufCMessage **) &list);
+    for (size_t i = 0; rc == CRMQ_OK && i < list->n_managers && !input->manager_found; i++)
         if (list->managers [i]->id == manager_id && *list->managers [i]->external_id) {
             input->manager_found = manager_id;
             input->manager_external_id = strdup (list->managers [i]->external_id);
         }
-    crmq__list_managers_reply__free_unpacked (list, NULL);
-    if (!input->manager_found)
-        return crmq_reply_error (reply, CRMQ_NOT_FOUND, "deal.manager_id", "no manager with id %s", id);
-    return 0;
+    if (list)
+        crmq__list_managers_reply__free_unpacked (list, NULL);
+    if ((rc == CRMQ_OK || rc == CRMQ_NOT_FOUND) && !input->manager_found)
+        rc = crmq_reply_error (reply, CRMQ_NOT_FOUND, "deal.manager_id", "no manager with id %s", id);
+    return rc;
 }
 
 //  In the transaction: records the client and manager crmq-contacts told
@@ -635,9 +651,9 @@ s_stage_change (Crmq__DealStageChange *change, const locked_t *from, const stage
     change->to_stage = (char *) to->name;
 }
 
-//  Unpacks a write's request and checks its actor.  Returns the request, or
-//  NULL after replying INVALID_ARGUMENT.  `actor` is the offset of the
-//  request's actor field.
+//  Unpacks a write's request and checks its actor (the string at offset
+//  `actor_offset` of the request).  Returns the request, or NULL after
+//  replying INVALID_ARGUMENT.
 static ProtobufCMessage *
 s_write_unpack (const ProtobufCMessageDescriptor *type, const uint8_t *body, size_t size,
                 crmq_reply_t *reply, size_t actor_offset)
@@ -658,6 +674,39 @@ s_job (void *state, ProtobufCMessage *request, const char *actor, const char *me
     deal_job_t job = { sales_server_pg (state), sales_server_time_zone (state), actor, "",
                        method, reply, request, NULL, false };
     return job;
+}
+
+//  A write on an existing deal: its request type, the offset of the
+//  request's actor, the checks that need no database (true, or false after
+//  replying INVALID_ARGUMENT) and the transaction's body.
+typedef struct {
+    const char *method;
+    const ProtobufCMessageDescriptor *type;
+    size_t actor_offset;
+    bool (*check) (crmq_reply_t *reply, const ProtobufCMessage *request);
+    crmq_pg_tx_fn *tx;
+    bool link;                      //  LinkOrder
+} write_t;
+
+//  Runs the write `write` of `body`: unpacks and checks the request, then
+//  runs its transaction, which replies.
+static int
+s_run_write (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply,
+             const write_t *write)
+{
+    ProtobufCMessage *request = s_write_unpack (write->type, body, size, reply,
+                                                write->actor_offset);
+    if (!request)
+        return CRMQ_INVALID_ARGUMENT;
+    int code = CRMQ_INVALID_ARGUMENT;
+    if (write->check (reply, request)) {
+        const char *actor = *(const char **) ((const char *) request + write->actor_offset);
+        deal_job_t job = s_job (state, request, actor, write->method, reply);
+        job.link = write->link;
+        code = deal_transaction (job.pg, write->tx, &job, reply);
+    }
+    crmq_message_free (request);
+    return code;
 }
 
 //  --------------------------------------------------------------------------
@@ -926,28 +975,27 @@ s_move_tx (crmq_pg_t *pg, void *arg)
     return rc;
 }
 
+static bool
+s_check_move (crmq_reply_t *reply, const ProtobufCMessage *message)
+{
+    const Crmq__MoveDealRequest *request = (const Crmq__MoveDealRequest *) message;
+    const char *field = request->deal_id <= 0? "deal_id": request->stage_id <= 0? "stage_id": NULL;
+    if (field) {
+        crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, field, "%s must name the %s", field,
+                          request->deal_id <= 0? "deal to move": "stage to move it to");
+        return false;
+    }
+    return deal_check_id (reply, "pipeline_id", request->pipeline_id)
+        && deal_check_id (reply, "version", request->version);
+}
+
 int
 deal_store_move (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
-    Crmq__MoveDealRequest *request = (Crmq__MoveDealRequest *) s_write_unpack (
-        &crmq__move_deal_request__descriptor, body, size, reply,
-        offsetof (Crmq__MoveDealRequest, actor));
-    if (!request)
-        return CRMQ_INVALID_ARGUMENT;
-    int code = CRMQ_INVALID_ARGUMENT;
-    if (request->deal_id <= 0)
-        crmq_reply_error (reply, code, "deal_id", "deal_id must name the deal to move");
-    else
-    if (request->stage_id <= 0)
-        crmq_reply_error (reply, code, "stage_id", "stage_id must name the stage to move to");
-    else
-    if (deal_check_id (reply, "pipeline_id", request->pipeline_id)
-    &&  deal_check_id (reply, "version", request->version)) {
-        deal_job_t job = s_job (state, &request->base, request->actor, "sales.MoveDeal", reply);
-        code = deal_transaction (job.pg, s_move_tx, &job, reply);
-    }
-    crmq_message_free (&request->base);
-    return code;
+    static const write_t write = {
+        "sales.MoveDeal", &crmq__move_deal_request__descriptor,
+        offsetof (Crmq__MoveDealRequest, actor), s_check_move, s_move_tx, false };
+    return s_run_write (state, body, size, reply, &write);
 }
 
 //  --------------------------------------------------------------------------
@@ -1000,14 +1048,10 @@ s_close_tx (crmq_pg_t *pg, void *arg)
     return rc;
 }
 
-int
-deal_store_close (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
+static bool
+s_check_close (crmq_reply_t *reply, const ProtobufCMessage *message)
 {
-    Crmq__CloseDealRequest *request = (Crmq__CloseDealRequest *) s_write_unpack (
-        &crmq__close_deal_request__descriptor, body, size, reply,
-        offsetof (Crmq__CloseDealRequest, actor));
-    if (!request)
-        return CRMQ_INVALID_ARGUMENT;
+    const Crmq__CloseDealRequest *request = (const Crmq__CloseDealRequest *) message;
     int code = CRMQ_INVALID_ARGUMENT;
     bool lost = streq (request->outcome, "lost");
     if (request->deal_id <= 0)
@@ -1025,13 +1069,18 @@ deal_store_close (void *state, const uint8_t *body, size_t size, crmq_reply_t *r
     if (!lost && *request->lost_reason)
         crmq_reply_error (reply, code, "lost_reason", "lost_reason: only a lost deal has one");
     else
-    if (deal_check_id (reply, "stage_id", request->stage_id)
-    &&  deal_check_id (reply, "version", request->version)) {
-        deal_job_t job = s_job (state, &request->base, request->actor, "sales.CloseDeal", reply);
-        code = deal_transaction (job.pg, s_close_tx, &job, reply);
-    }
-    crmq_message_free (&request->base);
-    return code;
+        return deal_check_id (reply, "stage_id", request->stage_id)
+            && deal_check_id (reply, "version", request->version);
+    return false;
+}
+
+int
+deal_store_close (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
+{
+    static const write_t write = {
+        "sales.CloseDeal", &crmq__close_deal_request__descriptor,
+        offsetof (Crmq__CloseDealRequest, actor), s_check_close, s_close_tx, false };
+    return s_run_write (state, body, size, reply, &write);
 }
 
 //  --------------------------------------------------------------------------
@@ -1098,40 +1147,34 @@ s_link_tx (crmq_pg_t *pg, void *arg)
     return rc;
 }
 
-//  LinkOrder (link true) and UnlinkOrder.
-static int
-s_link (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply, bool link)
+static bool
+s_check_link (crmq_reply_t *reply, const ProtobufCMessage *message)
 {
-    Crmq__DealOrderRequest *request = (Crmq__DealOrderRequest *) s_write_unpack (
-        &crmq__deal_order_request__descriptor, body, size, reply,
-        offsetof (Crmq__DealOrderRequest, actor));
-    if (!request)
-        return CRMQ_INVALID_ARGUMENT;
-    int code = CRMQ_INVALID_ARGUMENT;
-    if (request->deal_id <= 0)
-        crmq_reply_error (reply, code, "deal_id", "deal_id must name the deal");
-    else
-    if (deal_check (reply, "order_external_id", request->order_external_id, 1, DEAL_MAX_ID, DEAL_ID)
-    &&  deal_check_id (reply, "version", request->version)) {
-        deal_job_t job = s_job (state, &request->base, request->actor,
-                                link? "sales.LinkOrder": "sales.UnlinkOrder", reply);
-        job.link = link;
-        code = deal_transaction (job.pg, s_link_tx, &job, reply);
+    const Crmq__DealOrderRequest *request = (const Crmq__DealOrderRequest *) message;
+    if (request->deal_id <= 0) {
+        crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "deal_id", "deal_id must name the deal");
+        return false;
     }
-    crmq_message_free (&request->base);
-    return code;
+    return deal_check (reply, "order_external_id", request->order_external_id, 1, DEAL_MAX_ID, DEAL_ID)
+        && deal_check_id (reply, "version", request->version);
 }
 
 int
 deal_store_link_order (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
-    return s_link (state, body, size, reply, true);
+    static const write_t write = {
+        "sales.LinkOrder", &crmq__deal_order_request__descriptor,
+        offsetof (Crmq__DealOrderRequest, actor), s_check_link, s_link_tx, true };
+    return s_run_write (state, body, size, reply, &write);
 }
 
 int
 deal_store_unlink_order (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
-    return s_link (state, body, size, reply, false);
+    static const write_t write = {
+        "sales.UnlinkOrder", &crmq__deal_order_request__descriptor,
+        offsetof (Crmq__DealOrderRequest, actor), s_check_link, s_link_tx, false };
+    return s_run_write (state, body, size, reply, &write);
 }
 
 //  --------------------------------------------------------------------------

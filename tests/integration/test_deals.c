@@ -109,21 +109,6 @@ s_events (int64_t seq, int64_t id, Crmq__DealEvent **last)
 //  --------------------------------------------------------------------------
 //  Set-up: clients, managers, orders
 
-static Crmq__ErpEvent *
-s_manager_event (const char *event_id, const char *external_id, const char *name)
-{
-    Crmq__ErpEvent *event = (Crmq__ErpEvent *) zmalloc (sizeof (Crmq__ErpEvent));
-    crmq__erp_event__init (event);
-    event->event_id = strdup (event_id);
-    event->body_case = CRMQ__ERP_EVENT__BODY_MANAGER;
-    event->manager = (Crmq__Manager *) zmalloc (sizeof (Crmq__Manager));
-    crmq__manager__init (event->manager);
-    event->manager->external_id = strdup (external_id);
-    event->manager->name = strdup (name);
-    event->manager->active = true;
-    return event;
-}
-
 static void
 s_ingest_all (Crmq__ErpEvent **events, size_t count)
 {
@@ -412,7 +397,7 @@ main (void)
         test_client_event ("deals:client:a", "DL-A", "ООО «Дельта»"),
         test_client_event ("deals:client:b", "DL-B", "\"Quote\" Ltd"),
         test_client_event ("deals:client:m", "DL-M", "Merged & Co"),
-        s_manager_event ("deals:manager:1", "DL-MGR1", "Анна Петрова"),
+        test_manager_event ("deals:manager:1", "DL-MGR1", "Анна Петрова"),
         test_product_event ("deals:product", "DL-P", "Чай") };
     s_ingest_all (master, 5);
     Crmq__ErpEvent *orders [4] = {
