@@ -27,11 +27,18 @@ static const char *SQL_INSERT_PIPELINE =
     "INSERT INTO sales.pipelines (name) VALUES ($1) RETURNING id";
 
 //  the live stages, locked: a deal entering one of them waits for the save
+//  (and then finds a stage taken out gone)
 static const char *SQL_LOCK_STAGES =
+    "SELECT id FROM sales.stages WHERE pipeline_id = $1::bigint AND removed_at IS NULL"
+    " ORDER BY id FOR UPDATE";
+
+//  ... and then, in a statement that sees every deal that entered them
+//  before the lock, what they are and hold
+static const char *SQL_LIVE_STAGES =
     "SELECT s.id, lower (s.name), s.outcome,"
     "       (SELECT count (*) FROM sales.deals d WHERE d.stage_id = s.id)"
     "  FROM sales.stages s WHERE s.pipeline_id = $1::bigint AND s.removed_at IS NULL"
-    " ORDER BY s.position FOR UPDATE OF s";
+    " ORDER BY s.position";
 
 static const char *SQL_REMOVE_STAGE =
     "UPDATE sales.stages SET removed_at = now () WHERE id = $1::bigint";
@@ -303,7 +310,7 @@ s_stage_names (save_job_t *job)
 }
 
 //  Matches the request's stages to the pipeline's live ones (`live`, rows
-//  of SQL_LOCK_STAGES): by id, then, for id 0, by name.  Refuses an id
+//  of SQL_LIVE_STAGES): by id, then, for id 0, by name.  Refuses an id
 //  that is not a live stage of the pipeline, taking out a stage that holds
 //  deals, and changing the outcome of one that does.  Fills `taken_out`
 //  (one flag a row).  Returns 0, the code replied, or -1.
@@ -370,7 +377,9 @@ s_write_stages (save_job_t *job, const char *pipeline_id, int *changed)
 {
     const Crmq__Pipeline *pipeline = job->request->pipeline;
     const char *values [1] = { pipeline_id };
-    PGresult *live = crmq_pg_exec (job->pg, SQL_LOCK_STAGES, 1, values);
+    if (crmq_pg_command (job->pg, SQL_LOCK_STAGES, 1, values) != 0)
+        return -1;
+    PGresult *live = crmq_pg_exec (job->pg, SQL_LIVE_STAGES, 1, values);
     if (!live)
         return -1;
     bool *taken_out = (bool *) zmalloc ((PQntuples (live) + 1) * sizeof (bool));
