@@ -3,6 +3,8 @@
 #include "erp_event_check.h"
 #include "erp_event_store.h"
 #include "merge_applier.h"
+#include "pipeline_store.h"
+#include "deal_store.h"
 
 static const char *SQL_ZONE_CHECK =
     "SELECT now () AT TIME ZONE $1";
@@ -48,6 +50,14 @@ sales_server_new (crmq_service_t *service)
         return NULL;
     }
     PQclear (zone_check);
+    //  and the CLI's time library must know it too (deals' dates)
+    int64_t day;
+    if (crmq_time_parse ("2000-01-01", crmq_config_str (config, "time_zone"), &day) != 0) {
+        crmq_log (CRMQ_LOG_ERROR, "unknown time zone", "CRMQ_TIME_ZONE=%s",
+                  crmq_log_q (crmq_config_str (config, "time_zone")));
+        crmq_rpc_client_destroy (&contacts);
+        return NULL;
+    }
     sales_server_t *self = (sales_server_t *) zmalloc (sizeof (sales_server_t));
     self->pg = crmq_service_pg (service);
     self->contacts = contacts;
@@ -505,8 +515,42 @@ sales_server_job (void *state)
     merge_applier_run (self->pg, 100);
 }
 
+crmq_pg_t *
+sales_server_pg (void *state)
+{
+    return ((sales_server_t *) state)->pg;
+}
+
+crmq_rpc_client_t *
+sales_server_contacts (void *state)
+{
+    return ((sales_server_t *) state)->contacts;
+}
+
+const char *
+sales_server_base_currency (void *state)
+{
+    return ((sales_server_t *) state)->base_currency;
+}
+
+const char *
+sales_server_time_zone (void *state)
+{
+    return ((sales_server_t *) state)->time_zone;
+}
+
 const crmq_rpc_method_t sales_server_methods [] = {
     { "sales.Ingest", s_ingest },
     { "sales.Unresolved", s_unresolved },
+    { "sales.SavePipeline", pipeline_store_save },
+    { "sales.ListPipelines", pipeline_store_list },
+    { "sales.CreateDeal", deal_store_create },
+    { "sales.UpdateDeal", deal_store_update },
+    { "sales.MoveDeal", deal_store_move },
+    { "sales.CloseDeal", deal_store_close },
+    { "sales.LinkOrder", deal_store_link_order },
+    { "sales.UnlinkOrder", deal_store_unlink_order },
+    { "sales.GetDeal", deal_store_get },
+    { "sales.ListDeals", deal_store_list },
     { NULL, NULL }
 };

@@ -180,6 +180,21 @@ test_client_event (const char *event_id, const char *external_id, const char *na
 }
 
 static inline Crmq__ErpEvent *
+test_manager_event (const char *event_id, const char *external_id, const char *name)
+{
+    Crmq__ErpEvent *event = (Crmq__ErpEvent *) zmalloc (sizeof (Crmq__ErpEvent));
+    crmq__erp_event__init (event);
+    event->event_id = strdup (event_id);
+    event->body_case = CRMQ__ERP_EVENT__BODY_MANAGER;
+    event->manager = (Crmq__Manager *) zmalloc (sizeof (Crmq__Manager));
+    crmq__manager__init (event->manager);
+    event->manager->external_id = strdup (external_id);
+    event->manager->name = strdup (name);
+    event->manager->active = true;
+    return event;
+}
+
+static inline Crmq__ErpEvent *
 test_product_event (const char *event_id, const char *external_id, const char *name)
 {
     Crmq__ErpEvent *event = (Crmq__ErpEvent *) zmalloc (sizeof (Crmq__ErpEvent));
