@@ -7,19 +7,25 @@
 
 #define S_BILLION  1000000000ULL
 
-//  a merged client's orders go to its survivor
+//  The run's references, each kind in one query driven from the run's
+//  external ids (index lookups whatever the tables' statistics say).  A
+//  merged client's orders go to its survivor.
 static const char *SQL_CLIENTS =
     "SELECT c.external_id, coalesce (c.merged_into, c.id)"
-    "  FROM sales.clients c WHERE c.external_id = ANY ($1::text[])";
+    "  FROM unnest ($1::text[]) AS u (x) JOIN sales.clients c ON c.external_id = u.x";
 
 static const char *SQL_MANAGERS =
-    "SELECT external_id, id FROM sales.managers WHERE external_id = ANY ($1::text[])";
+    "SELECT m.external_id, m.id"
+    "  FROM unnest ($1::text[]) AS u (x) JOIN sales.managers m ON m.external_id = u.x";
 
 static const char *SQL_PRODUCTS =
-    "SELECT external_id, id FROM sales.products WHERE external_id = ANY ($1::text[])";
+    "SELECT p.external_id, p.id"
+    "  FROM unnest ($1::text[]) AS u (x) JOIN sales.products p ON p.external_id = u.x";
 
+//  Order numbers placed before, and by which event.
 static const char *SQL_ORDERS =
-    "SELECT external_id, event_id FROM sales.orders WHERE external_id = ANY ($1::text[])";
+    "SELECT o.external_id, o.event_id"
+    "  FROM unnest ($1::text[]) AS u (x) JOIN sales.orders o ON o.external_id = u.x";
 
 static const char *SQL_ORDER_IDS =
     "SELECT nextval (pg_get_serial_sequence ('sales.orders', 'id'))"
