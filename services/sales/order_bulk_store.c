@@ -7,25 +7,21 @@
 
 #define S_BILLION  1000000000ULL
 
-//  The run's references, each kind in one query driven from the run's
-//  external ids (index lookups whatever the tables' statistics say).  A
-//  merged client's orders go to its survivor.
+//  The run's references, each kind in one query.  A merged client's orders
+//  go to its survivor.
 static const char *SQL_CLIENTS =
-    "SELECT c.external_id, coalesce (c.merged_into, c.id)"
-    "  FROM unnest ($1::text[]) AS u (x) JOIN sales.clients c ON c.external_id = u.x";
+    "SELECT external_id, coalesce (merged_into, id)"
+    "  FROM sales.clients WHERE external_id = ANY ($1::text[])";
 
 static const char *SQL_MANAGERS =
-    "SELECT m.external_id, m.id"
-    "  FROM unnest ($1::text[]) AS u (x) JOIN sales.managers m ON m.external_id = u.x";
+    "SELECT external_id, id FROM sales.managers WHERE external_id = ANY ($1::text[])";
 
 static const char *SQL_PRODUCTS =
-    "SELECT p.external_id, p.id"
-    "  FROM unnest ($1::text[]) AS u (x) JOIN sales.products p ON p.external_id = u.x";
+    "SELECT external_id, id FROM sales.products WHERE external_id = ANY ($1::text[])";
 
 //  Order numbers placed before, and by which event.
 static const char *SQL_ORDERS =
-    "SELECT o.external_id, o.event_id"
-    "  FROM unnest ($1::text[]) AS u (x) JOIN sales.orders o ON o.external_id = u.x";
+    "SELECT external_id, event_id FROM sales.orders WHERE external_id = ANY ($1::text[])";
 
 static const char *SQL_ORDER_IDS =
     "SELECT nextval (pg_get_serial_sequence ('sales.orders', 'id'))"

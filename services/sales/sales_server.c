@@ -162,9 +162,8 @@ s_find_duplicates (batch_t *batch)
     if (crmq_pg_array_size (ids)) {
         const char *values [1] = { crmq_pg_array_text (ids) };
         PGresult *result = crmq_pg_exec (batch->self->pg,
-            "SELECT e.event_id, e.body_sha256, e.kind"
-            "  FROM unnest ($1::text[]) AS u (x) JOIN sales.erp_events e ON e.event_id = u.x",
-            1, values);
+            "SELECT event_id, body_sha256, kind FROM sales.erp_events"
+            " WHERE event_id = ANY ($1::text[])", 1, values);
         if (!result)
             rc = -1;
         for (int row = 0; result && row < PQntuples (result); row++) {
