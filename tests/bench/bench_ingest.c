@@ -1,10 +1,11 @@
 /*  bench_ingest - how fast crmq-sales ingests ERP orders, against a raw COPY.
 
-    bench_ingest [--lines N] [--clients N] [--products N] [--managers N]
-                 [--batch N] [--window N] [--seed N] [--tag TEXT]
+    bench_ingest [--lines N] [--clients N] [--products N] [--groups N]
+                 [--managers N] [--batch N] [--window N] [--seed N] [--tag TEXT]
 
     Generates order lines the way an ERP would send them (deterministic for a
-    seed): master data first (managers, ~10,000 clients, 5,000 products),
+    seed): master data first (managers, 10,000 clients, 5,000 products in
+    50 groups),
     then orders of 1 to 20 lines over three years, until --lines lines
     (1,000,000 by default).  Publishes them to crmq-sales through
     crmq_publisher (--batch events a request, --window requests in flight)
@@ -35,6 +36,7 @@ typedef struct {
     long lines;
     int clients;
     int products;
+    int groups;                     //  product groups the products fall in
     int managers;
     int batch;
     int window;
@@ -293,7 +295,7 @@ s_publish_master (crmq_publisher_t *publisher, const s_options_t *options)
         snprintf (event_id, sizeof event_id, "bench:%s:product:%d", options->tag, p);
         snprintf (external_id, sizeof external_id, "BP%d", p);
         snprintf (name, sizeof name, "Product %d", p);
-        snprintf (group, sizeof group, "BG%d", 1 + p % 50);
+        snprintf (group, sizeof group, "BG%d", 1 + p % options->groups);
         int64_t cents = s_product_price (p);
         price.units = cents / 100;
         price.nanos = (int32_t) (cents % 100) * 10000000;
@@ -515,8 +517,8 @@ s_thousands (double value, char *out, size_t size)
 static void
 s_usage (FILE *out)
 {
-    fprintf (out, "usage: bench_ingest [--lines N] [--clients N] [--products N] [--managers N]\n"
-                  "                    [--batch N] [--window N] [--seed N] [--tag TEXT]\n");
+    fprintf (out, "usage: bench_ingest [--lines N] [--clients N] [--products N] [--groups N]\n"
+                  "                    [--managers N] [--batch N] [--window N] [--seed N] [--tag TEXT]\n");
 }
 
 static int
@@ -526,6 +528,7 @@ s_parse (int argc, char **argv, s_options_t *options)
         { "lines", required_argument, NULL, 'l' },
         { "clients", required_argument, NULL, 'c' },
         { "products", required_argument, NULL, 'p' },
+        { "groups", required_argument, NULL, 'g' },
         { "managers", required_argument, NULL, 'm' },
         { "batch", required_argument, NULL, 'b' },
         { "window", required_argument, NULL, 'w' },
@@ -536,7 +539,7 @@ s_parse (int argc, char **argv, s_options_t *options)
     };
     const char *window = getenv ("CRMQ_INGEST_WINDOW");
     *options = (s_options_t) { .lines = 1000000, .clients = 10000, .products = 5000,
-                               .managers = 25, .batch = 1000,
+                               .groups = 50, .managers = 25, .batch = 1000,
                                .window = window? atoi (window): CRMQ_PUBLISHER_WINDOW,
                                .seed = 20240601 };
     snprintf (options->tag, sizeof options->tag, "r%lld", (long long) time (NULL));
@@ -547,6 +550,7 @@ s_parse (int argc, char **argv, s_options_t *options)
             case 'l': options->lines = value; break;
             case 'c': options->clients = (int) value; break;
             case 'p': options->products = (int) value; break;
+            case 'g': options->groups = (int) value; break;
             case 'm': options->managers = (int) value; break;
             case 'b': options->batch = (int) value; break;
             case 'w': options->window = (int) value; break;
@@ -557,6 +561,7 @@ s_parse (int argc, char **argv, s_options_t *options)
         }
     }
     if (optind != argc || options->lines < 1 || options->clients < 1 || options->products < 1
+    ||  options->groups < 1
     ||  options->managers < 1 || options->batch < 1 || options->window < 1
     ||  options->window > CRMQ_PUBLISHER_MAX_WINDOW || options->seed == 0) {
         s_usage (stderr);
@@ -608,9 +613,10 @@ main (int argc, char **argv)
     crmq_publisher_set_timeout (publisher, 120000, 3);
     s_acks_t acks = { 0 };
     crmq_publisher_set_ack_fn (publisher, s_on_ack, &acks);
-    printf ("run %s: seed %llu, %d managers, %d clients, %d products; batches of %d events, "
-            "%d in flight\n", options.tag, (unsigned long long) options.seed, options.managers,
-            options.clients, options.products, options.batch, options.window);
+    printf ("run %s: seed %llu, %d managers, %d clients, %d products in %d groups; batches of %d"
+            " events, %d in flight\n", options.tag, (unsigned long long) options.seed,
+            options.managers, options.clients, options.products, options.groups, options.batch,
+            options.window);
     fflush (stdout);
 
     int exit_code = 1;
