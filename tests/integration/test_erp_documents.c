@@ -23,27 +23,6 @@ s_event (const char *event_id, int64_t occurred_at_us)
     return event;
 }
 
-static Crmq__Decimal *
-s_decimal (int64_t units, int32_t nanos)
-{
-    Crmq__Decimal *decimal = (Crmq__Decimal *) zmalloc (sizeof (Crmq__Decimal));
-    crmq__decimal__init (decimal);
-    decimal->units = units;
-    decimal->nanos = nanos;
-    return decimal;
-}
-
-static Crmq__Money *
-s_money (int64_t cents, const char *currency)
-{
-    Crmq__Money *money = (Crmq__Money *) zmalloc (sizeof (Crmq__Money));
-    crmq__money__init (money);
-    money->units = cents / 100;
-    money->nanos = (int32_t) (cents % 100) * 10000000;
-    money->currency = strdup (currency);
-    return money;
-}
-
 static Crmq__OrderLine **
 s_lines (const char *product, int64_t quantity, int64_t price_cents, size_t *count)
 {
@@ -51,8 +30,8 @@ s_lines (const char *product, int64_t quantity, int64_t price_cents, size_t *cou
     lines [0] = (Crmq__OrderLine *) zmalloc (sizeof (Crmq__OrderLine));
     crmq__order_line__init (lines [0]);
     lines [0]->product_external_id = strdup (product);
-    lines [0]->quantity = s_decimal (quantity, 0);
-    lines [0]->unit_price = s_money (price_cents, "");
+    lines [0]->quantity = test_decimal (quantity, 0);
+    lines [0]->unit_price = test_money (price_cents, "");
     *count = 1;
     return lines;
 }
@@ -148,7 +127,7 @@ s_invoice (const char *event_id, const char *invoice_id, const char *client, con
     event->invoice->external_id = strdup (invoice_id);
     event->invoice->client_external_id = strdup (client);
     event->invoice->order_external_id = strdup (order_id);
-    event->invoice->amount = s_money (cents, "");
+    event->invoice->amount = test_money (cents, "");
     event->invoice->issued_at_us = issued_us;
     event->invoice->due_at_us = due_us;
     return event;
@@ -166,7 +145,7 @@ s_payment (const char *event_id, const char *payment_id, const char *invoice_id,
     event->payment->client_external_id = strdup ("DOC-C");
     event->payment->invoice_external_id = strdup (invoice_id);
     event->payment->order_external_id = strdup ("");
-    event->payment->amount = s_money (cents, "");
+    event->payment->amount = test_money (cents, "");
     event->payment->paid_at_us = paid_us;
     return event;
 }
@@ -188,8 +167,8 @@ s_return (const char *event_id, const char *return_id, const char *order_id, con
     ret->lines [0] = (Crmq__ReturnLine *) zmalloc (sizeof (Crmq__ReturnLine));
     crmq__return_line__init (ret->lines [0]);
     ret->lines [0]->product_external_id = strdup (product);
-    ret->lines [0]->quantity = s_decimal (quantity, 0);
-    ret->lines [0]->unit_price = s_money (price_cents, "");
+    ret->lines [0]->quantity = test_decimal (quantity, 0);
+    ret->lines [0]->unit_price = test_money (price_cents, "");
     ret->n_lines = 1;
     event->return_registered = ret;
     return event;
@@ -265,7 +244,7 @@ main (void)
         test_product_event ("doc:product:1", "DOC-P1", "Chai"),
         test_product_event ("doc:product:2", "DOC-P2", "Chang") };
     master [3]->product->group_external_id = strdup ("DOC-G-TEA");
-    master [4]->product->standard_cost = s_money (300, "");
+    master [4]->product->standard_cost = test_money (300, "");
     s_send (sales, "master", master, 5, 0, CRMQ_OK, NULL);
     CHECK_TEXT (pg, "SELECT p.name FROM sales.product_groups g"
                     " JOIN sales.product_groups p ON p.id = g.parent_id"
@@ -371,7 +350,7 @@ main (void)
     Crmq__ErpEvent *euro [1] = { s_order ("doc:order:4", "DOC-O4", JULY_1 + 3 * DAY_US, 0,
                                           "DOC-P1", 3, 1001) };
     euro [0]->order_placed->currency = strdup ("EUR");
-    euro [0]->order_placed->currency_rate = s_decimal (1, 100000000);     //  1.1
+    euro [0]->order_placed->currency_rate = test_decimal (1, 100000000);     //  1.1
     euro [0]->order_placed->lines [0]->unit_price->currency = strdup ("EUR");
     s_send (sales, "euro", euro, 1, 0, CRMQ_OK, NULL);
     CHECK_TEXT (pg, "SELECT sales FROM sales.client_day_group_rollups r"

@@ -23,26 +23,6 @@ typedef struct {
     int64_t cost_cents;
 } s_line_t;
 
-static Crmq__Money *
-s_money (int64_t cents)
-{
-    Crmq__Money *money = (Crmq__Money *) zmalloc (sizeof (Crmq__Money));
-    crmq__money__init (money);
-    money->units = cents / 100;
-    money->nanos = (int32_t) (cents % 100) * 10000000;
-    return money;
-}
-
-static Crmq__Decimal *
-s_decimal (int64_t units, int32_t nanos)
-{
-    Crmq__Decimal *decimal = (Crmq__Decimal *) zmalloc (sizeof (Crmq__Decimal));
-    crmq__decimal__init (decimal);
-    decimal->units = units;
-    decimal->nanos = nanos;
-    return decimal;
-}
-
 //  An order of `count` lines by `client` (and `manager`, "" = none).
 static Crmq__ErpEvent *
 s_order (const char *event_id, const char *order_id, const char *client, const char *manager,
@@ -61,12 +41,12 @@ s_order (const char *event_id, const char *order_id, const char *client, const c
         Crmq__OrderLine *line = (Crmq__OrderLine *) zmalloc (sizeof (Crmq__OrderLine));
         crmq__order_line__init (line);
         line->product_external_id = strdup (lines [j].product);
-        line->quantity = s_decimal (lines [j].units, lines [j].nanos);
-        line->unit_price = s_money (lines [j].price_cents);
+        line->quantity = test_decimal (lines [j].units, lines [j].nanos);
+        line->unit_price = test_money (lines [j].price_cents, "");
         if (lines [j].discount_nanos)
-            line->discount = s_decimal (0, lines [j].discount_nanos);
+            line->discount = test_decimal (0, lines [j].discount_nanos);
         if (lines [j].cost_cents >= 0)
-            line->cost = s_money (lines [j].cost_cents);
+            line->cost = test_money (lines [j].cost_cents, "");
         order->lines [j] = line;
     }
     return event;
@@ -96,7 +76,8 @@ s_scenario (const char *p, Crmq__ErpEvent **events)
     snprintf (order, sizeof order, "%s-O2", p);
     events [1] = s_order (id, order, "BK-C2", "", one, 1);
     events [1]->order_placed->currency = strdup ("EUR");
-    events [1]->order_placed->currency_rate = s_decimal (1, 100000000);
+    events [1]->order_placed->currency_rate = test_decimal (1, 100000000);
+    free (events [1]->order_placed->lines [0]->unit_price->currency);
     events [1]->order_placed->lines [0]->unit_price->currency = strdup ("EUR");
     snprintf (id, sizeof id, "%s:2", p);
     snprintf (order, sizeof order, "%s-O3", p);
@@ -335,7 +316,7 @@ main (void)
         snprintf (id, sizeof id, "bk:product:%d", i);
         event = test_product_event (id, products [i], products [i]);
         if (i == 1)
-            event->product->standard_cost = s_money (333);
+            event->product->standard_cost = test_money (333, "");
         assert (crmq_publisher_add (publisher, event) == 0);
         test_event_destroy (&event);
     }

@@ -236,6 +236,29 @@ test_id_text (int64_t id)
     return buffer;
 }
 
+//  Heap-built decimals and money for the events below (freed with them).
+static inline Crmq__Decimal *
+test_decimal (int64_t units, int32_t nanos)
+{
+    Crmq__Decimal *decimal = (Crmq__Decimal *) zmalloc (sizeof (Crmq__Decimal));
+    crmq__decimal__init (decimal);
+    decimal->units = units;
+    decimal->nanos = nanos;
+    return decimal;
+}
+
+//  `cents` hundredths of `currency` ("" = the document's currency).
+static inline Crmq__Money *
+test_money (int64_t cents, const char *currency)
+{
+    Crmq__Money *money = (Crmq__Money *) zmalloc (sizeof (Crmq__Money));
+    crmq__money__init (money);
+    money->units = cents / 100;
+    money->nanos = (int32_t) (cents % 100) * 10000000;
+    money->currency = strdup (currency);
+    return money;
+}
+
 //  Heap-built events, freed with test_event_destroy.
 static inline Crmq__ErpEvent *
 test_client_event (const char *event_id, const char *external_id, const char *name)
