@@ -31,6 +31,7 @@
 #define THREE_YEARS_US       (1096LL * 86400 * 1000000)
 #define RSS_LIMIT_KIB        (64 * 1024)
 #define RSS_PERIOD_MS        50
+#define MASTER_BATCH         200        //  master data events a request
 
 typedef struct {
     long lines;
@@ -605,13 +606,19 @@ main (int argc, char **argv)
     else
         printf ("crmq-sales pid unknown (CRMQ_STACK_DIR): its memory is not sampled\n");
 
-    crmq_publisher_t *publisher = crmq_publisher_new (endpoint, (size_t) options.batch,
-                                                      max_bytes? (size_t) atol (max_bytes): 16777216);
-    if (!publisher)
+    //  Master data in batches of MASTER_BATCH: crmq-sales hands each batch's
+    //  clients to crmq-contacts in one call that must finish within its
+    //  CRMQ_CONTACTS_TIMEOUT_MS (3 s), even on a busy machine; not timed
+    size_t max_request = max_bytes? (size_t) atol (max_bytes): 16777216;
+    s_acks_t acks = { 0 };
+    crmq_publisher_t *master = crmq_publisher_new (endpoint, MASTER_BATCH, max_request);
+    crmq_publisher_t *publisher = crmq_publisher_new (endpoint, (size_t) options.batch, max_request);
+    if (!master || !publisher)
         return 2;
+    crmq_publisher_set_timeout (master, 120000, 10);
+    crmq_publisher_set_ack_fn (master, s_on_ack, &acks);
     crmq_publisher_set_window (publisher, (size_t) options.window);
     crmq_publisher_set_timeout (publisher, 120000, 3);
-    s_acks_t acks = { 0 };
     crmq_publisher_set_ack_fn (publisher, s_on_ack, &acks);
     printf ("run %s: seed %llu, %d managers, %d clients, %d products in %d groups; batches of %d"
             " events, %d in flight\n", options.tag, (unsigned long long) options.seed,
@@ -622,7 +629,9 @@ main (int argc, char **argv)
     int exit_code = 1;
     char a [32], b [32], c [32];
     double started = s_seconds ();
-    if (s_publish_master (publisher, &options) != 0)
+    int master_rc = s_publish_master (master, &options);
+    crmq_publisher_destroy (&master);
+    if (master_rc != 0)
         goto done;
     printf ("master data: %ld events in %.2f s\n", acks.events, s_seconds () - started);
     fflush (stdout);
@@ -671,6 +680,7 @@ done:
         atomic_store (&rss.stop, true);
         pthread_join (sampler, NULL);
     }
+    crmq_publisher_destroy (&master);
     crmq_publisher_destroy (&publisher);
     crmq_pg_destroy (&pg);
     return exit_code;
