@@ -6,6 +6,11 @@
 #include "cli_common.h"
 #include "cli_contact_person.h"
 #include "cli_csv.h"
+#include "cli_field.h"
+#include "cli_import.h"
+#include "cli_money.h"
+#include "cli_progress.h"
+#include "cli_rows.h"
 #include "cli_import_northwind.h"
 #include "cli_ingest.h"
 #include "cli_interaction.h"
@@ -216,7 +221,12 @@ s_selftest (crmq_config_t *config, int argc, char **argv)
     cli_output_test (verbose);
     cli_args_test (verbose);
     cli_csv_test (verbose);
+    cli_field_test (verbose);
+    cli_money_test (verbose);
+    cli_progress_test (verbose);
     cli_ingest_test (verbose);
+    cli_import_test (verbose);
+    cli_rows_test (verbose);
     printf ("Tests passed OK\n");
     return CLI_EXIT_OK;
 }
