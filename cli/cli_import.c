@@ -118,6 +118,17 @@ cli_import_destroy (cli_import_t **self_p)
     *self_p = NULL;
 }
 
+void
+cli_import_set_quiet (cli_import_t *self)
+{
+    assert (self);
+    cli_progress_t *quiet = cli_progress_new (NULL, "", false);
+    if (quiet) {
+        cli_progress_destroy (&self->progress);
+        self->progress = quiet;
+    }
+}
+
 bool
 cli_import_dry_run (cli_import_t *self)
 {
@@ -450,8 +461,7 @@ cli_import_test (bool verbose)
     cli_import_t *import = cli_import_new (config, "test", true);
     assert (import);
     assert (cli_import_dry_run (import));
-    cli_progress_destroy (&import->progress);       //  quiet
-    import->progress = cli_progress_new (NULL, "", false);
+    cli_import_set_quiet (import);
 
     cli_import_count_row (import);
     cli_import_count_row (import);

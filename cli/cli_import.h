@@ -37,6 +37,9 @@ cli_import_t *cli_import_new (crmq_config_t *config, const char *name, bool dry_
 //  safe on NULL.
 void cli_import_destroy (cli_import_t **self_p);
 
+//  Shows no progress from now on (tests; a caller that wants silence).
+void cli_import_set_quiet (cli_import_t *self);
+
 //  True for a dry run.
 bool cli_import_dry_run (cli_import_t *self);
 

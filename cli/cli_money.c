@@ -115,6 +115,20 @@ cli_money_unit_price (cli_number_t quantity, cli_number_t discount, cli_number_t
     return rc;
 }
 
+int
+cli_money_discounted (cli_number_t unit_price, cli_number_t discount, cli_number_t *price)
+{
+    bool ok = true;
+    s_u128_t p = s_nanos (unit_price, 1000000000000LL, &ok);
+    s_u128_t d = s_nanos (discount, 2, &ok);
+    if (!ok || d > S_E9)
+        return -1;
+    s_u128_t result = (p * (S_E9 - d) + S_E9 / 2) / S_E9;
+    price->units = (int64_t) (result / S_E9);
+    price->nanos = (int32_t) (result % S_E9);
+    return 0;
+}
+
 char *
 cli_money_cents_text (int64_t cents, char *buf, size_t size)
 {
@@ -182,6 +196,13 @@ cli_money_test (bool verbose)
     assert (cli_money_cents (s_number ("-1"), &cents) == -1);
     assert (streq (cli_money_cents_text (-5, text, sizeof text), "-0.05"));
     assert (streq (cli_money_cents_text (123456, text, sizeof text), "1234.56"));
+
+    cli_number_t price;
+    assert (cli_money_discounted (s_number ("10"), s_number ("0.15"), &price) == 0);
+    assert (price.units == 8 && price.nanos == 500000000);
+    assert (cli_money_discounted (s_number ("0.000000001"), s_number ("0.5"), &price) == 0);
+    assert (price.units == 0 && price.nanos == 1);         //  half a nano, up
+    assert (cli_money_discounted (s_number ("1"), s_number ("1.5"), &price) == -1);
 
     //  Superstore lines: Sales is after the discount, up to 4 decimals
     s_expect_price ("2", "0", "261.96", "130.98");

@@ -32,6 +32,11 @@ int cli_money_cents (cli_number_t amount, int64_t *cents);
 int cli_money_unit_price (cli_number_t quantity, cli_number_t discount, cli_number_t amount,
                           cli_number_t *unit_price);
 
+//  unit_price x (1 - discount), rounded half-up at the 9th decimal, into
+//  *price (unit_price >= 0 below 10^12, 0 <= discount <= 1).  Returns 0 or
+//  -1 when out of those bounds.
+int cli_money_discounted (cli_number_t unit_price, cli_number_t discount, cli_number_t *price);
+
 //  Formats cents as "1234.56" ("-0.05") into buf (32 bytes suffice).
 //  Returns buf.
 char *cli_money_cents_text (int64_t cents, char *buf, size_t size);

@@ -320,6 +320,7 @@ cli_rows_test (bool verbose)
     assert (config);
     cli_import_t *import = cli_import_new (config, "test", true);
     assert (import);
+    cli_import_set_quiet (import);
 
     char path [] = "/tmp/cli_rows_test_XXXXXX";
     int fd = mkstemp (path);

@@ -6,6 +6,7 @@
 #include "cli_common.h"
 #include "cli_contact_person.h"
 #include "cli_csv.h"
+#include "cli_documents.h"
 #include "cli_field.h"
 #include "cli_import.h"
 #include "cli_money.h"
@@ -15,6 +16,7 @@
 #include "cli_ingest.h"
 #include "cli_interaction.h"
 #include "cli_manager.h"
+#include "cli_master.h"
 #include "cli_output.h"
 #include "cli_report.h"
 #include "cli_segment.h"
@@ -227,6 +229,8 @@ s_selftest (crmq_config_t *config, int argc, char **argv)
     cli_ingest_test (verbose);
     cli_import_test (verbose);
     cli_rows_test (verbose);
+    cli_master_test (verbose);
+    cli_documents_test (verbose);
     printf ("Tests passed OK\n");
     return CLI_EXIT_OK;
 }
