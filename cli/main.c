@@ -16,6 +16,7 @@
 #include "cli_ingest.h"
 #include "cli_interaction.h"
 #include "cli_manager.h"
+#include "cli_mapping.h"
 #include "cli_master.h"
 #include "cli_output.h"
 #include "cli_report.h"
@@ -231,6 +232,7 @@ s_selftest (crmq_config_t *config, int argc, char **argv)
     cli_rows_test (verbose);
     cli_master_test (verbose);
     cli_documents_test (verbose);
+    cli_mapping_test (verbose);
     printf ("Tests passed OK\n");
     return CLI_EXIT_OK;
 }
