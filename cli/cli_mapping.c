@@ -130,7 +130,8 @@ s_string (json_t *object, const char *key, const char *path, char **text, const 
     return 0;
 }
 
-//  Reads a string or a list of strings into *strings.  Returns 0 or -1.
+//  Reads a string or a list of strings into *strings (NULL-terminated).
+//  Returns 0 or -1.
 static int
 s_string_list (json_t *value, const char *path, char ***strings, size_t *count,
                const char *name, char *error, size_t size)
@@ -144,7 +145,7 @@ s_string_list (json_t *value, const char *path, char ***strings, size_t *count,
         return s_fail (error, size, name, path, "must be a string or a list of strings");
     if (items == 0)
         return s_fail (error, size, name, path, "must not be an empty list");
-    if (!(*strings = calloc (items, sizeof (char *))))
+    if (!(*strings = calloc (items + 1, sizeof (char *))))
         return s_fail (error, size, name, path, "out of memory");
     for (size_t i = 0; i < items; i++) {
         json_t *item = json_is_array (value)? json_array_get (value, i): value;
@@ -447,6 +448,20 @@ cli_mapping_load (const char *path, char *error, size_t error_size)
     return self;
 }
 
+cli_mapping_t *
+cli_mapping_builtin (const char *name, char *error, size_t error_size)
+{
+    assert (name);
+    for (size_t i = 0; cli_mapping_builtins [i].name; i++)
+        if (streq (cli_mapping_builtins [i].name, name)) {
+            char file [128];
+            snprintf (file, sizeof file, "built-in mapping %s", name);
+            return cli_mapping_parse (cli_mapping_builtins [i].text, file, error, error_size);
+        }
+    snprintf (error, error_size, "no built-in mapping \"%s\"", name);
+    return NULL;
+}
+
 //  --------------------------------------------------------------------------
 //  Self-test
 
@@ -567,6 +582,16 @@ cli_mapping_test (bool verbose)
                     "\"client_id\": \"c\", \"product_id\": \"p\", \"quantity\": \"q\", "
                     "\"unit_price\": \"u\", \"profit\": \"pr\"}}",
                     "\"profit\" needs \"line_amount\"", verbose);
+
+    //  The built-in mappings are valid
+    for (size_t i = 0; cli_mapping_builtins [i].name; i++) {
+        mapping = cli_mapping_builtin (cli_mapping_builtins [i].name, error, sizeof error);
+        if (!mapping)
+            printf ("\n%s\n", error);
+        assert (mapping);
+        cli_mapping_destroy (&mapping);
+    }
+    assert (!cli_mapping_builtin ("nonexistent", error, sizeof error));
 
     assert (cli_mapping_load ("/nonexistent/m.json", error, sizeof error) == NULL);
     assert (strstr (error, "/nonexistent/m.json: "));

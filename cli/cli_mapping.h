@@ -78,7 +78,7 @@ typedef struct {
     cli_csv_options_t csv;          //  delimiter, quote, encoding
     char decimal;                   //  '.' or ','
     char *thousands;                //  "" = none
-    char **date_formats;            //  tried in order; none = ISO
+    char **date_formats;            //  tried in order, NULL-terminated; NULL = ISO
     size_t date_format_count;
     char *time_zone;                //  NULL = the command's
     char *currency;                 //  NULL = the command's
@@ -88,7 +88,7 @@ typedef struct {
     char *walk_in_id;               //  NULL = no walk-in client
     char *walk_in_name;
     char *return_prefix;            //  NULL = none
-    char **order_kinds, **return_kinds;
+    char **order_kinds, **return_kinds;   //  NULL-terminated; NULL = none
     size_t order_kind_count, return_kind_count;
     char *columns [CLI_MAP_COLUMNS];    //  header names; NULL = not mapped
 } cli_mapping_t;
@@ -102,6 +102,20 @@ cli_mapping_t *cli_mapping_load (const char *path, char *error, size_t error_siz
 //  messages (a built-in mapping).
 cli_mapping_t *cli_mapping_parse (const char *text, const char *name, char *error,
                                   size_t error_size);
+
+//  A mapping built into crmq: examples/mappings/NAME.json embedded at
+//  build time (tools/embed-mappings.sh), for the importers that are the
+//  CSV importer with a mapping of their own.
+typedef struct {
+    const char *name;               //  "online_retail"; NULL ends the table
+    const char *text;               //  the JSON
+} cli_mapping_builtin_t;
+
+extern const cli_mapping_builtin_t cli_mapping_builtins [];
+
+//  As cli_mapping_parse of the built-in mapping `name`; NULL with the
+//  reason in `error` when there is none by that name.
+cli_mapping_t *cli_mapping_builtin (const char *name, char *error, size_t error_size);
 
 //  Frees the mapping; sets *self_p to NULL; safe on NULL.
 void cli_mapping_destroy (cli_mapping_t **self_p);

@@ -276,7 +276,7 @@ cli_rows_number (cli_rows_t *self, int column, const char *label,
 }
 
 int
-cli_rows_date (cli_rows_t *self, int column, const char *label, const char *format,
+cli_rows_date (cli_rows_t *self, int column, const char *label, char *const *formats,
                const char *time_zone, bool required, int64_t *us)
 {
     assert (self && label && us);
@@ -292,12 +292,19 @@ cli_rows_date (cli_rows_t *self, int column, const char *label, const char *form
         cli_rows_reject (self, reason, "%s", reason);
         return -1;
     }
-    if (cli_field_date (text, format, time_zone, us) == 0)
+    if (!formats && cli_field_date (text, NULL, time_zone, us) == 0)
         return 0;
+    char expected [200] = "";
+    for (size_t i = 0; formats && formats [i]; i++) {
+        if (cli_field_date (text, formats [i], time_zone, us) == 0)
+            return 0;
+        snprintf (expected + strlen (expected), sizeof expected - strlen (expected), "%s%s",
+                  i? " or ": "", formats [i]);
+    }
     snprintf (reason, sizeof reason, "%s is not a date", label);
-    cli_rows_reject (self, reason, "%s \"%s\" is not a date%s%s%s", label,
-                     s_quote (text, shown, sizeof shown), format && *format? " (format ": "",
-                     format && *format? format: "", format && *format? ")": "");
+    cli_rows_reject (self, reason, "%s \"%s\" is not a date (%s)", label,
+                     s_quote (text, shown, sizeof shown),
+                     *expected? expected: "YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS]");
     return -1;
 }
 
@@ -367,26 +374,28 @@ cli_rows_test (bool verbose)
     assert (streq (cli_rows_raw (rows, -1), ""));
     assert (cli_rows_number (rows, qty, "qty", &style, &value) == 0);
     assert (value.units == 1234 && value.nanos == 500000000);
-    assert (cli_rows_date (rows, when, "when", "%d.%m.%Y %H:%M", "UTC", true, &us) == 0);
+    char *formats [] = { "%d.%m.%Y %H:%M", "%Y", NULL };
+    assert (cli_rows_date (rows, when, "when", formats, "UTC", true, &us) == 0);
+    assert (cli_rows_date (rows, when, "when", NULL, "UTC", true, &us) == -1);
 
     assert (cli_rows_next (rows) == 1);
     assert (cli_rows_line (rows) == 3);
     assert (cli_rows_name (rows, name, "name", true) == NULL);      //  bidi override
     assert (cli_rows_number (rows, qty, "qty", &style, &value) == -1);
-    assert (cli_rows_date (rows, when, "when", "%d.%m.%Y %H:%M", "UTC", true, &us) == -1);
+    assert (cli_rows_date (rows, when, "when", formats, "UTC", true, &us) == -1);
 
     assert (cli_rows_next (rows) == 1);                             //  line 4 is short
     assert (cli_rows_line (rows) == 5);
     assert (cli_rows_id (rows, id, "id", true, true) == NULL);
     assert (cli_rows_id (rows, id, "id", false, true) != NULL);
-    assert (cli_rows_date (rows, when, "when", "%d.%m.%Y %H:%M", "UTC", true, &us) == -1);
+    assert (cli_rows_date (rows, when, "when", formats, "UTC", true, &us) == -1);
     assert (cli_rows_next (rows) == 0);
     cli_rows_destroy (&rows);
     cli_rows_destroy (&rows);
     unlink (path);
 
     assert (cli_import_rows (import) == 4);
-    assert (cli_import_rejected_rows (import) == 6);
+    assert (cli_import_rejected_rows (import) == 7);
     text = NULL;
     FILE *out = open_memstream (&text, &size);
     cli_import_print_summary (import, out);
@@ -403,7 +412,7 @@ cli_rows_test (bool verbose)
     snprintf (expected, sizeof expected, "  %s:4: 3 fields, the header has 4\n", name_part);
     assert (strstr (text, expected));
     snprintf (expected, sizeof expected, "  %s:5: when \"31.02.2024 10:00\" is not a date "
-              "(format %%d.%%m.%%Y %%H:%%M)\n", name_part);
+              "(%%d.%%m.%%Y %%H:%%M or %%Y)\n", name_part);
     assert (strstr (text, expected));
     snprintf (expected, sizeof expected, "  id is empty: 1 (first %s:5)\n", name_part);
     assert (strstr (text, expected));

@@ -71,10 +71,11 @@ const char *cli_rows_name (cli_rows_t *self, int column, const char *label, bool
 int cli_rows_number (cli_rows_t *self, int column, const char *label,
                      const cli_number_style_t *style, cli_number_t *value);
 
-//  A date or time in `format` (NULL = ISO; cli_field_date) read in
-//  `time_zone`; an empty field gives 0 when not `required`.  Returns 0
-//  with *us set, or -1 after rejecting the row.
-int cli_rows_date (cli_rows_t *self, int column, const char *label, const char *format,
+//  A date or time in the first of `formats` (NULL-terminated, tried in
+//  order; NULL = ISO; cli_field_date) that reads it, in `time_zone`; an
+//  empty field gives 0 when not `required`.  Returns 0 with *us set, or -1
+//  after rejecting the row.
+int cli_rows_date (cli_rows_t *self, int column, const char *label, char *const *formats,
                    const char *time_zone, bool required, int64_t *us);
 
 //  Rejects the current row for `reason` with the message `format`

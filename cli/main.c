@@ -12,7 +12,10 @@
 #include "cli_money.h"
 #include "cli_progress.h"
 #include "cli_rows.h"
+#include "cli_import_csv.h"
 #include "cli_import_northwind.h"
+#include "cli_import_online_retail.h"
+#include "cli_import_superstore.h"
 #include "cli_ingest.h"
 #include "cli_interaction.h"
 #include "cli_manager.h"
@@ -82,6 +85,14 @@ s_print_usage (FILE *out)
         "  ping contacts|sales|analytics    exit 0 when the service answers\n"
         "  import northwind DIR [--dry-run]\n"
         "                                   publish the Northwind CSVs in DIR to crmq-sales\n"
+        "  import online-retail DIR [--dry-run] [--time-zone ZONE] [--currency CODE [--rate R]]\n"
+        "                                   the UCI Online Retail CSVs (one per month) in DIR\n"
+        "  import superstore FILE [--dry-run] [--time-zone ZONE] [--currency CODE [--rate R]]\n"
+        "                                   the Sample - Superstore orders CSV\n"
+        "  import csv --mapping FILE [--dry-run] [--time-zone ZONE] [--currency CODE [--rate R]]\n"
+        "             CSVFILE...\n"
+        "                                   any ERP export of sales lines, as the mapping file\n"
+        "                                   (JSON) says; see README.md, \"Importing ERP exports\"\n"
         "  report base [--from DATE] [--to DATE] [--format F]\n"
         "                                   client base: clients, orders, revenue\n"
         "  report abc [--from DATE] [--to DATE] [--measure revenue|quantity|orders]\n"
@@ -186,12 +197,22 @@ s_ping (crmq_config_t *config, int argc, char **argv)
     return rc;
 }
 
+#define IMPORT_USAGE "crmq import northwind|online-retail|superstore|csv ..."
+
 static int
 s_import (crmq_config_t *config, int argc, char **argv)
 {
-    if (argc < 2 || !streq (argv [1], "northwind"))
-        return cli_usage (CLI_IMPORT_NORTHWIND_USAGE, "import what? (northwind)");
-    return cli_import_northwind_run (config, argc - 1, argv + 1);
+    if (argc < 2)
+        return cli_usage (IMPORT_USAGE, "import what?");
+    if (streq (argv [1], "northwind"))
+        return cli_import_northwind_run (config, argc - 1, argv + 1);
+    if (streq (argv [1], "online-retail"))
+        return cli_import_online_retail_run (config, argc - 1, argv + 1);
+    if (streq (argv [1], "superstore"))
+        return cli_import_superstore_run (config, argc - 1, argv + 1);
+    if (streq (argv [1], "csv"))
+        return cli_import_csv_run (config, argc - 1, argv + 1);
+    return cli_usage (IMPORT_USAGE, "unknown import \"%s\"", argv [1]);
 }
 
 static int
