@@ -21,6 +21,7 @@
 #include "cli_manager.h"
 #include "cli_mapping.h"
 #include "cli_master.h"
+#include "cli_sales.h"
 #include "cli_output.h"
 #include "cli_report.h"
 #include "cli_segment.h"
@@ -60,18 +61,21 @@ static const crmq_setting_t s_settings [] = {
 
 #define USAGE "crmq COMMAND [ARGS]  (crmq help lists the commands)"
 
-//  The command groups of crmq-contacts: "crmq GROUP COMMAND ...".
+//  The command groups: "crmq GROUP COMMAND ...", each talking to the
+//  service of its endpoint setting.
 static const struct {
     const char *name;
     const cli_command_t *(*commands) (void);
+    const char *endpoint_setting;
 } s_groups [] = {
-    { "client",      cli_client_commands },
-    { "person",      cli_contact_person_commands },
-    { "channel",     cli_channel_commands },
-    { "interaction", cli_interaction_commands },
-    { "segment",     cli_segment_commands },
-    { "manager",     cli_manager_commands },
-    { NULL, NULL }
+    { "client",      cli_client_commands,         "contacts_endpoint" },
+    { "person",      cli_contact_person_commands, "contacts_endpoint" },
+    { "channel",     cli_channel_commands,        "contacts_endpoint" },
+    { "interaction", cli_interaction_commands,    "contacts_endpoint" },
+    { "segment",     cli_segment_commands,        "contacts_endpoint" },
+    { "manager",     cli_manager_commands,        "contacts_endpoint" },
+    { "sales",       cli_sales_commands,          "sales_endpoint" },
+    { NULL, NULL, NULL }
 };
 
 static void
@@ -223,13 +227,13 @@ s_report (crmq_config_t *config, int argc, char **argv)
     return cli_report_run (config, argc - 1, argv + 1);
 }
 
-//  A command group of crmq-contacts: argv [0] the group, argv [1] the command.
+//  A command group: argv [0] the group, argv [1] the command.
 static int
 s_group (crmq_config_t *config, int argc, char **argv)
 {
     for (size_t i = 0; s_groups [i].name; i++)
         if (streq (argv [0], s_groups [i].name))
-            return cli_command_run (s_groups [i].commands (), argv [0], "contacts_endpoint",
+            return cli_command_run (s_groups [i].commands (), argv [0], s_groups [i].endpoint_setting,
                                     config, argc - 1, argv + 1);
     return -1;
 }

@@ -1,5 +1,8 @@
 /*  erp_event_store.c - applying ERP events; see erp_event_store.h.  */
 #include "erp_event_store.h"
+#include "sales_refs.h"
+#include "order_store.h"
+#include "document_store.h"
 
 static const char *SQL_RECORD_EVENT =
     "INSERT INTO sales.erp_events (event_id, kind, body_sha256, occurred_at)"
@@ -19,9 +22,38 @@ static const char *SQL_MANAGER =
     "INSERT INTO sales.managers (id, external_id) VALUES ($1, $2)"
     " ON CONFLICT (external_id) DO NOTHING";
 
+//  A group a product names: created, or renamed and re-parented while its
+//  own event has not described it.
 static const char *SQL_PRODUCT_GROUP =
-    "INSERT INTO sales.product_groups (external_id, name) VALUES ($1, $2)"
-    " ON CONFLICT (external_id) DO UPDATE SET name = EXCLUDED.name RETURNING id";
+    "INSERT INTO sales.product_groups AS g (external_id, name, parent_id)"
+    " VALUES ($1, $2, (SELECT id FROM sales.product_groups WHERE external_id = $3))"
+    " ON CONFLICT (external_id) DO UPDATE"
+    "   SET name = CASE WHEN g.described THEN g.name ELSE EXCLUDED.name END,"
+    "       parent_id = CASE WHEN g.described OR EXCLUDED.parent_id IS NULL THEN g.parent_id"
+    "                        ELSE EXCLUDED.parent_id END"
+    " RETURNING id";
+
+//  A group's own event.
+static const char *SQL_DESCRIBE_GROUP =
+    "INSERT INTO sales.product_groups AS g (external_id, name, parent_id, described)"
+    " VALUES ($1, $2, (SELECT id FROM sales.product_groups WHERE external_id = $3), true)"
+    " ON CONFLICT (external_id) DO UPDATE"
+    "   SET name = EXCLUDED.name, parent_id = EXCLUDED.parent_id, described = true";
+
+//  A parent named before its own event: a placeholder named by its id.
+static const char *SQL_PARENT_GROUP =
+    "INSERT INTO sales.product_groups (external_id, name) VALUES ($1, $1)"
+    " ON CONFLICT (external_id) DO NOTHING";
+
+//  Whether the group is among its own ancestors.
+static const char *SQL_GROUP_CYCLE =
+    "WITH RECURSIVE up (id, depth) AS ("
+    "   SELECT parent_id, 1 FROM sales.product_groups WHERE external_id = $1"
+    "   UNION ALL"
+    "   SELECT g.parent_id, up.depth + 1 FROM up JOIN sales.product_groups g ON g.id = up.id"
+    "    WHERE up.depth < 1000)"
+    " SELECT count (*) FROM up JOIN sales.product_groups g ON g.id = up.id"
+    "  WHERE g.external_id = $1";
 
 static const char *SQL_PRODUCT =
     "INSERT INTO sales.products (external_id, name, group_id, list_price, standard_cost,"
@@ -31,59 +63,6 @@ static const char *SQL_PRODUCT =
     "  group_id = EXCLUDED.group_id, list_price = EXCLUDED.list_price,"
     "  standard_cost = EXCLUDED.standard_cost, discontinued = EXCLUDED.discontinued,"
     "  updated_at = now()";
-
-//  a merged client's orders go to its survivor
-static const char *SQL_CLIENT_ID =
-    "SELECT coalesce (merged_into, id) FROM sales.clients WHERE external_id = $1";
-
-static const char *SQL_MANAGER_ID =
-    "SELECT id FROM sales.managers WHERE external_id = $1";
-
-static const char *SQL_ORDER_EVENT =
-    "SELECT event_id FROM sales.orders WHERE external_id = $1";
-
-//  The first line whose product is unknown, if any.
-static const char *SQL_MISSING_PRODUCT =
-    "SELECT t.n - 1, t.product"
-    "  FROM unnest($1::text[]) WITH ORDINALITY AS t(product, n)"
-    "  LEFT JOIN sales.products p ON p.external_id = t.product"
-    " WHERE p.id IS NULL ORDER BY t.n LIMIT 1";
-
-//  The order and its lines in one statement; amounts by the money rule.
-static const char *SQL_INSERT_ORDER =
-    "WITH line AS ("
-    "  SELECT t.n AS line_no, p.id AS product_id, t.quantity, t.unit_price, t.discount,"
-    "         round(t.quantity * t.unit_price * (1 - t.discount), 2) AS amount"
-    "    FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::numeric[])"
-    "         WITH ORDINALITY AS t(product, quantity, unit_price, discount, n)"
-    "    JOIN sales.products p ON p.external_id = t.product),"
-    " header AS ("
-    "  INSERT INTO sales.orders (external_id, client_id, manager_id, placed_at, required_at,"
-    "                            currency, amount, event_id)"
-    "  SELECT $5, $6::bigint, $7::bigint,"
-    "         timestamptz 'epoch' + $8::bigint * interval '1 microsecond',"
-    "         CASE WHEN $9::bigint = 0 THEN NULL"
-    "              ELSE timestamptz 'epoch' + $9::bigint * interval '1 microsecond' END,"
-    "         $10, (SELECT sum(amount) FROM line), $11"
-    "  RETURNING id, client_id)"
-    " INSERT INTO sales.order_lines (order_id, line_no, client_id, product_id, quantity,"
-    "                                unit_price, discount, amount)"
-    " SELECT header.id, line.line_no, header.client_id, line.product_id, line.quantity,"
-    "        line.unit_price, line.discount, line.amount"
-    "   FROM line CROSS JOIN header";
-
-//  Looks an id up by external id: >0 the id, 0 not found, -1 failure.
-static int64_t
-s_lookup (crmq_pg_t *pg, const char *sql, const char *external_id)
-{
-    const char *values [1] = { external_id };
-    PGresult *result = crmq_pg_exec (pg, sql, 1, values);
-    if (!result)
-        return -1;
-    int64_t id = PQntuples (result)? strtoll (PQgetvalue (result, 0, 0), NULL, 10): 0;
-    PQclear (result);
-    return id;
-}
 
 static int
 s_store_reference (crmq_pg_t *pg, const char *sql, int64_t contacts_id, const char *external_id)
@@ -110,8 +89,12 @@ s_store_product (crmq_pg_t *pg, const Crmq__Product *product)
     char group_id [24] = "";
     if (*product->group_external_id) {
         const char *name = *product->group_name? product->group_name: product->group_external_id;
-        const char *values [2] = { product->group_external_id, name };
-        PGresult *result = crmq_pg_exec (pg, SQL_PRODUCT_GROUP, 2, values);
+        const char *parent = product->group_parent_external_id;
+        const char *parent_values [1] = { parent };
+        if (*parent && crmq_pg_command (pg, SQL_PARENT_GROUP, 1, parent_values) != 0)
+            return -1;
+        const char *values [3] = { product->group_external_id, name, parent };
+        PGresult *result = crmq_pg_exec (pg, SQL_PRODUCT_GROUP, 3, values);
         if (!result)
             return -1;
         snprintf (group_id, sizeof group_id, "%s", PQgetvalue (result, 0, 0));
@@ -127,109 +110,55 @@ s_store_product (crmq_pg_t *pg, const Crmq__Product *product)
 }
 
 static int
-s_store_order (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index,
-               const char *base_currency, erp_problem_t *problem)
+s_store_product_group (crmq_pg_t *pg, const Crmq__ProductGroup *group, size_t index,
+                       erp_problem_t *problem)
 {
-    const Crmq__OrderPlaced *order = event->order_placed;
-    char field [192];
-    int64_t client_id = s_lookup (pg, SQL_CLIENT_ID, order->client_external_id);
-    if (client_id <= 0) {
-        snprintf (field, sizeof field, "events[%zu].order_placed.client_external_id", index);
-        return client_id < 0? -1: erp_problem_set (problem, CRMQ_NOT_FOUND, field,
-            "unknown client %s: send its master data first", order->client_external_id);
-    }
-    int64_t manager_id = 0;
-    if (*order->manager_external_id) {
-        manager_id = s_lookup (pg, SQL_MANAGER_ID, order->manager_external_id);
-        if (manager_id <= 0) {
-            snprintf (field, sizeof field, "events[%zu].order_placed.manager_external_id", index);
-            return manager_id < 0? -1: erp_problem_set (problem, CRMQ_NOT_FOUND, field,
-                "unknown manager %s: send its master data first", order->manager_external_id);
-        }
-    }
-    const char *values_order [1] = { order->external_id };
-    PGresult *result = crmq_pg_exec (pg, SQL_ORDER_EVENT, 1, values_order);
-    if (!result)
+    const char *parent_values [1] = { group->parent_external_id };
+    const char *values [3] = { group->external_id, group->name, group->parent_external_id };
+    if ((*group->parent_external_id && crmq_pg_command (pg, SQL_PARENT_GROUP, 1, parent_values) != 0)
+    ||  crmq_pg_command (pg, SQL_DESCRIBE_GROUP, 3, values) != 0)
         return -1;
-    if (PQntuples (result)) {
-        snprintf (field, sizeof field, "events[%zu].order_placed.external_id", index);
-        erp_problem_set (problem, CRMQ_ALREADY_EXISTS, field, "order %s was placed by event %s",
-                   order->external_id, PQgetvalue (result, 0, 0));
-        PQclear (result);
-        return CRMQ_ALREADY_EXISTS;
-    }
-    PQclear (result);
-
-    crmq_pg_array_t *products = crmq_pg_array_new ();
-    crmq_pg_array_t *quantities = crmq_pg_array_new ();
-    crmq_pg_array_t *prices = crmq_pg_array_new ();
-    crmq_pg_array_t *discounts = crmq_pg_array_new ();
-    char number [48];
-    for (size_t j = 0; j < order->n_lines; j++) {
-        const Crmq__OrderLine *line = order->lines [j];
-        crmq_pg_array_append (products, line->product_external_id);
-        crmq_decimal_format (line->quantity->units, line->quantity->nanos, number, sizeof number);
-        crmq_pg_array_append (quantities, number);
-        crmq_decimal_format (line->unit_price->units, line->unit_price->nanos, number, sizeof number);
-        crmq_pg_array_append (prices, number);
-        if (line->discount)
-            crmq_decimal_format (line->discount->units, line->discount->nanos, number, sizeof number);
-        crmq_pg_array_append (discounts, line->discount? number: "0");
-    }
-    int rc = ERP_STORED;
-    const char *values_missing [1] = { crmq_pg_array_text (products) };
-    result = crmq_pg_exec (pg, SQL_MISSING_PRODUCT, 1, values_missing);
-    if (!result)
-        rc = -1;
-    else
-    if (PQntuples (result)) {
-        snprintf (field, sizeof field, "events[%zu].order_placed.lines[%s].product_external_id",
-                  index, PQgetvalue (result, 0, 0));
-        rc = erp_problem_set (problem, CRMQ_NOT_FOUND, field,
-                        "unknown product %s: send its master data first", PQgetvalue (result, 0, 1));
-    }
-    PQclear (result);
-    if (rc == ERP_STORED) {
-        char client [24], manager [24], placed [24], required [24];
-        snprintf (client, sizeof client, "%" PRId64, client_id);
-        snprintf (manager, sizeof manager, "%" PRId64, manager_id);
-        snprintf (placed, sizeof placed, "%" PRId64, order->placed_at_us);
-        snprintf (required, sizeof required, "%" PRId64, order->required_at_us);
-        const char *values [11] = {
-            crmq_pg_array_text (products), crmq_pg_array_text (quantities),
-            crmq_pg_array_text (prices), crmq_pg_array_text (discounts),
-            order->external_id, client, manager_id? manager: NULL, placed, required,
-            *order->currency? order->currency: base_currency, event->event_id };
-        rc = crmq_pg_command (pg, SQL_INSERT_ORDER, 11, values) == 0? ERP_STORED: -1;
-    }
-    crmq_pg_array_destroy (&products);
-    crmq_pg_array_destroy (&quantities);
-    crmq_pg_array_destroy (&prices);
-    crmq_pg_array_destroy (&discounts);
-    return rc;
+    int64_t cycle = sales_refs_id (pg, SQL_GROUP_CYCLE, group->external_id);
+    if (cycle < 0)
+        return -1;
+    if (cycle == 0)
+        return ERP_STORED;
+    char field [192];
+    snprintf (field, sizeof field, "events[%zu].product_group.parent_external_id", index);
+    return erp_problem_set (problem, CRMQ_FAILED_PRECONDITION, field,
+                            "group %s under %s would be its own ancestor", group->external_id,
+                            group->parent_external_id);
 }
 
-//  The kind recorded for an event: the name of its body.
-static const char *
-s_kind (const Crmq__ErpEvent *event)
+const char *
+erp_event_kind (const Crmq__ErpEvent *event)
 {
     switch (event->body_case) {
         case CRMQ__ERP_EVENT__BODY_CLIENT:       return "client";
         case CRMQ__ERP_EVENT__BODY_MANAGER:      return "manager";
         case CRMQ__ERP_EVENT__BODY_PRODUCT:      return "product";
         case CRMQ__ERP_EVENT__BODY_ORDER_PLACED: return "order_placed";
+        case CRMQ__ERP_EVENT__BODY_ORDER_CHANGED: return "order_changed";
+        case CRMQ__ERP_EVENT__BODY_ORDER_CANCELLED: return "order_cancelled";
+        case CRMQ__ERP_EVENT__BODY_SHIPMENT:     return "shipment";
+        case CRMQ__ERP_EVENT__BODY_INVOICE:      return "invoice";
+        case CRMQ__ERP_EVENT__BODY_PAYMENT:      return "payment";
+        case CRMQ__ERP_EVENT__BODY_RETURN_REGISTERED: return "return";
+        case CRMQ__ERP_EVENT__BODY_PRODUCT_GROUP: return "product_group";
+        case CRMQ__ERP_EVENT__BODY_CONTACT_PERSON: return "contact_person";
         default:                                 return "unknown";
     }
 }
 
 int
-erp_event_store (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index, const uint8_t *packed,
-                 size_t packed_size, int64_t contacts_id, const char *base_currency,
+erp_event_store (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t index,
+                 const uint8_t *packed, size_t packed_size, int64_t contacts_id,
                  erp_problem_t *problem)
 {
+    crmq_pg_t *pg = ctx->pg;
     char occurred [24];
     snprintf (occurred, sizeof occurred, "%" PRId64, event->occurred_at_us);
-    const char *values [4] = { event->event_id, s_kind (event), (const char *) packed, occurred };
+    const char *values [4] = { event->event_id, erp_event_kind (event), (const char *) packed, occurred };
     const int lengths [4] = { 0, 0, (int) packed_size, 0 };
     const int formats [4] = { 0, 0, 1, 0 };
     PGresult *result = crmq_pg_execv (pg, SQL_RECORD_EVENT, 4, values, lengths, formats);
@@ -261,8 +190,23 @@ erp_event_store (crmq_pg_t *pg, const Crmq__ErpEvent *event, size_t index, const
             return s_store_reference (pg, SQL_MANAGER, contacts_id, event->manager->external_id);
         case CRMQ__ERP_EVENT__BODY_PRODUCT:
             return s_store_product (pg, event->product);
+        case CRMQ__ERP_EVENT__BODY_PRODUCT_GROUP:
+            return s_store_product_group (pg, event->product_group, index, problem);
+        case CRMQ__ERP_EVENT__BODY_CONTACT_PERSON:
+            return ERP_STORED;              //  crmq-contacts holds the person
         case CRMQ__ERP_EVENT__BODY_ORDER_PLACED:
-            return s_store_order (pg, event, index, base_currency, problem);
+            return order_store_place (ctx, event, index, problem);
+        case CRMQ__ERP_EVENT__BODY_ORDER_CHANGED:
+        case CRMQ__ERP_EVENT__BODY_ORDER_CANCELLED:
+            return order_store_change (ctx, event, index, packed, packed_size, problem);
+        case CRMQ__ERP_EVENT__BODY_SHIPMENT:
+            return document_store_shipment (ctx, event, index, problem);
+        case CRMQ__ERP_EVENT__BODY_INVOICE:
+            return document_store_invoice (ctx, event, index, problem);
+        case CRMQ__ERP_EVENT__BODY_PAYMENT:
+            return document_store_payment (ctx, event, index, problem);
+        case CRMQ__ERP_EVENT__BODY_RETURN_REGISTERED:
+            return document_store_return (ctx, event, index, problem);
         default:
             return erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, "", "event without a body");
     }

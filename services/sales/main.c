@@ -15,6 +15,9 @@ static const crmq_setting_t s_settings [] = {
       "events accepted in one sales.Ingest request" },
     { "base_currency", "CRMQ_BASE_CURRENCY", CRMQ_SETTING_STRING, "USD", 0, 3,
       "ISO 4217 code of the currency reports are in" },
+    { "time_zone", "CRMQ_TIME_ZONE", CRMQ_SETTING_STRING, "UTC", 1, 64,
+      "company IANA time zone: the days of the rollups (changing it needs"
+      " SELECT sales.rebuild_rollups(zone))" },
     { NULL, NULL, CRMQ_SETTING_INT, NULL, 0, 0, NULL }
 };
 

@@ -15,11 +15,9 @@ static const char *SQL_SURVIVOR_ROW =
     " VALUES ($1::bigint, nullif ($2, ''))"
     " ON CONFLICT DO NOTHING";
 
-static const char *SQL_MOVE_ORDERS =
-    "UPDATE sales.orders SET client_id = $1::bigint WHERE client_id = $2::bigint";
-
-static const char *SQL_MOVE_LINES =
-    "UPDATE sales.order_lines SET client_id = $1::bigint WHERE client_id = $2::bigint";
+//  documents and rollups move to the survivor
+static const char *SQL_MOVE_CLIENT =
+    "SELECT sales.move_client ($2::bigint, $1::bigint)";
 
 //  the merged client, and any merged into it before, now resolve to the survivor
 static const char *SQL_REDIRECT =
@@ -43,8 +41,7 @@ s_apply (crmq_pg_t *pg, const Crmq__ClientMerged *merge)
     const char *row [2] = { survivor, merge->survivor_external_id };
     const char *ids [2] = { survivor, merged };
     if (crmq_pg_command (pg, SQL_SURVIVOR_ROW, 2, row) != 0
-    ||  crmq_pg_command (pg, SQL_MOVE_ORDERS, 2, ids) != 0
-    ||  crmq_pg_command (pg, SQL_MOVE_LINES, 2, ids) != 0)
+    ||  crmq_pg_command (pg, SQL_MOVE_CLIENT, 2, ids) != 0)
         return -1;
     //  a merged client sales never saw has nothing to move or redirect
     return crmq_pg_command (pg, SQL_REDIRECT, 2, ids);

@@ -4,11 +4,22 @@
 #include "erp_event_store.h"
 #include "merge_applier.h"
 
+static const char *SQL_ZONE_CHECK =
+    "SELECT now () AT TIME ZONE $1";
+
+//  Documents waiting for the document they refer to, oldest first.
+static const char *SQL_UNRESOLVED =
+    "SELECT kind, external_id, event_id, missing_kind, missing_external_id,"
+    "       (extract (epoch FROM received_at) * 1000000)::bigint, count (*) OVER ()"
+    "  FROM sales.unresolved ORDER BY received_at, event_id LIMIT $1::int";
+
 typedef struct {
     crmq_pg_t *pg;
     crmq_rpc_client_t *contacts;
     char base_currency [4];
+    char time_zone [65];
     size_t max_batch;
+    erp_context_t context;          //  for the ERP event stores
 } sales_server_t;
 
 void *
@@ -27,12 +38,27 @@ sales_server_new (crmq_service_t *service)
     //  crmq-contacts takes frames up to the same limit as this service
     crmq_rpc_client_set_max_request (contacts,
                                      (size_t) crmq_config_int (config, "max_message_bytes"));
+    //  an unknown zone would fail every order: refuse to start instead
+    const char *zone [1] = { crmq_config_str (config, "time_zone") };
+    PGresult *zone_check = crmq_pg_exec (crmq_service_pg (service), SQL_ZONE_CHECK, 1, zone);
+    if (!zone_check) {
+        crmq_log (CRMQ_LOG_ERROR, "bad CRMQ_TIME_ZONE", "time_zone=%s error=%s",
+                  crmq_log_q (zone [0]), crmq_log_q (crmq_pg_error (crmq_service_pg (service))));
+        crmq_rpc_client_destroy (&contacts);
+        return NULL;
+    }
+    PQclear (zone_check);
     sales_server_t *self = (sales_server_t *) zmalloc (sizeof (sales_server_t));
     self->pg = crmq_service_pg (service);
     self->contacts = contacts;
     snprintf (self->base_currency, sizeof self->base_currency, "%s",
               crmq_config_str (config, "base_currency"));
+    snprintf (self->time_zone, sizeof self->time_zone, "%s",
+              crmq_config_str (config, "time_zone"));
     self->max_batch = (size_t) crmq_config_int (config, "max_batch_events");
+    self->context.pg = self->pg;
+    self->context.base_currency = self->base_currency;
+    self->context.time_zone = self->time_zone;
     return self;
 }
 
@@ -64,6 +90,7 @@ typedef struct {
     sales_server_t *self;
     slot_t *slots;
     size_t count;
+    uint64_t batch_id;              //  the publisher's, echoed
 } batch_t;
 
 //  Rejects a slot before the transaction.
@@ -259,8 +286,8 @@ s_ingest_tx (crmq_pg_t *pg, void *arg)
         slot->duplicate = false;
         if (crmq_pg_command (pg, "SAVEPOINT event", 0, NULL) != 0)
             return -1;
-        int rc = erp_event_store (pg, slot->event, i, slot->packed, slot->packed_size,
-                                  slot->contacts_id, batch->self->base_currency, &slot->problem);
+        int rc = erp_event_store (&batch->self->context, slot->event, i, slot->packed,
+                                  slot->packed_size, slot->contacts_id, &slot->problem);
         if (rc == ERP_STORED || rc == ERP_DUPLICATE) {
             slot->duplicate = rc == ERP_DUPLICATE;
             if (crmq_pg_command (pg, "RELEASE SAVEPOINT event", 0, NULL) != 0)
@@ -311,6 +338,7 @@ s_ingest_reply (batch_t *batch, crmq_reply_t *reply)
         pointers [i] = &results [i];
     }
     answer.n_results = batch->count;
+    answer.batch_id = batch->batch_id;
     answer.results = pointers;
     int code = crmq_reply_ok (reply, &answer.base);
     crmq_log (answer.rejected? CRMQ_LOG_WARN: CRMQ_LOG_INFO, "batch committed",
@@ -347,7 +375,7 @@ s_ingest (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
         return code;
     }
     batch_t batch = { self, (slot_t *) zmalloc (request->n_events * sizeof (slot_t)),
-                      request->n_events };
+                      request->n_events, request->batch_id };
     for (size_t i = 0; i < batch.count; i++) {
         slot_t *slot = &batch.slots [i];
         slot->event = request->events [i];
@@ -380,6 +408,54 @@ s_ingest (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
     return code;
 }
 
+//  sales.Unresolved: documents still waiting for the one they refer to.
+static int
+s_unresolved (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
+{
+    sales_server_t *self = (sales_server_t *) state;
+    Crmq__UnresolvedRequest *request = (Crmq__UnresolvedRequest *)
+        crmq_message_unpack (&crmq__unresolved_request__descriptor, body, size);
+    if (!request)
+        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed UnresolvedRequest");
+    int limit = request->limit? request->limit: 100;
+    crmq_message_free (&request->base);
+    if (limit < 0 || limit > 10000)
+        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "limit",
+                                 "limit is 0 (100) to 10000, not %d", limit);
+    char limit_text [16];
+    snprintf (limit_text, sizeof limit_text, "%d", limit);
+    const char *values [1] = { limit_text };
+    PGresult *result = crmq_pg_exec (self->pg, SQL_UNRESOLVED, 1, values);
+    if (!result)
+        return crmq_reply_error (reply, crmq_pg_status (self->pg), NULL, "%s",
+                                 crmq_pg_error (self->pg));
+    int rows = PQntuples (result);
+    Crmq__UnresolvedDocument *documents = (Crmq__UnresolvedDocument *)
+        zmalloc ((rows? rows: 1) * sizeof (Crmq__UnresolvedDocument));
+    Crmq__UnresolvedDocument **pointers = (Crmq__UnresolvedDocument **)
+        zmalloc ((rows? rows: 1) * sizeof (void *));
+    Crmq__UnresolvedReply answer = CRMQ__UNRESOLVED_REPLY__INIT;
+    for (int row = 0; row < rows; row++) {
+        Crmq__UnresolvedDocument *document = &documents [row];
+        crmq__unresolved_document__init (document);
+        document->kind = PQgetvalue (result, row, 0);
+        document->external_id = PQgetvalue (result, row, 1);
+        document->event_id = PQgetvalue (result, row, 2);
+        document->missing_kind = PQgetvalue (result, row, 3);
+        document->missing_external_id = PQgetvalue (result, row, 4);
+        document->received_at_us = strtoll (PQgetvalue (result, row, 5), NULL, 10);
+        answer.total = strtoll (PQgetvalue (result, row, 6), NULL, 10);
+        pointers [row] = document;
+    }
+    answer.n_documents = (size_t) rows;
+    answer.documents = pointers;
+    int code = crmq_reply_ok (reply, &answer.base);
+    free (pointers);
+    free (documents);
+    PQclear (result);
+    return code;
+}
+
 void
 sales_server_job (void *state)
 {
@@ -390,5 +466,6 @@ sales_server_job (void *state)
 
 const crmq_rpc_method_t sales_server_methods [] = {
     { "sales.Ingest", s_ingest },
+    { "sales.Unresolved", s_unresolved },
     { NULL, NULL }
 };

@@ -61,7 +61,9 @@ test_fingerprint (crmq_pg_t *pg)
     static const char *const tables [] = {
         "contacts.clients", "contacts.managers", "sales.erp_events", "sales.clients",
         "sales.managers", "sales.product_groups", "sales.products", "sales.orders",
-        "sales.order_lines", NULL };
+        "sales.order_lines", "sales.shipments", "sales.shipment_lines", "sales.invoices",
+        "sales.payments", "sales.returns", "sales.return_lines", "sales.pending_changes",
+        "sales.client_day_group_rollups", "sales.client_day_rollups", NULL };
     return test_fingerprint_of (pg, tables);
 }
 

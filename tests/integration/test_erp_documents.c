@@ -1,0 +1,414 @@
+/*  test_erp_documents - the whole ERP contract through sales.Ingest:
+    documents that arrive before the ones they refer to (a shipment and an
+    order change before the order, a payment before its invoice) are kept,
+    listed by sales.Unresolved and settled when the other side arrives;
+    shipment and payment lateness; cancellations; foreign currencies with
+    the ERP's rate; returns; the product group hierarchy; resends and reused
+    document numbers; and the rollups, kept in the same transactions, equal
+    to the rollups computed afresh from the documents.                      */
+#include "test_support.h"
+#include <sys/wait.h>
+
+#define DAY_US  86400000000LL
+//  1996-07-01 00:00 UTC
+#define JULY_1  836179200000000LL
+
+static Crmq__ErpEvent *
+s_event (const char *event_id, int64_t occurred_at_us)
+{
+    Crmq__ErpEvent *event = (Crmq__ErpEvent *) zmalloc (sizeof (Crmq__ErpEvent));
+    crmq__erp_event__init (event);
+    event->event_id = strdup (event_id);
+    event->occurred_at_us = occurred_at_us;
+    return event;
+}
+
+static Crmq__Decimal *
+s_decimal (int64_t units, int32_t nanos)
+{
+    Crmq__Decimal *decimal = (Crmq__Decimal *) zmalloc (sizeof (Crmq__Decimal));
+    crmq__decimal__init (decimal);
+    decimal->units = units;
+    decimal->nanos = nanos;
+    return decimal;
+}
+
+static Crmq__Money *
+s_money (int64_t cents, const char *currency)
+{
+    Crmq__Money *money = (Crmq__Money *) zmalloc (sizeof (Crmq__Money));
+    crmq__money__init (money);
+    money->units = cents / 100;
+    money->nanos = (int32_t) (cents % 100) * 10000000;
+    money->currency = strdup (currency);
+    return money;
+}
+
+static Crmq__OrderLine **
+s_lines (const char *product, int64_t quantity, int64_t price_cents, size_t *count)
+{
+    Crmq__OrderLine **lines = (Crmq__OrderLine **) zmalloc (sizeof (Crmq__OrderLine *));
+    lines [0] = (Crmq__OrderLine *) zmalloc (sizeof (Crmq__OrderLine));
+    crmq__order_line__init (lines [0]);
+    lines [0]->product_external_id = strdup (product);
+    lines [0]->quantity = s_decimal (quantity, 0);
+    lines [0]->unit_price = s_money (price_cents, "");
+    *count = 1;
+    return lines;
+}
+
+static Crmq__ErpEvent *
+s_group (const char *event_id, const char *id, const char *name, const char *parent)
+{
+    Crmq__ErpEvent *event = s_event (event_id, JULY_1);
+    event->body_case = CRMQ__ERP_EVENT__BODY_PRODUCT_GROUP;
+    event->product_group = (Crmq__ProductGroup *) zmalloc (sizeof (Crmq__ProductGroup));
+    crmq__product_group__init (event->product_group);
+    event->product_group->external_id = strdup (id);
+    event->product_group->name = strdup (name);
+    event->product_group->parent_external_id = strdup (parent);
+    return event;
+}
+
+static Crmq__ErpEvent *
+s_order (const char *event_id, const char *order_id, int64_t placed_at_us, int64_t required_at_us,
+         const char *product, int64_t quantity, int64_t price_cents)
+{
+    Crmq__ErpEvent *event = test_order_event (event_id, order_id, "DOC-C", product, quantity,
+                                              price_cents);
+    event->occurred_at_us = placed_at_us;
+    event->order_placed->placed_at_us = placed_at_us;
+    event->order_placed->required_at_us = required_at_us;
+    return event;
+}
+
+static Crmq__ErpEvent *
+s_change (const char *event_id, int64_t occurred_at_us, const char *order_id,
+          int64_t required_at_us, const char *product, int64_t quantity, int64_t price_cents)
+{
+    Crmq__ErpEvent *event = s_event (event_id, occurred_at_us);
+    event->body_case = CRMQ__ERP_EVENT__BODY_ORDER_CHANGED;
+    Crmq__OrderChanged *change = (Crmq__OrderChanged *) zmalloc (sizeof (Crmq__OrderChanged));
+    crmq__order_changed__init (change);
+    change->external_id = strdup (order_id);
+    change->required_at_us = required_at_us;
+    change->lines = s_lines (product, quantity, price_cents, &change->n_lines);
+    event->order_changed = change;
+    return event;
+}
+
+static Crmq__ErpEvent *
+s_cancel (const char *event_id, const char *order_id)
+{
+    Crmq__ErpEvent *event = s_event (event_id, JULY_1 + 5 * DAY_US);
+    event->body_case = CRMQ__ERP_EVENT__BODY_ORDER_CANCELLED;
+    event->order_cancelled = (Crmq__OrderCancelled *) zmalloc (sizeof (Crmq__OrderCancelled));
+    crmq__order_cancelled__init (event->order_cancelled);
+    event->order_cancelled->external_id = strdup (order_id);
+    event->order_cancelled->reason = strdup ("клиент передумал \"совсем\"");
+    return event;
+}
+
+static Crmq__ErpEvent *
+s_shipment (const char *event_id, const char *shipment_id, const char *order_id, int64_t at_us)
+{
+    Crmq__ErpEvent *event = s_event (event_id, at_us);
+    event->body_case = CRMQ__ERP_EVENT__BODY_SHIPMENT;
+    event->shipment = (Crmq__ShipmentRegistered *) zmalloc (sizeof (Crmq__ShipmentRegistered));
+    crmq__shipment_registered__init (event->shipment);
+    event->shipment->external_id = strdup (shipment_id);
+    event->shipment->order_external_id = strdup (order_id);
+    event->shipment->shipped_at_us = at_us;
+    return event;
+}
+
+static Crmq__ErpEvent *
+s_invoice (const char *event_id, const char *invoice_id, const char *client, const char *order_id,
+           int64_t cents, int64_t issued_us, int64_t due_us)
+{
+    Crmq__ErpEvent *event = s_event (event_id, issued_us);
+    event->body_case = CRMQ__ERP_EVENT__BODY_INVOICE;
+    event->invoice = (Crmq__InvoiceIssued *) zmalloc (sizeof (Crmq__InvoiceIssued));
+    crmq__invoice_issued__init (event->invoice);
+    event->invoice->external_id = strdup (invoice_id);
+    event->invoice->client_external_id = strdup (client);
+    event->invoice->order_external_id = strdup (order_id);
+    event->invoice->amount = s_money (cents, "");
+    event->invoice->issued_at_us = issued_us;
+    event->invoice->due_at_us = due_us;
+    return event;
+}
+
+static Crmq__ErpEvent *
+s_payment (const char *event_id, const char *payment_id, const char *invoice_id, int64_t cents,
+           int64_t paid_us)
+{
+    Crmq__ErpEvent *event = s_event (event_id, paid_us);
+    event->body_case = CRMQ__ERP_EVENT__BODY_PAYMENT;
+    event->payment = (Crmq__PaymentReceived *) zmalloc (sizeof (Crmq__PaymentReceived));
+    crmq__payment_received__init (event->payment);
+    event->payment->external_id = strdup (payment_id);
+    event->payment->client_external_id = strdup ("DOC-C");
+    event->payment->invoice_external_id = strdup (invoice_id);
+    event->payment->order_external_id = strdup ("");
+    event->payment->amount = s_money (cents, "");
+    event->payment->paid_at_us = paid_us;
+    return event;
+}
+
+static Crmq__ErpEvent *
+s_return (const char *event_id, const char *return_id, const char *order_id, const char *product,
+          int64_t quantity, int64_t price_cents, int64_t at_us)
+{
+    Crmq__ErpEvent *event = s_event (event_id, at_us);
+    event->body_case = CRMQ__ERP_EVENT__BODY_RETURN_REGISTERED;
+    Crmq__ReturnRegistered *ret = (Crmq__ReturnRegistered *) zmalloc (sizeof (Crmq__ReturnRegistered));
+    crmq__return_registered__init (ret);
+    ret->external_id = strdup (return_id);
+    ret->client_external_id = strdup ("DOC-C");
+    ret->order_external_id = strdup (order_id);
+    ret->returned_at_us = at_us;
+    ret->reason = strdup ("damaged");
+    ret->lines = (Crmq__ReturnLine **) zmalloc (sizeof (Crmq__ReturnLine *));
+    ret->lines [0] = (Crmq__ReturnLine *) zmalloc (sizeof (Crmq__ReturnLine));
+    crmq__return_line__init (ret->lines [0]);
+    ret->lines [0]->product_external_id = strdup (product);
+    ret->lines [0]->quantity = s_decimal (quantity, 0);
+    ret->lines [0]->unit_price = s_money (price_cents, "");
+    ret->n_lines = 1;
+    event->return_registered = ret;
+    return event;
+}
+
+//  Sends a batch; checks the per-event codes (0 = accepted or duplicate as
+//  `duplicates` says, else the expected code and field of every event);
+//  frees the events.
+static void
+s_send (crmq_rpc_client_t *sales, const char *what, Crmq__ErpEvent **events, size_t count,
+        int duplicates, int expect_code, const char *expect_field)
+{
+    Crmq__IngestReply *answer = NULL;
+    int code = test_ingest (sales, events, count, &answer);
+    CHECK (code == CRMQ_OK && answer && answer->n_results == count, "%s: batch code %d", what, code);
+    for (size_t i = 0; answer && i < answer->n_results; i++) {
+        Crmq__EventResult *result = answer->results [i];
+        CHECK (result->code == expect_code, "%s: event %s code %d (%s) not %d", what,
+               result->event_id, result->code, result->error? result->error->message: "",
+               expect_code);
+        if (expect_field && result->error)
+            CHECK (streq (result->error->field, expect_field), "%s: field %s", what,
+                   result->error->field);
+    }
+    if (answer && expect_code == CRMQ_OK)
+        CHECK (answer->duplicates == duplicates, "%s: %d duplicates, not %d", what,
+               answer->duplicates, duplicates);
+    if (answer)
+        crmq__ingest_reply__free_unpacked (answer, NULL);
+    for (size_t i = 0; i < count; i++)
+        test_event_destroy (&events [i]);
+}
+
+static Crmq__UnresolvedReply *
+s_unresolved (crmq_rpc_client_t *sales)
+{
+    Crmq__UnresolvedRequest request = CRMQ__UNRESOLVED_REQUEST__INIT;
+    ProtobufCMessage *answer = NULL;
+    int code = test_call (sales, "sales.Unresolved", &request.base,
+                          &crmq__unresolved_reply__descriptor, &answer);
+    CHECK (code == CRMQ_OK, "Unresolved: code %d", code);
+    return (Crmq__UnresolvedReply *) answer;
+}
+
+//  One text value of a query without parameters ("" when no row).
+static char *
+s_text (crmq_pg_t *pg, const char *sql)
+{
+    PGresult *result = crmq_pg_exec (pg, sql, 0, NULL);
+    char *text = strdup (result && PQntuples (result)? PQgetvalue (result, 0, 0): "");
+    PQclear (result);
+    return text;
+}
+
+#define CHECK_TEXT(pg, sql, expected) do { \
+    char *_text = s_text (pg, sql); \
+    CHECK (streq (_text, expected), "%s: %s, not %s", sql, _text, expected); \
+    free (_text); \
+} while (0)
+
+//  The incremental rollups equal those computed afresh from the documents
+//  (rows a cancellation emptied stay as zeros: they are left out).
+static void
+s_check_rollups (crmq_pg_t *pg, const char *when)
+{
+    long long differences = test_count (pg,
+        "SELECT count (*) FROM ("
+        " (SELECT * FROM sales.client_day_group_rollups"
+        "   WHERE (sales, returns, lines, quantity, returned_quantity) <> (0, 0, 0, 0, 0)"
+        "   EXCEPT SELECT * FROM sales.rollups_from_documents ('UTC'))"
+        " UNION ALL"
+        " (SELECT * FROM sales.rollups_from_documents ('UTC')"
+        "   EXCEPT SELECT * FROM sales.client_day_group_rollups)) d");
+    long long day_differences = test_count (pg,
+        "SELECT count (*) FROM ("
+        " (SELECT * FROM sales.client_day_rollups"
+        "   WHERE (orders, returns, shipments, late_shipments, invoiced, payments, paid,"
+        "          late_payments) <> (0, 0, 0, 0, 0, 0, 0, 0)"
+        "   EXCEPT SELECT * FROM sales.day_rollups_from_documents ('UTC'))"
+        " UNION ALL"
+        " (SELECT * FROM sales.day_rollups_from_documents ('UTC')"
+        "   EXCEPT SELECT * FROM sales.client_day_rollups)) d");
+    CHECK (differences == 0 && day_differences == 0,
+           "%s: rollups differ from the documents in %lld + %lld rows", when, differences,
+           day_differences);
+}
+
+int
+main (void)
+{
+    crmq_log_init ("test_erp_documents", "error");
+    crmq_pg_t *pg = crmq_pg_new (test_env ("CRMQ_PG_URL"), "test_erp_documents");
+    crmq_rpc_client_t *sales = crmq_rpc_client_new (test_env ("CRMQ_SALES_ENDPOINT"), 20000, 0);
+
+    printf ("master data: a client, groups (child before its parent), products\n");
+    Crmq__ErpEvent *master [5] = {
+        test_client_event ("doc:client", "DOC-C", "ООО \"Ромашка\" «Лютик»"),
+        s_group ("doc:group:tea", "DOC-G-TEA", "Чай", "DOC-G-DRINKS"),
+        s_group ("doc:group:drinks", "DOC-G-DRINKS", "Напитки", ""),
+        test_product_event ("doc:product:1", "DOC-P1", "Chai"),
+        test_product_event ("doc:product:2", "DOC-P2", "Chang") };
+    master [3]->product->group_external_id = strdup ("DOC-G-TEA");
+    master [4]->product->standard_cost = s_money (300, "");
+    s_send (sales, "master", master, 5, 0, CRMQ_OK, NULL);
+    CHECK_TEXT (pg, "SELECT p.name FROM sales.product_groups g"
+                    " JOIN sales.product_groups p ON p.id = g.parent_id"
+                    " WHERE g.external_id = 'DOC-G-TEA'", "Напитки");
+
+    printf ("a group cycle is refused\n");
+    Crmq__ErpEvent *cycle [1] = { s_group ("doc:group:cycle", "DOC-G-DRINKS", "Напитки", "DOC-G-TEA") };
+    s_send (sales, "cycle", cycle, 1, 0, CRMQ_FAILED_PRECONDITION,
+            "events[0].product_group.parent_external_id");
+
+    printf ("documents before their orders and invoice\n");
+    Crmq__ErpEvent *early [5] = {
+        s_shipment ("doc:ship:1", "DOC-S1", "DOC-O1", JULY_1 + 20 * DAY_US),
+        s_payment ("doc:pay:1", "DOC-PAY1", "DOC-INV1", 5000, JULY_1 + 12 * DAY_US),
+        s_change ("doc:change:2", JULY_1 + 3 * DAY_US, "DOC-O2", 0, "DOC-P2", 4, 1000),
+        s_cancel ("doc:cancel:3", "DOC-O3"),
+        s_return ("doc:return:1", "DOC-R1", "DOC-O1", "DOC-P1", 1, 1800, JULY_1 + 25 * DAY_US) };
+    s_send (sales, "early", early, 5, 0, CRMQ_OK, NULL);
+    Crmq__UnresolvedReply *unresolved = s_unresolved (sales);
+    long long waiting = test_count (pg, "SELECT count (*) FROM sales.unresolved"
+                                        " WHERE event_id LIKE 'doc:%'");
+    CHECK (waiting == 5, "5 documents wait, not %lld", waiting);
+    bool listed = false;
+    for (size_t i = 0; unresolved && i < unresolved->n_documents; i++)
+        if (streq (unresolved->documents [i]->event_id, "doc:pay:1"))
+            listed = streq (unresolved->documents [i]->missing_kind, "invoice")
+                  && streq (unresolved->documents [i]->missing_external_id, "DOC-INV1");
+    CHECK (listed && unresolved->total >= 5, "Unresolved lists the payment waiting for DOC-INV1");
+    if (unresolved)
+        crmq__unresolved_reply__free_unpacked (unresolved, NULL);
+    s_check_rollups (pg, "early");
+
+    printf ("crmq sales unresolved lists them\n");
+    char command [1024];
+    snprintf (command, sizeof command, "'%s/bin/crmq' sales unresolved --format csv --limit 10000",
+              test_env ("BUILD"));
+    FILE *cli = popen (command, "r");
+    char line [512];
+    bool payment_listed = false;
+    while (cli && fgets (line, sizeof line, cli))
+        if (strstr (line, "payment,DOC-PAY1,doc:pay:1,invoice,DOC-INV1,"))
+            payment_listed = true;
+    CHECK (cli && pclose (cli) == 0 && payment_listed, "the CLI lists the payment");
+    snprintf (command, sizeof command, "'%s/bin/crmq' sales unresolved --limit 0 2>/dev/null",
+              test_env ("BUILD"));
+    cli = popen (command, "r");
+    while (cli && fgets (line, sizeof line, cli))
+        ;
+    int status = cli? pclose (cli): -1;
+    CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 64, "--limit 0 is a usage error");
+
+    printf ("the orders and the invoice arrive\n");
+    Crmq__ErpEvent *orders [4] = {
+        s_order ("doc:order:1", "DOC-O1", JULY_1 + DAY_US, JULY_1 + 15 * DAY_US, "DOC-P1", 2, 1800),
+        s_order ("doc:order:2", "DOC-O2", JULY_1 + 2 * DAY_US, 0, "DOC-P1", 1, 1800),
+        s_order ("doc:order:3", "DOC-O3", JULY_1 + 2 * DAY_US, 0, "DOC-P1", 5, 1800),
+        s_invoice ("doc:invoice:1", "DOC-INV1", "DOC-C", "DOC-O1", 3600, JULY_1 + DAY_US,
+                   JULY_1 + 10 * DAY_US) };
+    s_send (sales, "orders", orders, 4, 0, CRMQ_OK, NULL);
+    CHECK (test_count (pg, "SELECT count (*) FROM sales.unresolved WHERE event_id LIKE 'doc:%'") == 0,
+           "nothing waits any more");
+    CHECK_TEXT (pg, "SELECT late FROM sales.shipments WHERE external_id = 'DOC-S1'", "t");
+    CHECK_TEXT (pg, "SELECT late FROM sales.payments WHERE external_id = 'DOC-PAY1'", "t");
+    CHECK_TEXT (pg, "SELECT amount || ' ' || (SELECT count (*) FROM sales.order_lines l"
+                    "  WHERE l.order_id = o.id AND l.product_id ="
+                    "  (SELECT id FROM sales.products WHERE external_id = 'DOC-P2'))"
+                    " FROM sales.orders o WHERE external_id = 'DOC-O2'", "40.00 1");
+    CHECK_TEXT (pg, "SELECT status || ' ' || cancel_reason FROM sales.orders"
+                    " WHERE external_id = 'DOC-O3'", "cancelled клиент передумал \"совсем\"");
+    CHECK_TEXT (pg, "SELECT r.order_id = o.id FROM sales.returns r, sales.orders o"
+                    " WHERE r.external_id = 'DOC-R1' AND o.external_id = 'DOC-O1'", "t");
+    s_check_rollups (pg, "orders");
+    CHECK_TEXT (pg, "SELECT sum (sales) || ' ' || sum (returns) || ' ' || sum (cost) || ' '"
+                    "       || sum (lines_without_cost)"
+                    "  FROM sales.client_day_group_rollups r JOIN sales.clients c ON c.id = r.client_id"
+                    " WHERE c.external_id = 'DOC-C'", "76.00 18.00 12.00 1");
+    CHECK_TEXT (pg, "SELECT sum (orders) || ' ' || sum (shipments) || ' ' || sum (late_shipments)"
+                    "       || ' ' || sum (late_payments) || ' ' || sum (paid) || ' ' || sum (invoiced)"
+                    "  FROM sales.client_day_rollups r JOIN sales.clients c ON c.id = r.client_id"
+                    " WHERE c.external_id = 'DOC-C'", "2 1 1 1 50.00 36.00");
+
+    printf ("a later change moves the required date: the shipment is on time\n");
+    Crmq__ErpEvent *later [2] = {
+        s_change ("doc:change:1b", JULY_1 + 9 * DAY_US, "DOC-O1", JULY_1 + 30 * DAY_US, "DOC-P1", 2, 1800),
+        s_change ("doc:change:1a", JULY_1 + 8 * DAY_US, "DOC-O1", JULY_1 + 5 * DAY_US, "DOC-P1", 9, 1800) };
+    s_send (sales, "later", later, 2, 0, CRMQ_OK, NULL);
+    CHECK_TEXT (pg, "SELECT late FROM sales.shipments WHERE external_id = 'DOC-S1'", "f");
+    CHECK_TEXT (pg, "SELECT amount FROM sales.orders WHERE external_id = 'DOC-O1'", "36.00");
+    s_check_rollups (pg, "later");
+
+    printf ("an order in EUR at the ERP's rate\n");
+    Crmq__ErpEvent *euro [1] = { s_order ("doc:order:4", "DOC-O4", JULY_1 + 3 * DAY_US, 0,
+                                          "DOC-P1", 3, 1001) };
+    euro [0]->order_placed->currency = strdup ("EUR");
+    euro [0]->order_placed->currency_rate = s_decimal (1, 100000000);     //  1.1
+    euro [0]->order_placed->lines [0]->unit_price->currency = strdup ("EUR");
+    s_send (sales, "euro", euro, 1, 0, CRMQ_OK, NULL);
+    CHECK_TEXT (pg, "SELECT sales FROM sales.client_day_group_rollups r"
+                    "  JOIN sales.clients c ON c.id = r.client_id"
+                    " WHERE c.external_id = 'DOC-C' AND day = '1996-07-04'", "33.03");
+    s_check_rollups (pg, "euro");
+
+    printf ("resends are duplicates; reused numbers and unknown clients are refused\n");
+    char *before = test_fingerprint (pg);
+    Crmq__ErpEvent *again [2] = {
+        s_shipment ("doc:ship:1", "DOC-S1", "DOC-O1", JULY_1 + 20 * DAY_US),
+        s_invoice ("doc:invoice:1", "DOC-INV1", "DOC-C", "DOC-O1", 3600, JULY_1 + DAY_US,
+                   JULY_1 + 10 * DAY_US) };
+    s_send (sales, "again", again, 2, 2, CRMQ_OK, NULL);
+    Crmq__ErpEvent *reused [1] = { s_shipment ("doc:ship:1-bis", "DOC-S1", "DOC-O2", JULY_1) };
+    s_send (sales, "reused", reused, 1, 0, CRMQ_ALREADY_EXISTS, "events[0].shipment.external_id");
+    Crmq__ErpEvent *unknown [1] = { s_invoice ("doc:invoice:x", "DOC-INVX", "NO-SUCH-CLIENT", "",
+                                               100, JULY_1, 0) };
+    s_send (sales, "unknown", unknown, 1, 0, CRMQ_NOT_FOUND, "events[0].invoice.client_external_id");
+    Crmq__ErpEvent *changed [1] = { s_cancel ("doc:ship:1", "DOC-O1") };
+    s_send (sales, "changed body", changed, 1, 0, CRMQ_ALREADY_EXISTS, "events[0].event_id");
+    char *after = test_fingerprint (pg);
+    CHECK (streq (before, after), "nothing changed by resends and refusals");
+    free (before);
+    free (after);
+    CHECK (test_count (pg, "SELECT count (*) FROM sales.shipments WHERE external_id LIKE 'DOC-%'") == 1
+        && test_count (pg, "SELECT count (*) FROM sales.invoices WHERE external_id LIKE 'DOC-%'") == 1,
+           "one shipment, one invoice");
+
+    printf ("the rollups rebuilt from the documents are the same\n");
+    CHECK (test_count (pg, "SELECT count (*) FROM (SELECT sales.rebuild_rollups ('UTC')) r") == 1,
+           "rebuild ran");
+    s_check_rollups (pg, "rebuilt");
+
+    crmq_rpc_client_destroy (&sales);
+    crmq_pg_destroy (&pg);
+    printf ("test_erp_documents: %s\n", s_failures? "FAIL": "PASS");
+    return s_failures? 1: 0;
+}
