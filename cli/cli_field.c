@@ -30,10 +30,12 @@ cli_field_number (const char *text, const cli_number_style_t *style, cli_number_
     if (!text)
         return -1;
     char decimal = style && style->decimal? style->decimal: '.';
+    int scale = style && style->scale? style->scale: 9;
     const char *thousands = style && style->thousands? style->thousands: "";
     size_t separator = strlen (thousands);
     size_t length = strlen (text);
-    if (length > CLI_FIELD_MAX_NUMBER || (decimal != '.' && decimal != ','))
+    if (length > CLI_FIELD_MAX_NUMBER || (decimal != '.' && decimal != ',')
+    ||  scale < 1 || scale > 9)
         return -1;
 
     //  The number without spaces around it
@@ -90,7 +92,7 @@ cli_field_number (const char *text, const cli_number_style_t *style, cli_number_
     if (p != end)
         return -1;
     clean [out] = 0;
-    return crmq_decimal_parse (clean, &value->units, &value->nanos);
+    return crmq_decimal_parse_round (clean, scale, &value->units, &value->nanos);
 }
 
 bool
@@ -240,9 +242,9 @@ void
 cli_field_test (bool verbose)
 {
     printf (" * cli_field: ");
-    cli_number_style_t russian = { ',', "\xC2\xA0" };
-    cli_number_style_t spaced = { ',', " " };
-    cli_number_style_t english = { '.', "," };
+    cli_number_style_t russian = { .decimal = ',', .thousands = "\xC2\xA0" };
+    cli_number_style_t spaced = { .decimal = ',', .thousands = " " };
+    cli_number_style_t english = { .decimal = '.', .thousands = "," };
     s_expect_number ("12", NULL, 12, 0);
     s_expect_number (" -0.05 ", NULL, 0, -50000000);
     s_expect_number ("9.80000019", NULL, 9, 800000190);
@@ -254,6 +256,11 @@ cli_field_test (bool verbose)
     s_expect_number ("1 234,5", &spaced, 1234, 500000000);
     s_expect_number ("-1,234,567.25", &english, -1234567, -250000000);
     s_expect_number ("1234.25", &english, 1234, 250000000);
+    cli_number_style_t cents = { .scale = 2 };
+    s_expect_number ("9.80000019", &cents, 9, 800000000);
+    s_expect_number ("0.125", &cents, 0, 130000000);
+    s_expect_number ("0.1249999999999", &cents, 0, 120000000);
+    s_expect_number ("-0.125", &cents, 0, -130000000);
     s_expect_bad_number ("", NULL);
     s_expect_bad_number ("  ", NULL);
     s_expect_bad_number ("-", NULL);

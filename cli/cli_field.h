@@ -17,11 +17,14 @@ typedef struct {
     int32_t nanos;
 } cli_number_t;
 
-//  How an export writes numbers.  Zeroed means "1234.5".
+//  How an export writes numbers, and how many decimals are kept.  Zeroed
+//  means "1234.5", up to 9 decimals.
 typedef struct {
     char decimal;               //  '.' (0 = '.') or ','
     const char *thousands;      //  NULL or "" = none; else the separator as UTF-8
                                 //  text: " ", "\u00A0", "\u202F", "'", "." or ","
+    int scale;                  //  decimals kept, 1..9, rounded half-up on the
+                                //  digits as written; 0 = 9
 } cli_number_style_t;
 
 //  Longest number text read, bytes (spaces and separators included).
@@ -30,8 +33,9 @@ typedef struct {
 //  Parses `text` as a decimal number written in `style` (NULL = the
 //  default): an optional sign, digits with thousands separators between
 //  groups of exactly three, at most one decimal separator; spaces
-//  (ASCII, U+00A0, U+202F) around it are ignored.  More than 9 fractional
-//  digits are rounded half-up at the 9th.  Returns 0 with *value set, or -1
+//  (ASCII, U+00A0, U+202F) around it are ignored.  More fractional digits
+//  than the style's scale are rounded half-up (away from zero) at its last
+//  one, looking at the digits as written ("0.1249999999999" to 2 is 0.12).  Returns 0 with *value set, or -1
 //  for anything else (empty, letters, exponents, a misplaced separator,
 //  too long, out of range).
 int cli_field_number (const char *text, const cli_number_style_t *style, cli_number_t *value);

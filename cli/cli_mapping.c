@@ -39,7 +39,7 @@ cli_number_style_t
 cli_mapping_number_style (const cli_mapping_t *self)
 {
     assert (self);
-    cli_number_style_t style = { self->decimal, self->thousands };
+    cli_number_style_t style = { self->decimal, self->thousands, 0 };
     return style;
 }
 

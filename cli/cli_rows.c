@@ -9,11 +9,24 @@
 #include <unistd.h>
 
 #define S_PROGRESS_ROWS 4096        //  rows between progress updates
+#define S_DATE_CACHE    8           //  columns whose last date is remembered
+
+//  The last date read in a column: rows of one document repeat it, and
+//  reading a wall time in a zone other than UTC is slow (crmq_time
+//  switches the process's TZ for each call).
+typedef struct {
+    char *text;                     //  as written; NULL = empty slot
+    int column;
+    char *const *formats;
+    const char *time_zone;
+    int64_t us;
+} s_date_t;
 
 struct _cli_rows_t {
     cli_import_t *import;           //  borrowed
     cli_csv_t *csv;
     zlistx_t *strings;              //  copies handed out for the current row
+    s_date_t dates [S_DATE_CACHE];
 };
 
 static void
@@ -82,6 +95,8 @@ cli_rows_destroy (cli_rows_t **self_p)
         return;
     cli_import_file_done (self->import, cli_csv_offset (self->csv));
     cli_csv_destroy (&self->csv);
+    for (size_t i = 0; i < S_DATE_CACHE; i++)
+        free (self->dates [i].text);
     zlistx_destroy (&self->strings);
     free (self);
     *self_p = NULL;
@@ -292,14 +307,29 @@ cli_rows_date (cli_rows_t *self, int column, const char *label, char *const *for
         cli_rows_reject (self, reason, "%s", reason);
         return -1;
     }
-    if (!formats && cli_field_date (text, NULL, time_zone, us) == 0)
+    s_date_t *cached = &self->dates [(unsigned) column % S_DATE_CACHE];
+    if (cached->text && cached->column == column && cached->formats == formats
+    &&  cached->time_zone == time_zone && streq (cached->text, text)) {
+        *us = cached->us;
         return 0;
+    }
+    bool read = !formats && cli_field_date (text, NULL, time_zone, us) == 0;
     char expected [200] = "";
-    for (size_t i = 0; formats && formats [i]; i++) {
-        if (cli_field_date (text, formats [i], time_zone, us) == 0)
-            return 0;
+    for (size_t i = 0; !read && formats && formats [i]; i++) {
+        if (cli_field_date (text, formats [i], time_zone, us) == 0) {
+            read = true;
+            break;
+        }
         snprintf (expected + strlen (expected), sizeof expected - strlen (expected), "%s%s",
                   i? " or ": "", formats [i]);
+    }
+    if (read) {
+        char *copy = strdup (text);
+        if (copy) {
+            free (cached->text);
+            *cached = (s_date_t) { copy, column, formats, time_zone, *us };
+        }
+        return 0;
     }
     snprintf (reason, sizeof reason, "%s is not a date", label);
     cli_rows_reject (self, reason, "%s \"%s\" is not a date (%s)", label,
@@ -362,7 +392,7 @@ cli_rows_test (bool verbose)
     assert (rows);
     int id = cli_rows_column (rows, "id"), name = cli_rows_column (rows, "name");
     int qty = cli_rows_column (rows, "qty"), when = cli_rows_column (rows, "when");
-    cli_number_style_t style = { ',', " " };
+    cli_number_style_t style = { .decimal = ',', .thousands = " " };
     cli_number_t value;
     int64_t us;
 
