@@ -57,13 +57,6 @@ s_document_free (void **item)
     }
 }
 
-static void
-s_string_free (void **item)
-{
-    free (*item);
-    *item = NULL;
-}
-
 cli_documents_t *
 cli_documents_new (const char *source)
 {
@@ -82,7 +75,7 @@ cli_documents_new (const char *source)
     //  The item is the one copy, and its own key
     zhashx_set_key_duplicator (self->strings, NULL);
     zhashx_set_key_destructor (self->strings, NULL);
-    zhashx_set_destructor (self->strings, s_string_free);
+    zhashx_set_destructor (self->strings, cli_string_destroy);
     zlistx_set_destructor (self->documents, s_document_free);
     return self;
 }
@@ -271,26 +264,34 @@ s_sendable (s_document_t *document)
     return !document->bad_file && document->count > 0;
 }
 
+//  Documents of `kind` that will be sent, and their lines.
+static void
+s_sum (cli_documents_t *self, cli_document_kind_t kind, size_t *documents, size_t *lines)
+{
+    *documents = *lines = 0;
+    for (s_document_t *d = zlistx_first (self->documents); d; d = zlistx_next (self->documents))
+        if (d->kind == kind && s_sendable (d)) {
+            (*documents)++;
+            *lines += d->count;
+        }
+}
+
 size_t
 cli_documents_count (cli_documents_t *self, cli_document_kind_t kind)
 {
     assert (self);
-    size_t count = 0;
-    for (s_document_t *d = zlistx_first (self->documents); d; d = zlistx_next (self->documents))
-        if (d->kind == kind && s_sendable (d))
-            count++;
-    return count;
+    size_t documents, lines;
+    s_sum (self, kind, &documents, &lines);
+    return documents;
 }
 
 size_t
 cli_documents_lines (cli_documents_t *self, cli_document_kind_t kind)
 {
     assert (self);
-    size_t count = 0;
-    for (s_document_t *d = zlistx_first (self->documents); d; d = zlistx_next (self->documents))
-        if (d->kind == kind && s_sendable (d))
-            count += d->count;
-    return count;
+    size_t documents, lines;
+    s_sum (self, kind, &documents, &lines);
+    return lines;
 }
 
 bool
@@ -518,19 +519,8 @@ void
 cli_documents_test (bool verbose)
 {
     printf (" * cli_documents: ");
-    static const crmq_setting_t settings [] = {
-        CRMQ_SETTING_SALES_ENDPOINT,
-        { "batch_size", "CRMQ_TEST_BATCH_SIZE", CRMQ_SETTING_INT, "10", 1, 10000, "" },
-        { "max_message_bytes", "CRMQ_TEST_MAX_MESSAGE_BYTES", CRMQ_SETTING_INT, "100000", 100,
-          1000000, "" },
-        { NULL, NULL, CRMQ_SETTING_STRING, NULL, 0, 0, NULL }
-    };
-    char error [256];
-    crmq_config_t *config = crmq_config_new (settings, error, sizeof error);
-    assert (config);
-    cli_import_t *import = cli_import_new (config, "test", true);
-    assert (import);
-    cli_import_set_quiet (import);
+    crmq_config_t *config;
+    cli_import_t *import = cli_import_test_new (10, 100000, &config);
     cli_documents_t *documents = cli_documents_new ("test");
     assert (documents);
 

@@ -50,19 +50,6 @@ s_tally_free (void **item)
     }
 }
 
-static void
-s_string_free (void **item)
-{
-    free (*item);
-    *item = NULL;
-}
-
-static void *
-s_string_dup (const void *item)
-{
-    return strdup ((const char *) item);
-}
-
 cli_import_t *
 cli_import_new (crmq_config_t *config, const char *name, bool dry_run)
 {
@@ -90,10 +77,10 @@ cli_import_new (crmq_config_t *config, const char *name, bool dry_run)
     zlistx_set_destructor (self->rejected_reasons, s_tally_free);
     zlistx_set_destructor (self->skipped_reasons, s_tally_free);
     zlistx_set_destructor (self->event_reasons, s_tally_free);
-    zlistx_set_destructor (self->first_rejected, s_string_free);
-    zlistx_set_destructor (self->first_events, s_string_free);
-    zhashx_set_duplicator (self->origins, s_string_dup);
-    zhashx_set_destructor (self->origins, s_string_free);
+    zlistx_set_destructor (self->first_rejected, cli_string_destroy);
+    zlistx_set_destructor (self->first_events, cli_string_destroy);
+    zhashx_set_duplicator (self->origins, cli_string_dup);
+    zhashx_set_destructor (self->origins, cli_string_destroy);
     return self;
 }
 
@@ -442,26 +429,40 @@ cli_import_master_event_id (const char *source, const char *kind, const char *id
 //  --------------------------------------------------------------------------
 //  Self-test
 
+cli_import_t *
+cli_import_test_new (size_t batch_size, size_t max_request, crmq_config_t **config_p)
+{
+    static const crmq_setting_t settings [] = {
+        CRMQ_SETTING_SALES_ENDPOINT,
+        { "rpc_timeout_ms", "CRMQ_SELFTEST_RPC_TIMEOUT_MS", CRMQ_SETTING_INT, "1000", 10,
+          100000, "" },
+        { "rpc_retries", "CRMQ_SELFTEST_RPC_RETRIES", CRMQ_SETTING_INT, "0", 0, 10, "" },
+        { "batch_size", "CRMQ_SELFTEST_BATCH_SIZE", CRMQ_SETTING_INT, "10", 1, 10000, "" },
+        { "max_message_bytes", "CRMQ_SELFTEST_MAX_MESSAGE_BYTES", CRMQ_SETTING_INT, "100000",
+          100, 1000000, "" },
+        { NULL, NULL, CRMQ_SETTING_STRING, NULL, 0, 0, NULL }
+    };
+    assert (config_p && batch_size >= 1 && max_request >= 100);
+    char value [32], error [256];
+    snprintf (value, sizeof value, "%zu", batch_size);
+    setenv ("CRMQ_SELFTEST_BATCH_SIZE", value, 1);
+    snprintf (value, sizeof value, "%zu", max_request);
+    setenv ("CRMQ_SELFTEST_MAX_MESSAGE_BYTES", value, 1);
+    *config_p = crmq_config_new (settings, error, sizeof error);
+    assert (*config_p);
+    cli_import_t *import = cli_import_new (*config_p, "test", true);
+    assert (import);
+    cli_import_set_quiet (import);
+    return import;
+}
+
 void
 cli_import_test (bool verbose)
 {
     printf (" * cli_import: ");
-    static const crmq_setting_t settings [] = {
-        CRMQ_SETTING_SALES_ENDPOINT,
-        { "rpc_timeout_ms", "CRMQ_TEST_RPC_TIMEOUT_MS", CRMQ_SETTING_INT, "1000", 10, 100000, "" },
-        { "rpc_retries", "CRMQ_TEST_RPC_RETRIES", CRMQ_SETTING_INT, "0", 0, 10, "" },
-        { "batch_size", "CRMQ_TEST_BATCH_SIZE", CRMQ_SETTING_INT, "2", 1, 10000, "" },
-        { "max_message_bytes", "CRMQ_TEST_MAX_MESSAGE_BYTES", CRMQ_SETTING_INT, "200", 100,
-          1000000, "" },
-        { NULL, NULL, CRMQ_SETTING_STRING, NULL, 0, 0, NULL }
-    };
-    char error [256];
-    crmq_config_t *config = crmq_config_new (settings, error, sizeof error);
-    assert (config);
-    cli_import_t *import = cli_import_new (config, "test", true);
-    assert (import);
+    crmq_config_t *config;
+    cli_import_t *import = cli_import_test_new (2, 200, &config);
     assert (cli_import_dry_run (import));
-    cli_import_set_quiet (import);
 
     cli_import_count_row (import);
     cli_import_count_row (import);

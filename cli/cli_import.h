@@ -121,6 +121,13 @@ int cli_import_event_id (const char *source, const char *kind, const char *id, c
 int cli_import_master_event_id (const char *source, const char *kind, const char *id,
                                 const Crmq__ErpEvent *event, char *buf, size_t size);
 
+//  For self-tests: a quiet dry run of importer "test" sending batches of
+//  up to `batch_size` events in requests of up to `max_request` bytes
+//  (>= 100).  *config_p gets the settings it uses (the caller destroys
+//  them after the import).  Asserts on out-of-memory: tests only.
+cli_import_t *cli_import_test_new (size_t batch_size, size_t max_request,
+                                   crmq_config_t **config_p);
+
 //  Self-test (a dry run: no service needed).
 void cli_import_test (bool verbose);
 

@@ -8,6 +8,7 @@
 #include "cli_rows.h"
 
 #include <assert.h>
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -535,6 +536,65 @@ cli_import_csv_options (cli_args_t *args, cli_import_csv_options_t *options)
              ||  cli_number_is_zero (options->rate) || cli_number_is_negative (options->rate)))
         return cli_args_usage (args, "--rate: \"%s\" is not a number above 0", rate);
     return 0;
+}
+
+int
+cli_import_csv_builtin_run (crmq_config_t *config, const char *name, const char *mapping_name,
+                            const char *usage, bool directory, int argc, char **argv)
+{
+    static const cli_arg_t s_options [] = {
+        CLI_IMPORT_CSV_OPTIONS,
+        CLI_ARG_END
+    };
+    assert (config && name && mapping_name && usage);
+    char prefix [64];
+    snprintf (prefix, sizeof prefix, "crmq import %s", name);
+    cli_args_t *args = NULL;
+    int rc = cli_args_parse (s_options, usage, prefix, crmq_config_str (config, "time_zone"), 1, 1,
+                             directory? "DIR": "FILE", argc, argv, &args);
+    if (rc != 0)
+        return rc;
+    cli_import_csv_options_t options;
+    if ((rc = cli_import_csv_options (args, &options)) != 0) {
+        cli_args_destroy (&args);
+        return rc;
+    }
+    const char *argument = cli_args_arg (args, 0);
+    glob_t found = { 0 };
+    int globbed = 0;
+    char *path = (char *) argument;
+    char error [700];
+    cli_mapping_t *mapping = NULL;
+    if (directory) {
+        //  Every file of the folder, in name order (the months of a year)
+        char pattern [4096];
+        snprintf (pattern, sizeof pattern, "%s/*.csv", argument);
+        globbed = glob (pattern, 0, NULL, &found);
+    }
+    if (globbed == GLOB_NOMATCH) {
+        fprintf (stderr, "crmq: %s: no *.csv file there\n", argument);
+        rc = CLI_EXIT_FAILURE;
+    }
+    else
+    if (globbed != 0) {
+        fprintf (stderr, "crmq: %s: cannot be read\n", argument);
+        rc = CLI_EXIT_FAILURE;
+    }
+    else
+    if (!(mapping = cli_mapping_builtin (mapping_name, error, sizeof error))) {
+        fprintf (stderr, "crmq: %s\n", error);
+        rc = CLI_EXIT_FAILURE;
+    }
+    else
+    if (directory)
+        rc = cli_import_csv_files (config, name, mapping, found.gl_pathv, found.gl_pathc, &options);
+    else
+        rc = cli_import_csv_files (config, name, mapping, &path, 1, &options);
+    if (directory && globbed == 0)
+        globfree (&found);
+    cli_mapping_destroy (&mapping);
+    cli_args_destroy (&args);
+    return rc;
 }
 
 int

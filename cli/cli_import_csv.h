@@ -62,6 +62,16 @@ int cli_import_csv_files (crmq_config_t *config, const char *name, const cli_map
                           char *const *paths, size_t count,
                           const cli_import_csv_options_t *options);
 
+//  Runs an importer that is this one with the built-in mapping
+//  `mapping_name` (cli_mapping_builtin): `crmq import NAME ARG [options]`,
+//  argv [0] being NAME, `usage` shown with usage errors.  ARG is a file,
+//  or with `directory` a folder whose *.csv files are imported in name
+//  order.  Returns the exit code as cli_import_csv_files; 1 also when the
+//  folder holds no *.csv file or cannot be read.
+int cli_import_csv_builtin_run (crmq_config_t *config, const char *name,
+                                const char *mapping_name, const char *usage, bool directory,
+                                int argc, char **argv);
+
 //  Runs `crmq import csv ...`; argv [0] is "csv".  Returns the exit code
 //  as cli_import_csv_files; 1 also when the mapping file cannot be read or
 //  is not valid (the reason printed with the file, line and key).

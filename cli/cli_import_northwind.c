@@ -72,27 +72,14 @@ s_header_free (void **item)
     }
 }
 
-static void
-s_string_free (void **item)
-{
-    free (*item);
-    *item = NULL;
-}
-
-static void *
-s_string_dup (const void *item)
-{
-    return strdup ((const char *) item);
-}
-
 //  A hash of strings that copies the values it is given and frees them.
 static zhashx_t *
 s_string_hash_new (void)
 {
     zhashx_t *hash = zhashx_new ();
     if (hash) {
-        zhashx_set_duplicator (hash, s_string_dup);
-        zhashx_set_destructor (hash, s_string_free);
+        zhashx_set_duplicator (hash, cli_string_dup);
+        zhashx_set_destructor (hash, cli_string_destroy);
     }
     return hash;
 }
@@ -112,7 +99,7 @@ s_import_init (s_import_t *self)
     zlistx_set_destructor (self->managers, s_event_free);
     zlistx_set_destructor (self->master, s_event_free);
     zhashx_set_destructor (self->headers, s_header_free);
-    zlistx_set_destructor (self->order_ids, s_string_free);
+    zlistx_set_destructor (self->order_ids, cli_string_destroy);
     return 0;
 }
 

@@ -161,6 +161,21 @@ s_string_list (json_t *value, const char *path, char ***strings, size_t *count,
     return 0;
 }
 
+//  Optional object member `key` of `object` with only the keys of `known`;
+//  `shape` tells what it should look like.  Returns 0 with *value set
+//  (NULL when absent), or -1.
+static int
+s_object (json_t *object, const char *key, const char *const *known, const char *shape,
+          json_t **value, const char *name, char *error, size_t size)
+{
+    *value = json_object_get (object, key);
+    if (!*value)
+        return 0;
+    if (!json_is_object (*value))
+        return s_fail (error, size, name, key, "must be an object %s", shape);
+    return s_known_keys (*value, known, key, name, error, size);
+}
+
 //  Boolean member `key`: absent = false.  Returns 0 or -1.
 static int
 s_bool (json_t *object, const char *key, bool *flag, const char *name, char *error, size_t size)
@@ -335,14 +350,12 @@ s_settings (cli_mapping_t *self, json_t *root, char *error, size_t size)
     ||  s_bool (root, "integral_ids", &self->integral_ids, name, error, size))
         return -1;
 
-    value = json_object_get (root, "walk_in_client");
+    const char *walk_in_keys [] = { "id", "name", NULL };
+    if (s_object (root, "walk_in_client", walk_in_keys, "{\"id\": ..., \"name\": ...}", &value,
+                  name, error, size))
+        return -1;
     if (value) {
-        const char *known [] = { "id", "name", NULL };
-        if (!json_is_object (value))
-            return s_fail (error, size, name, "walk_in_client", "must be an object "
-                           "{\"id\": ..., \"name\": ...}");
-        if (s_known_keys (value, known, "walk_in_client", name, error, size)
-        ||  s_string (value, "id", "walk_in_client.id", &self->walk_in_id, name, error, size)
+        if (s_string (value, "id", "walk_in_client.id", &self->walk_in_id, name, error, size)
         ||  s_string (value, "name", "walk_in_client.name", &self->walk_in_name, name, error, size))
             return -1;
         if (!self->walk_in_id)
@@ -352,14 +365,12 @@ s_settings (cli_mapping_t *self, json_t *root, char *error, size_t size)
     }
     if (s_string (root, "return_prefix", "return_prefix", &self->return_prefix, name, error, size))
         return -1;
-    value = json_object_get (root, "kinds");
+    const char *kinds_keys [] = { "order", "return", NULL };
+    if (s_object (root, "kinds", kinds_keys, "{\"order\": [...], \"return\": [...]}", &value,
+                  name, error, size))
+        return -1;
     if (value) {
-        const char *known [] = { "order", "return", NULL };
-        if (!json_is_object (value))
-            return s_fail (error, size, name, "kinds", "must be an object {\"order\": [...], "
-                           "\"return\": [...]}");
-        if (s_known_keys (value, known, "kinds", name, error, size)
-        ||  s_string_list (json_object_get (value, "order"), "kinds.order", &self->order_kinds,
+        if (s_string_list (json_object_get (value, "order"), "kinds.order", &self->order_kinds,
                            &self->order_kind_count, name, error, size)
         ||  s_string_list (json_object_get (value, "return"), "kinds.return",
                            &self->return_kinds, &self->return_kind_count, name, error, size))

@@ -346,19 +346,8 @@ cli_master_test (bool verbose)
     assert (streq (entity->fields [S_PRODUCT_GROUP], "Furniture/Chairs"));
 
     //  Sent as a dry run: parents first
-    static const crmq_setting_t settings [] = {
-        CRMQ_SETTING_SALES_ENDPOINT,
-        { "batch_size", "CRMQ_TEST_BATCH_SIZE", CRMQ_SETTING_INT, "10", 1, 10000, "" },
-        { "max_message_bytes", "CRMQ_TEST_MAX_MESSAGE_BYTES", CRMQ_SETTING_INT, "100000", 100,
-          1000000, "" },
-        { NULL, NULL, CRMQ_SETTING_STRING, NULL, 0, 0, NULL }
-    };
-    char error [256];
-    crmq_config_t *config = crmq_config_new (settings, error, sizeof error);
-    assert (config);
-    cli_import_t *import = cli_import_new (config, "test", true);
-    assert (import);
-    cli_import_set_quiet (import);
+    crmq_config_t *config;
+    cli_import_t *import = cli_import_test_new (10, 100000, &config);
     assert (cli_import_start_sending (import, cli_master_events (master)) == 0);
     assert (cli_master_send (master, import) == 0);
     assert (cli_import_finish (import) == 0);

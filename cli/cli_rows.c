@@ -29,13 +29,6 @@ struct _cli_rows_t {
     s_date_t dates [S_DATE_CACHE];
 };
 
-static void
-s_string_free (void **item)
-{
-    free (*item);
-    *item = NULL;
-}
-
 //  "a", "b", "c" of the header, into buf (cut short with "..." when long).
 static void
 s_header_text (cli_csv_t *csv, char *buf, size_t size)
@@ -80,7 +73,7 @@ cli_rows_new (cli_import_t *import, const char *path, const cli_csv_options_t *o
         cli_csv_destroy (&csv);
         return NULL;
     }
-    zlistx_set_destructor (self->strings, s_string_free);
+    zlistx_set_destructor (self->strings, cli_string_destroy);
     self->import = import;
     self->csv = csv;
     return self;
@@ -345,19 +338,8 @@ void
 cli_rows_test (bool verbose)
 {
     printf (" * cli_rows: ");
-    static const crmq_setting_t settings [] = {
-        CRMQ_SETTING_SALES_ENDPOINT,
-        { "batch_size", "CRMQ_TEST_BATCH_SIZE", CRMQ_SETTING_INT, "10", 1, 10000, "" },
-        { "max_message_bytes", "CRMQ_TEST_MAX_MESSAGE_BYTES", CRMQ_SETTING_INT, "100000", 100,
-          1000000, "" },
-        { NULL, NULL, CRMQ_SETTING_STRING, NULL, 0, 0, NULL }
-    };
-    char error [256];
-    crmq_config_t *config = crmq_config_new (settings, error, sizeof error);
-    assert (config);
-    cli_import_t *import = cli_import_new (config, "test", true);
-    assert (import);
-    cli_import_set_quiet (import);
+    crmq_config_t *config;
+    cli_import_t *import = cli_import_test_new (10, 100000, &config);
 
     char path [] = "/tmp/cli_rows_test_XXXXXX";
     int fd = mkstemp (path);
