@@ -488,6 +488,19 @@ s_expect_error (const char *text, const char *expected, bool verbose)
     assert (!mapping && strstr (error, expected));
 }
 
+static const char *s_test_columns = "\"columns\": {\"order_id\": \"o\", \"date\": \"d\", "
+    "\"client_id\": \"c\", \"product_id\": \"p\", \"quantity\": \"q\", \"unit_price\": \"u\"}";
+
+//  A mapping of source "x" with `settings` ("\"key\": value") and the
+//  test columns fails with `expected`.
+static void
+s_expect_bad_setting (const char *settings, const char *expected, bool verbose)
+{
+    char text [1200];
+    snprintf (text, sizeof text, "{\"source\": \"x\", %s, %s}", settings, s_test_columns);
+    s_expect_error (text, expected, verbose);
+}
+
 void
 cli_mapping_test (bool verbose)
 {
@@ -523,10 +536,8 @@ cli_mapping_test (bool verbose)
     cli_mapping_destroy (&mapping);
     cli_mapping_destroy (&mapping);
 
-    const char *minimal_columns = "\"columns\": {\"order_id\": \"o\", \"date\": \"d\", "
-        "\"client_id\": \"c\", \"product_id\": \"p\", \"quantity\": \"q\", \"unit_price\": \"u\"}";
     char text [1200];
-    snprintf (text, sizeof text, "{\"source\": \"x\", %s}", minimal_columns);
+    snprintf (text, sizeof text, "{\"source\": \"x\", %s}", s_test_columns);
     mapping = cli_mapping_parse (text, "m.json", error, sizeof error);
     assert (mapping && mapping->csv.encoding == CLI_CSV_UTF8 && mapping->decimal == '.');
     assert (*mapping->thousands == 0 && !mapping->currency && !mapping->walk_in_id);
@@ -535,47 +546,36 @@ cli_mapping_test (bool verbose)
     s_expect_error ("{\"source\": \"x\",\n \"columns\": }", "m.json:2:", verbose);
     s_expect_error ("[1]", "m.json: must be a JSON object", verbose);
     s_expect_error ("{\"source\": \"x\", \"source\": \"y\"}", "m.json:1:", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"x\", \"delimeter\": \";\", %s}", minimal_columns);
-    s_expect_error (text, "m.json: unknown key \"delimeter\"", verbose);
-    snprintf (text, sizeof text, "{%s}", minimal_columns);
+    snprintf (text, sizeof text, "{%s}", s_test_columns);
     s_expect_error (text, "m.json: source: is required", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"a:b\", %s}", minimal_columns);
+    snprintf (text, sizeof text, "{\"source\": \"a:b\", %s}", s_test_columns);
     s_expect_error (text, "source: must be at most 40 bytes, without \":\"", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"x\", \"encoding\": \"koi8-r\", %s}", minimal_columns);
-    s_expect_error (text, "encoding: \"koi8-r\" is not utf-8 or cp1251", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"x\", \"delimiter\": \";;\", %s}", minimal_columns);
-    s_expect_error (text, "delimiter: must be one ASCII character", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"x\", \"quote\": \",\", %s}", minimal_columns);
-    s_expect_error (text, "quote: must differ from the delimiter", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"x\", \"decimal_separator\": \",\", "
-              "\"thousands_separator\": \",\", %s}", minimal_columns);
-    s_expect_error (text, "thousands_separator: must differ from the decimal separator", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"x\", \"thousands_separator\": \"_\", %s}",
-              minimal_columns);
-    s_expect_error (text, "thousands_separator: must be one of", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"x\", \"date_format\": \"dd.mm.yyyy\", %s}",
-              minimal_columns);
-    s_expect_error (text, "date_format: \"dd.mm.yyyy\" has no % conversion", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"x\", \"time_zone\": \"Mars/Base\", %s}",
-              minimal_columns);
-    s_expect_error (text, "time_zone: unknown time zone \"Mars/Base\"", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"x\", \"currency\": \"rub\", %s}", minimal_columns);
-    s_expect_error (text, "currency: \"rub\" is not an ISO 4217 code", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"x\", \"rate\": 92.5, %s}", minimal_columns);
-    s_expect_error (text, "rate: must be a string", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"x\", \"rate\": \"0\", %s}", minimal_columns);
-    s_expect_error (text, "rate: \"0\" is not a number above 0", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"x\", \"integral_ids\": 1, %s}", minimal_columns);
-    s_expect_error (text, "integral_ids: must be true or false", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"x\", \"walk_in_client\": {\"name\": \"x\"}, %s}",
-              minimal_columns);
-    s_expect_error (text, "walk_in_client.id: is required", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"x\", \"kinds\": {\"order\": []}, %s}",
-              minimal_columns);
-    s_expect_error (text, "kinds.order: must not be an empty list", verbose);
-    snprintf (text, sizeof text, "{\"source\": \"x\", \"kinds\": {\"order\": \"A\"}, %s}",
-              minimal_columns);
-    s_expect_error (text, "kinds: needs columns.kind", verbose);
+    s_expect_bad_setting ("\"delimeter\": \";\"", "m.json: unknown key \"delimeter\"", verbose);
+    s_expect_bad_setting ("\"encoding\": \"koi8-r\"", "encoding: \"koi8-r\" is not utf-8 or cp1251",
+                          verbose);
+    s_expect_bad_setting ("\"delimiter\": \";;\"", "delimiter: must be one ASCII character", verbose);
+    s_expect_bad_setting ("\"quote\": \",\"", "quote: must differ from the delimiter", verbose);
+    s_expect_bad_setting ("\"decimal_separator\": \",\", \"thousands_separator\": \",\"",
+                          "thousands_separator: must differ from the decimal separator", verbose);
+    s_expect_bad_setting ("\"thousands_separator\": \"_\"", "thousands_separator: must be one of",
+                          verbose);
+    s_expect_bad_setting ("\"date_format\": \"dd.mm.yyyy\"",
+                          "date_format: \"dd.mm.yyyy\" has no % conversion", verbose);
+    s_expect_bad_setting ("\"time_zone\": \"Mars/Base\"",
+                          "time_zone: unknown time zone \"Mars/Base\"", verbose);
+    s_expect_bad_setting ("\"currency\": \"rub\"", "currency: \"rub\" is not an ISO 4217 code",
+                          verbose);
+    s_expect_bad_setting ("\"rate\": 92.5", "rate: must be a string", verbose);
+    s_expect_bad_setting ("\"rate\": \"0\"", "rate: \"0\" is not a number above 0", verbose);
+    s_expect_bad_setting ("\"integral_ids\": 1", "integral_ids: must be true or false", verbose);
+    s_expect_bad_setting ("\"walk_in_client\": {\"name\": \"x\"}",
+                          "walk_in_client.id: is required", verbose);
+    s_expect_bad_setting ("\"walk_in_client\": [1]", "walk_in_client: must be an object", verbose);
+    s_expect_bad_setting ("\"kinds\": {\"order\": []}", "kinds.order: must not be an empty list",
+                          verbose);
+    s_expect_bad_setting ("\"kinds\": {\"order\": \"A\"}", "kinds: needs columns.kind", verbose);
+    s_expect_bad_setting ("\"kinds\": {\"orders\": \"A\"}", "kinds: unknown key \"orders\"",
+                          verbose);
     s_expect_error ("{\"source\": \"x\"}", "columns: is required", verbose);
     s_expect_error ("{\"source\": \"x\", \"columns\": {\"order_id\": \"o\", \"qty\": \"q\"}}",
                     "columns.qty: unknown column key", verbose);
