@@ -485,6 +485,12 @@ cli_import_csv_files (crmq_config_t *config, const char *name, const cli_mapping
                  "currency %s (give it with --currency)\n", self.base_currency);
         return CLI_EXIT_USAGE;
     }
+    if (!streq (self.currency, self.base_currency) && cli_number_is_zero (self.rate)
+    &&  !mapping->columns [CLI_MAP_CURRENCY_RATE]) {
+        fprintf (stderr, "crmq: the amounts are in %s, not the base currency %s: give the "
+                 "rate (--rate, or the mapping's \"rate\")\n", self.currency, self.base_currency);
+        return CLI_EXIT_USAGE;
+    }
 
     int exit_code = CLI_EXIT_FAILURE;
     bool failed = true;

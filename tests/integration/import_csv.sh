@@ -211,6 +211,8 @@ run no_mapping_option import csv "$shop"
 check "--mapping is required" 64 "$(rc no_mapping_option)"
 run rate_alone import csv --mapping "$shop_mapping" --rate 2 "$shop"
 check "--rate without a foreign currency" 64 "$(rc rate_alone)"
+run currency_alone import online-retail tests/data --currency GBP
+check "a foreign currency without a rate" 64 "$(rc currency_alone)"
 run bad_currency import csv --mapping "$shop_mapping" --currency euro "$shop"
 check "--currency not ISO 4217" 64 "$(rc bad_currency)"
 run bad_zone import superstore "$shop" --time-zone Mars/Base
