@@ -339,6 +339,9 @@ cli_csv_new_with (const char *path, const cli_csv_options_t *options,
     }
     self->parser_ready = true;
     csv_set_space_func (&self->parser, s_no_space);
+    //  libcsv grows a field's buffer by this much at a time: the default of
+    //  128 bytes makes a field of megabytes cost thousands of copies
+    csv_set_blk_size (&self->parser, S_CHUNK);
     csv_set_delim (&self->parser, (unsigned char) settings.delimiter);
     csv_set_quote (&self->parser, (unsigned char) settings.quote);
 

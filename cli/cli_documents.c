@@ -500,10 +500,9 @@ cli_documents_send (cli_documents_t *self, cli_import_t *import, const char *bas
          document = zlistx_next (self->documents)) {
         if (document->bad_file) {
             const char *kind = s_kind_names [document->kind];
-            cli_import_reject (import, document->file, document->line,
-                               "document not sent: one of its rows was rejected",
-                               "%s %s not sent: its row %s:%zu was rejected", kind,
-                               document->id, document->bad_file, document->bad_line);
+            cli_import_hold_document (import, document->file, document->line,
+                                      "%s %s not sent: its row %s:%zu was rejected", kind,
+                                      document->id, document->bad_file, document->bad_line);
         }
         else
         if (document->count > 0)

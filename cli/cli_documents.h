@@ -79,8 +79,8 @@ size_t cli_documents_events (cli_documents_t *self);
 
 //  Sends the documents in the order they were first seen, each shipped
 //  order followed by its shipment; amounts in the document's currency
-//  (`base_currency` when it names none).  A spoiled document is reported as
-//  a rejected row at its first row.  Returns 0, or -1 when sending failed
+//  (`base_currency` when it names none).  A spoiled document is reported at
+//  its first row (cli_import_hold_document).  Returns 0, or -1 when sending failed
 //  (printed).
 int cli_documents_send (cli_documents_t *self, cli_import_t *import, const char *base_currency);
 

@@ -26,7 +26,7 @@ struct _cli_import_t {
     cli_progress_t *progress;
     uint64_t bytes_before;          //  of the files read completely
     size_t rows;
-    size_t rejected_rows, skipped_rows;
+    size_t rejected_rows, skipped_rows, held_documents;
     zlistx_t *rejected_reasons;     //  s_tally_t, first-seen order
     zlistx_t *skipped_reasons;      //  s_tally_t
     zlistx_t *first_rejected;       //  "file:line: message" strings
@@ -189,6 +189,17 @@ s_tally (zlistx_t *tallies, const char *reason, const char *where)
         s_tally_free ((void **) &tally);
 }
 
+//  Lists "file:line: message" among the first rejected, while there is room.
+static void
+s_list_first (cli_import_t *self, const char *file, size_t line, const char *message)
+{
+    if (zlistx_size (self->first_rejected) < S_SHOW_FIRST) {
+        char *text = zsys_sprintf ("%s:%zu: %s", file, line, message);
+        if (text)
+            zlistx_add_end (self->first_rejected, text);
+    }
+}
+
 void
 cli_import_reject (cli_import_t *self, const char *file, size_t line, const char *reason,
                    const char *format, ...)
@@ -202,11 +213,21 @@ cli_import_reject (cli_import_t *self, const char *file, size_t line, const char
     va_end (args);
     self->rejected_rows++;
     s_tally (self->rejected_reasons, reason, where);
-    if (zlistx_size (self->first_rejected) < S_SHOW_FIRST) {
-        char *text = zsys_sprintf ("%s: %s", where, message);
-        if (text)
-            zlistx_add_end (self->first_rejected, text);
-    }
+    s_list_first (self, file, line, message);
+}
+
+void
+cli_import_hold_document (cli_import_t *self, const char *file, size_t line,
+                          const char *format, ...)
+{
+    assert (self && file && format);
+    char message [600];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (message, sizeof message, format, args);
+    va_end (args);
+    self->held_documents++;
+    s_list_first (self, file, line, message);
 }
 
 void
@@ -222,6 +243,7 @@ cli_import_skip (cli_import_t *self, const char *file, size_t line, const char *
 size_t cli_import_rows (cli_import_t *self) { assert (self); return self->rows; }
 size_t cli_import_rejected_rows (cli_import_t *self) { assert (self); return self->rejected_rows; }
 size_t cli_import_skipped_rows (cli_import_t *self) { assert (self); return self->skipped_rows; }
+size_t cli_import_held_documents (cli_import_t *self) { assert (self); return self->held_documents; }
 
 //  --------------------------------------------------------------------------
 //  Sending
@@ -344,11 +366,16 @@ cli_import_print_summary (cli_import_t *self, FILE *out)
     if (self->rejected_rows) {
         fprintf (out, "rows rejected here, not sent: %zu\n", self->rejected_rows);
         s_print_tallies (self->rejected_reasons, out);
+    }
+    if (self->held_documents)
+        fprintf (out, "documents not sent, for a rejected row of theirs: %zu\n",
+                 self->held_documents);
+    size_t listed = zlistx_size (self->first_rejected);
+    if (listed) {
         fprintf (out, "first rejected rows:\n");
         s_print_list (self->first_rejected, out);
-        if (self->rejected_rows > zlistx_size (self->first_rejected))
-            fprintf (out, "  ... and %zu more\n",
-                     self->rejected_rows - zlistx_size (self->first_rejected));
+        if (self->rejected_rows + self->held_documents > listed)
+            fprintf (out, "  ... and %zu more\n", self->rejected_rows + self->held_documents - listed);
     }
     if (!self->ingest)
         return;                             //  nothing was sent
@@ -382,7 +409,8 @@ cli_import_exit_code (cli_import_t *self, bool failed)
                              "run the import again to resume\n");
         return CLI_EXIT_FAILURE;
     }
-    if (self->rejected_rows || (self->ingest && cli_ingest_rejected (self->ingest)))
+    if (self->rejected_rows || self->held_documents
+    ||  (self->ingest && cli_ingest_rejected (self->ingest)))
         return CLI_EXIT_REJECTED;
     return CLI_EXIT_OK;
 }

@@ -65,15 +65,23 @@ void cli_import_count_row (cli_import_t *self);
 void cli_import_reject (cli_import_t *self, const char *file, size_t line, const char *reason,
                         const char *format, ...) __attribute__ ((format (printf, 5, 6)));
 
+//  Records that a document whose first row is on `line` of `file` is not
+//  sent because another of its rows was rejected; `format` says which.
+//  Counted apart from the rows rejected, listed with them.
+void cli_import_hold_document (cli_import_t *self, const char *file, size_t line,
+                               const char *format, ...) __attribute__ ((format (printf, 4, 5)));
+
 //  Records that the row on `line` of `file` is skipped on purpose, for
 //  `reason` (a fixed text: "quantity 0 or below outside a return (stock
 //  adjustment)").  Skips are not errors: they change no exit code.
 void cli_import_skip (cli_import_t *self, const char *file, size_t line, const char *reason);
 
-//  Counts so far: rows read, rows rejected here, rows skipped.
+//  Counts so far: rows read, rows rejected here, rows skipped, documents
+//  held back.
 size_t cli_import_rows (cli_import_t *self);
 size_t cli_import_rejected_rows (cli_import_t *self);
 size_t cli_import_skipped_rows (cli_import_t *self);
+size_t cli_import_held_documents (cli_import_t *self);
 
 //  Opens the connection to crmq-sales (not in a dry run) and makes the
 //  publisher, then starts the sending phase against `total` events.
@@ -94,8 +102,9 @@ int cli_import_flush (cli_import_t *self);
 //  Ends the sending phase (flushes first).  Returns 0 or -1 as cli_import_send.
 int cli_import_finish (cli_import_t *self);
 
-//  Prints the summary to `out`: rows read, rejected here (by reason, then
-//  the first rows with file:line), skipped by reason; then the events: in
+//  Prints the summary to `out`: rows read, skipped by reason, rejected here
+//  (by reason), documents held back, then the first rows rejected or held
+//  with file:line; then the events: in
 //  a dry run how many and in how many batches, else "events: N sent, A
 //  accepted, D duplicate, R rejected" and the rejected events by reason
 //  (status code and message) and the first of them with the file:line of
