@@ -6,6 +6,7 @@
 #include "cli_common.h"
 #include "cli_contact_person.h"
 #include "cli_csv.h"
+#include "cli_deal.h"
 #include "cli_documents.h"
 #include "cli_field.h"
 #include "cli_import.h"
@@ -75,6 +76,8 @@ static const struct {
     { "segment",     cli_segment_commands,        "contacts_endpoint" },
     { "manager",     cli_manager_commands,        "contacts_endpoint" },
     { "sales",       cli_sales_commands,          "sales_endpoint" },
+    { "pipeline",    cli_pipeline_commands,       "sales_endpoint" },
+    { "deal",        cli_deal_commands,           "sales_endpoint" },
     { NULL, NULL, NULL }
 };
 
@@ -106,8 +109,11 @@ s_print_usage (FILE *out)
         "  help                             this text and the settings\n"
         "\n"
         "client cards and history (crmq-contacts):\n");
-    for (size_t i = 0; s_groups [i].name; i++)
+    for (size_t i = 0; s_groups [i].name; i++) {
+        if (streq (s_groups [i].name, "pipeline"))
+            fprintf (out, "\ndeals and pipelines (crmq-sales):\n");
         cli_command_print_usage (s_groups [i].commands (), out);
+    }
     fprintf (out,
         "\n"
         "DATE is YYYY-MM-DD in CRMQ_TIME_ZONE; a period is half-open (--to is excluded).\n"
@@ -233,8 +239,8 @@ s_group (crmq_config_t *config, int argc, char **argv)
 {
     for (size_t i = 0; s_groups [i].name; i++)
         if (streq (argv [0], s_groups [i].name))
-            return cli_command_run (s_groups [i].commands (), argv [0], s_groups [i].endpoint_setting,
-                                    config, argc - 1, argv + 1);
+            return cli_command_run (s_groups [i].commands (), argv [0],
+                                    s_groups [i].endpoint_setting, config, argc - 1, argv + 1);
     return -1;
 }
 
@@ -258,6 +264,7 @@ s_selftest (crmq_config_t *config, int argc, char **argv)
     cli_master_test (verbose);
     cli_documents_test (verbose);
     cli_mapping_test (verbose);
+    cli_deal_test (verbose);
     printf ("Tests passed OK\n");
     return CLI_EXIT_OK;
 }

@@ -17,6 +17,7 @@
 #include "contacts.pb-c.h"
 #include "sales.pb-c.h"
 #include "analytics.pb-c.h"
+#include "contacts_erp.pb-c.h"
 
 #include "crmq_status.h"
 #include "crmq_log.h"

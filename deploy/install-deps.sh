@@ -18,6 +18,8 @@ PACKAGES=(
     libphonenumber-dev libicu-dev
     postgresql postgresql-contrib redis-server
     valgrind python3
+    # the example ERP publisher (examples/python) and its test
+    python3-zmq python3-protobuf protobuf-compiler
 )
 
 missing=()

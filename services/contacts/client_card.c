@@ -2,6 +2,7 @@
     and managers' absences; see client_card.h.  */
 #include "client_card.h"
 #include "interaction_row.h"
+#include "channel_store.h"
 #include "crmq_phone.h"
 #include <jansson.h>
 
@@ -40,20 +41,6 @@ s_heap_alloc (zlist_t *heap, size_t size)
     void *item = zmalloc (size? size: 1);
     zlist_append (heap, item);
     return item;
-}
-
-//  Names, for an error message, the country a phone without its country
-//  code is read in (contacts_phone_e164): 'the client's country "Germany"',
-//  or 'the default country RU' when `country` names none.  Returns buf.
-static const char *
-s_phone_where (contacts_server_t *self, const char *country, char *buf, size_t size)
-{
-    char region [CRMQ_PHONE_REGION_MAX];
-    if (*country && crmq_phone_region (country, region, sizeof region) == 0)
-        snprintf (buf, size, "the client's country \"%s\"", country);
-    else
-        snprintf (buf, size, "the default country %s", self->default_region);
-    return buf;
 }
 
 //  Reads a client's row (CONTACTS_CLIENT_COLUMNS) by id.
@@ -564,7 +551,7 @@ s_client_phone (contacts_server_t *self, crmq_reply_t *reply, const char *countr
             char where [CONTACTS_MAX_FIELD + 64];
             crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "client.phone",
                               "client.phone is not a phone number of %s: give its country code (+...)",
-                              s_phone_where (self, country, where, sizeof where));
+                              contacts_phone_where (self, country, where, sizeof where));
             return false;
         }
     }
@@ -1261,38 +1248,6 @@ done:
 //  --------------------------------------------------------------------------
 //  contacts.AddChannel and contacts.RemoveChannel
 
-//  The owner's channel of this type with the same number or address: E.164
-//  for phones, lower case for e-mails, the value as entered otherwise.
-//  $1 client, $2 person (0 = the client's own), $3 type, $4 E.164, $5 value.
-static const char *SQL_FIND_CHANNEL =
-    "SELECT id FROM contacts.channels"
-    " WHERE client_id = $1::bigint AND coalesce (person_id, 0) = $2::bigint AND type = $3::text"
-    "   AND CASE $3::text WHEN 'phone' THEN normalized = $4::text"
-    "                     WHEN 'email' THEN normalized = lower ($5::text)"
-    "                     ELSE value = $5::text END"
-    " ORDER BY id LIMIT 1";
-
-//  Clears the primary flag of the owner's other channels of the type
-//  ($4: the channel that keeps or takes it, 0 = none yet).
-static const char *SQL_CLEAR_PRIMARY =
-    "UPDATE contacts.channels SET is_primary = false"
-    " WHERE client_id = $1::bigint AND coalesce (person_id, 0) = $2::bigint AND type = $3::text"
-    "   AND is_primary AND id <> $4::bigint";
-
-//  $1 client, $2 person, $3 type, $4 kind, $5 value, $6 E.164, $7 primary.
-static const char *SQL_INSERT_CHANNEL =
-    "INSERT INTO contacts.channels (client_id, person_id, type, kind, value, normalized, is_primary)"
-    " VALUES ($1::bigint, nullif ($2::bigint, 0), $3::text, $4::text, $5::text,"
-    "         CASE $3::text WHEN 'phone' THEN $6::text WHEN 'email' THEN lower ($5::text) ELSE '' END,"
-    "         $7::boolean)"
-    " RETURNING id";
-
-//  An existing channel added again takes the kind and, when asked, the
-//  primary flag; nothing is written when neither changes.
-static const char *SQL_UPDATE_CHANNEL =
-    "UPDATE contacts.channels SET kind = $2::text, is_primary = is_primary OR $3::boolean"
-    " WHERE id = $1::bigint AND (kind <> $2::text OR (NOT is_primary AND $3::boolean))";
-
 static const char *SQL_GET_CHANNEL =
     "SELECT " CHANNEL_COLUMNS " FROM contacts.channels h WHERE h.id = $1::bigint";
 
@@ -1304,33 +1259,6 @@ typedef struct {
     crmq_reply_t *reply;
 } channel_job_t;
 
-static const char *SQL_CLIENT_COUNTRY =
-    "SELECT country FROM contacts.clients WHERE id = $1::bigint";
-
-//  A phone channel's value in E.164, read in the country of its client
-//  `client_id` (locked), into job->e164.  Returns 0, INVALID_ARGUMENT
-//  "channel.value" replied when it is no phone number there, or -1.
-static int
-s_channel_phone (crmq_pg_t *pg, channel_job_t *job, const char *client_id)
-{
-    const char *values [1] = { client_id };
-    PGresult *result = crmq_pg_exec (pg, SQL_CLIENT_COUNTRY, 1, values);
-    if (!result)
-        return -1;
-    char country [CONTACTS_MAX_FIELD + 1] = "";
-    if (PQntuples (result))
-        snprintf (country, sizeof country, "%s", PQgetvalue (result, 0, 0));
-    PQclear (result);
-    if (contacts_phone_e164 (job->self, country, job->request->channel->value, job->e164,
-                             sizeof job->e164) != 0) {
-        char where [CONTACTS_MAX_FIELD + 64];
-        return crmq_reply_error (job->reply, CRMQ_INVALID_ARGUMENT, "channel.value",
-                                 "channel.value is not a phone number of %s: give its country code (+...)",
-                                 s_phone_where (job->self, country, where, sizeof where));
-    }
-    return 0;
-}
-
 static int
 s_add_channel_tx (crmq_pg_t *pg, void *arg)
 {
@@ -1340,7 +1268,7 @@ s_add_channel_tx (crmq_pg_t *pg, void *arg)
                                    "contacts.AddChannel", &crmq__channel_reply__descriptor, job->reply);
     if (rc != 1)
         return rc;
-    char client_id [24], person_id [24], id [24] = "0";
+    char client_id [24], person_id [24], id [24];
     contacts_id_text (c->client_id, client_id, sizeof client_id);
     contacts_id_text (c->person_id, person_id, sizeof person_id);
     if (c->person_id) {
@@ -1365,39 +1293,17 @@ s_add_channel_tx (crmq_pg_t *pg, void *arg)
     rc = contacts_client_lock (pg, strtoll (client_id, NULL, 10), CONTACTS_LOCK_ATTACH, job->reply,
                                "channel.client_id");
     if (rc == 0 && streq (c->type, "phone"))
-        rc = s_channel_phone (pg, job, client_id);
+        rc = channel_store_phone (pg, job->self, client_id, c->value, job->e164, sizeof job->e164,
+                                  job->reply, "channel.value");
     if (rc != 0)
         return rc;
-    const char *find [5] = { client_id, person_id, c->type, job->e164, c->value };
-    PGresult *result = crmq_pg_exec (pg, SQL_FIND_CHANNEL, 5, find);
-    if (!result)
+    channel_store_put_t put = { client_id, person_id, c->type, job->kind, c->value, job->e164,
+                                c->primary, false };
+    if (channel_store_put (pg, &put, id, sizeof id) != 0)
         return -1;
-    if (PQntuples (result))
-        snprintf (id, sizeof id, "%s", PQgetvalue (result, 0, 0));
-    PQclear (result);
-    const char *primary = c->primary? "true": "false";
-    if (c->primary) {                       //  before: one primary per owner and type
-        const char *values [4] = { client_id, person_id, c->type, id };
-        if (crmq_pg_command (pg, SQL_CLEAR_PRIMARY, 4, values) != 0)
-            return -1;
-    }
-    if (streq (id, "0")) {
-        const char *values [7] = { client_id, person_id, c->type, job->kind, c->value,
-                                   job->e164, primary };
-        result = crmq_pg_exec (pg, SQL_INSERT_CHANNEL, 7, values);
-        if (!result)
-            return -1;
-        snprintf (id, sizeof id, "%s", PQgetvalue (result, 0, 0));
-        PQclear (result);
-    }
-    else {
-        const char *values [3] = { id, job->kind, primary };
-        if (crmq_pg_command (pg, SQL_UPDATE_CHANNEL, 3, values) != 0)
-            return -1;
-    }
     //  the channel as stored, kept for the request key and replied
     const char *values [1] = { id };
-    result = crmq_pg_exec (pg, SQL_GET_CHANNEL, 1, values);
+    PGresult *result = crmq_pg_exec (pg, SQL_GET_CHANNEL, 1, values);
     if (!result)
         return -1;
     if (PQntuples (result) == 0) {

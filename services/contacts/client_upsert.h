@@ -2,6 +2,8 @@
 
     contacts.UpsertClients   UpsertClientsRequest -> UpsertClientsReply
     contacts.UpsertManagers  UpsertManagersRequest -> UpsertManagersReply
+    contacts.UpsertPersons   UpsertPersonsRequest -> UpsertPersonsReply
+                             (contacts_erp.proto)
 
     Create or update by the ERP's external id, all or nothing per request;
     unchanged rows are left alone (no new version, no audit entry); the
@@ -22,7 +24,27 @@
     country.  phone_e164 is recomputed on every upsert, so a client whose
     stored phone_e164 was computed otherwise (before the country counted)
     gets it right on the ERP's next event for it, and only then gets a new
-    version.      */
+    version.
+
+    A contact person (ContactPersonData) is known by its client's external
+    id and its own, unique per client (persons.erp_client_id, external_id).
+    Its client must exist (NOT_FOUND "persons[k].client_external_id"
+    otherwise); a new person of a merged client is created on the survivor
+    (following merges), and a person a merge moved is found where it is
+    now, so the ERP may go on naming the merged client.  name (checked as
+    a client's) and active are always taken (send active = true: a person
+    with active false has left and leaves the card); an empty position,
+    phone or e-mail keeps what crmq holds.  The phone must be a phone
+    number of the person's client's country (INVALID_ARGUMENT
+    "persons[k].phone" otherwise, as AddChannel checks one) and the e-mail
+    an address (contacts_email_valid; "persons[k].email"): they become the
+    person's primary phone and e-mail channels (channel_store_put with
+    replace_primary: an equal channel the person has takes the flag, else
+    the primary one of the type takes the new value, else one is added;
+    a user's other channels stay).  Role and note are the users' alone.
+    Nothing is written for a person whose values and channels all stay.
+    Any refused item refuses the whole request, which then changes
+    nothing.      */
 #ifndef CLIENT_UPSERT_H_INCLUDED
 #define CLIENT_UPSERT_H_INCLUDED
 

@@ -1,5 +1,6 @@
 /*  contacts_common.c - shared by the handlers of crmq-contacts; see contacts_common.h.  */
 #include "contacts_common.h"
+#include "crmq_request_key.h"
 #include "crmq_phone.h"
 #include "client_upsert.h"
 #include "client_card.h"
@@ -147,6 +148,17 @@ contacts_phone_e164 (contacts_server_t *self, const char *country, const char *p
     if (!country || !*country || crmq_phone_region (country, region, sizeof region) != 0)
         snprintf (region, sizeof region, "%s", self->default_region);
     return crmq_phone_e164 (phone, region, buf, size);
+}
+
+const char *
+contacts_phone_where (contacts_server_t *self, const char *country, char *buf, size_t size)
+{
+    char region [CRMQ_PHONE_REGION_MAX];
+    if (*country && crmq_phone_region (country, region, sizeof region) == 0)
+        snprintf (buf, size, "the client's country \"%s\"", country);
+    else
+        snprintf (buf, size, "the default country %s", self->default_region);
+    return buf;
 }
 
 void
@@ -300,84 +312,29 @@ contacts_client_merged (crmq_pg_t *pg, const char *client_id, crmq_reply_t *repl
                              client_id, survivor, survivor);
 }
 
-static const char *SQL_CLAIM_KEY =
-    "INSERT INTO contacts.request_keys (key, method) VALUES ($1, $2)"
-    " ON CONFLICT (key) DO NOTHING RETURNING key";
-static const char *SQL_SEEN_KEY =
-    "SELECT method, reply FROM contacts.request_keys WHERE key = $1";
-static const char *SQL_FINISH_KEY =
-    "UPDATE contacts.request_keys SET reply = $2::bytea WHERE key = $1";
-//  a few expired keys go with every claim, so the table stays small
-static const char *SQL_EXPIRE_KEYS =
-    "DELETE FROM contacts.request_keys WHERE key IN ("
-    "  SELECT key FROM contacts.request_keys"
-    "   WHERE created_at < now () - interval '7 days' LIMIT 100)";
+//  the request keys of crmq-contacts (crmq_request_key.h)
+static const crmq_request_keys_t s_request_keys = {
+    .claim = "INSERT INTO contacts.request_keys (key, method) VALUES ($1, $2)"
+             " ON CONFLICT (key) DO NOTHING RETURNING key",
+    .seen = "SELECT method, reply FROM contacts.request_keys WHERE key = $1",
+    .finish = "UPDATE contacts.request_keys SET reply = $2::bytea WHERE key = $1",
+    //  a few expired keys go with every claim, so the table stays small
+    .expire = "DELETE FROM contacts.request_keys WHERE key IN ("
+              "  SELECT key FROM contacts.request_keys"
+              "   WHERE created_at < now () - interval '7 days' LIMIT 100)"
+};
 
 int
 contacts_request_key_claim (crmq_pg_t *pg, const char *key, const char *method,
                             const ProtobufCMessageDescriptor *answer_type, crmq_reply_t *reply)
 {
-    if (!key || !*key)
-        return 1;
-    char why [64];
-    if (!crmq_id_valid (key, 8, 100, why, sizeof why))
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "request_key", "request_key %s", why);
-    if (crmq_pg_command (pg, SQL_EXPIRE_KEYS, 0, NULL) != 0)
-        return -1;
-    //  a concurrent twin holding the key makes this wait for its commit
-    const char *values [2] = { key, method };
-    PGresult *result = crmq_pg_exec (pg, SQL_CLAIM_KEY, 2, values);
-    if (!result)
-        return -1;
-    bool claimed = PQntuples (result) == 1;
-    PQclear (result);
-    if (claimed)
-        return 1;
-    result = crmq_pg_execv (pg, SQL_SEEN_KEY, 1, values, NULL, NULL);
-    if (!result)
-        return -1;
-    int rc;
-    if (PQntuples (result) == 0 || !streq (PQgetvalue (result, 0, 0), method))
-        rc = crmq_reply_error (reply, CRMQ_ALREADY_EXISTS, "request_key",
-                               "request_key was used for another request");
-    else {
-        //  the stored reply comes as bytea text (\x...): unescape it
-        size_t size = 0;
-        unsigned char *packed = PQunescapeBytea ((const unsigned char *) PQgetvalue (result, 0, 1),
-                                                 &size);
-        ProtobufCMessage *answer = packed
-            ? protobuf_c_message_unpack (answer_type, NULL, size, packed): NULL;
-        if (answer) {
-            crmq_reply_ok (reply, answer);
-            protobuf_c_message_free_unpacked (answer, NULL);
-            rc = 0;
-        }
-        else
-            rc = crmq_reply_error (reply, CRMQ_INTERNAL, "request_key",
-                                   "the first reply to this request_key cannot be read");
-        PQfreemem (packed);
-    }
-    PQclear (result);
-    return rc;
+    return crmq_request_key_claim (pg, &s_request_keys, key, method, answer_type, reply);
 }
 
 int
 contacts_request_key_finish (crmq_pg_t *pg, const char *key, const ProtobufCMessage *answer)
 {
-    if (!key || !*key)
-        return 0;
-    size_t size = protobuf_c_message_get_packed_size (answer);
-    uint8_t *packed = (uint8_t *) malloc (size? size: 1);
-    protobuf_c_message_pack (answer, packed);
-    const char *values [2] = { key, (const char *) packed };
-    const int lengths [2] = { 0, (int) size };
-    const int formats [2] = { 0, 1 };
-    PGresult *result = crmq_pg_execv (pg, SQL_FINISH_KEY, 2, values, lengths, formats);
-    free (packed);
-    if (!result)
-        return -1;
-    PQclear (result);
-    return 0;
+    return crmq_request_key_finish (pg, &s_request_keys, key, answer);
 }
 
 const crmq_rpc_method_t *

@@ -8,7 +8,7 @@
 #include "crmq.h"
 #include "client_card_cache.h"
 
-#define CONTACTS_MAX_BATCH   10000       //  clients or managers in one upsert
+#define CONTACTS_MAX_BATCH   10000       //  clients, managers or persons in one upsert
 #define CONTACTS_MAX_NAME    300         //  bytes of a name
 #define CONTACTS_MAX_ID      100         //  bytes of an external id
 #define CONTACTS_MAX_FIELD   1000        //  bytes of any other short text
@@ -86,6 +86,12 @@ bool contacts_email_valid (const char *email);
 //  Returns 0, or -1 when it is not a phone number there.
 int contacts_phone_e164 (contacts_server_t *self, const char *country, const char *phone,
                          char *buf, size_t size);
+
+//  Names, for an error message, the country a phone without its country
+//  code is read in (contacts_phone_e164): 'the client's country "Germany"',
+//  or 'the default country RU' when `country` names none.  Returns buf.
+const char *contacts_phone_where (contacts_server_t *self, const char *country, char *buf,
+                                  size_t size);
 
 //  Self-test of the checks above (e-mail addresses, dates).
 void contacts_common_test (bool verbose);

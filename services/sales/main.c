@@ -2,6 +2,7 @@
 #include "crmq.h"
 #include "sales_server.h"
 #include "erp_event_check.h"
+#include "deal_common.h"
 
 static const crmq_setting_t s_settings [] = {
     CRMQ_SETTINGS_COMMON,
@@ -16,8 +17,8 @@ static const crmq_setting_t s_settings [] = {
     { "base_currency", "CRMQ_BASE_CURRENCY", CRMQ_SETTING_STRING, "USD", 0, 3,
       "ISO 4217 code of the currency reports are in" },
     { "time_zone", "CRMQ_TIME_ZONE", CRMQ_SETTING_STRING, "UTC", 1, 64,
-      "company IANA time zone: the days of the rollups (changing it needs"
-      " SELECT sales.rebuild_rollups(zone))" },
+      "company IANA time zone: the days of the rollups, deals' dates and rotting days"
+      " (changing it needs SELECT sales.rebuild_rollups(zone))" },
     { NULL, NULL, CRMQ_SETTING_INT, NULL, 0, 0, NULL }
 };
 
@@ -26,6 +27,7 @@ main (int argc, char **argv)
 {
     if (argc == 2 && streq (argv [1], "--selftest")) {
         erp_event_check_test (true);
+        deal_common_test (true);
         return 0;
     }
     crmq_service_def_t def = {

@@ -3,6 +3,8 @@
 #include "erp_event_check.h"
 #include "erp_event_store.h"
 #include "merge_applier.h"
+#include "pipeline_store.h"
+#include "deal_store.h"
 
 static const char *SQL_ZONE_CHECK =
     "SELECT now () AT TIME ZONE $1";
@@ -48,6 +50,14 @@ sales_server_new (crmq_service_t *service)
         return NULL;
     }
     PQclear (zone_check);
+    //  and the CLI's time library must know it too (deals' dates)
+    int64_t day;
+    if (crmq_time_parse ("2000-01-01", crmq_config_str (config, "time_zone"), &day) != 0) {
+        crmq_log (CRMQ_LOG_ERROR, "unknown time zone", "CRMQ_TIME_ZONE=%s",
+                  crmq_log_q (crmq_config_str (config, "time_zone")));
+        crmq_rpc_client_destroy (&contacts);
+        return NULL;
+    }
     sales_server_t *self = (sales_server_t *) zmalloc (sizeof (sales_server_t));
     self->pg = crmq_service_pg (service);
     self->contacts = contacts;
@@ -187,13 +197,72 @@ s_field_index (const char *field)
     return *end == ']'? k: -1;
 }
 
-//  Hands the master data of one kind (clients or managers) to crmq-contacts
-//  and stores the ids it gives back in the slots.  An entry crmq-contacts
-//  rejects rejects its event and the rest is sent again.  Returns CRMQ_OK, or
-//  the code for the whole batch when crmq-contacts cannot be reached.
+//  The crmq-contacts upserts of master data: one request of n entries
+//  (`items`, the events' bodies) whose reply is `repeated int64 ids = 1`.
+typedef int (s_upsert_fn) (crmq_rpc_client_t *contacts, void **items, size_t n,
+                           uint8_t **body, size_t *size);
+
 static int
-s_hand_to_contacts (batch_t *batch, Crmq__ErpEvent__BodyCase kind, crmq_reply_t *reply)
+s_upsert_managers (crmq_rpc_client_t *contacts, void **items, size_t n, uint8_t **body, size_t *size)
 {
+    Crmq__UpsertManagersRequest request = CRMQ__UPSERT_MANAGERS_REQUEST__INIT;
+    request.n_managers = n;
+    request.managers = (Crmq__Manager **) items;
+    return crmq_rpc_call (contacts, "contacts.UpsertManagers", &request.base, body, size);
+}
+
+static int
+s_upsert_clients (crmq_rpc_client_t *contacts, void **items, size_t n, uint8_t **body, size_t *size)
+{
+    Crmq__UpsertClientsRequest request = CRMQ__UPSERT_CLIENTS_REQUEST__INIT;
+    request.n_clients = n;
+    request.clients = (Crmq__Client **) items;
+    return crmq_rpc_call (contacts, "contacts.UpsertClients", &request.base, body, size);
+}
+
+static int
+s_upsert_persons (crmq_rpc_client_t *contacts, void **items, size_t n, uint8_t **body, size_t *size)
+{
+    Crmq__UpsertPersonsRequest request = CRMQ__UPSERT_PERSONS_REQUEST__INIT;
+    request.n_persons = n;
+    request.persons = (Crmq__ContactPersonData **) items;
+    return crmq_rpc_call (contacts, "contacts.UpsertPersons", &request.base, body, size);
+}
+
+//  Master data crmq-contacts keeps, in the order it is handed over
+//  (a client's manager first, a person's client first).
+static const struct {
+    Crmq__ErpEvent__BodyCase kind;
+    const char *body_name;          //  the ErpEvent field, for error fields
+    const char *method;
+    s_upsert_fn *upsert;
+} s_master [] = {
+    { CRMQ__ERP_EVENT__BODY_MANAGER,        "manager",        "contacts.UpsertManagers", s_upsert_managers },
+    { CRMQ__ERP_EVENT__BODY_CLIENT,         "client",         "contacts.UpsertClients",  s_upsert_clients },
+    { CRMQ__ERP_EVENT__BODY_CONTACT_PERSON, "contact_person", "contacts.UpsertPersons",  s_upsert_persons },
+};
+
+//  The body of an event of a kind in s_master.
+static void *
+s_master_item (const Crmq__ErpEvent *event)
+{
+    switch (event->body_case) {
+        case CRMQ__ERP_EVENT__BODY_MANAGER:        return event->manager;
+        case CRMQ__ERP_EVENT__BODY_CLIENT:         return event->client;
+        case CRMQ__ERP_EVENT__BODY_CONTACT_PERSON: return event->contact_person;
+        default:                                   return NULL;
+    }
+}
+
+//  Hands the master data of s_master [m]'s kind to crmq-contacts and stores
+//  the ids it gives back in the slots.  An entry crmq-contacts rejects
+//  rejects its event and the rest is sent again.  Returns CRMQ_OK, or the
+//  code for the whole batch when crmq-contacts cannot be reached.
+static int
+s_hand_to_contacts (batch_t *batch, size_t m, crmq_reply_t *reply)
+{
+    Crmq__ErpEvent__BodyCase kind = s_master [m].kind;
+    const char *method = s_master [m].method;
     slot_t **members = (slot_t **) zmalloc (batch->count * sizeof (slot_t *));
     void **items = (void **) zmalloc (batch->count * sizeof (void *));
     int code = CRMQ_OK;
@@ -203,32 +272,16 @@ s_hand_to_contacts (batch_t *batch, Crmq__ErpEvent__BodyCase kind, crmq_reply_t 
             slot_t *slot = &batch->slots [i];
             if (slot->event->body_case == kind && !slot->rejected_early && !slot->recorded) {
                 members [n] = slot;
-                items [n++] = kind == CRMQ__ERP_EVENT__BODY_CLIENT
-                            ? (void *) slot->event->client: (void *) slot->event->manager;
+                items [n++] = s_master_item (slot->event);
             }
         }
         if (n == 0)
             break;
-        const char *method;
-        int rc;
         uint8_t *body = NULL;
         size_t size = 0;
-        if (kind == CRMQ__ERP_EVENT__BODY_CLIENT) {
-            Crmq__UpsertClientsRequest request = CRMQ__UPSERT_CLIENTS_REQUEST__INIT;
-            request.n_clients = n;
-            request.clients = (Crmq__Client **) items;
-            method = "contacts.UpsertClients";
-            rc = crmq_rpc_call (batch->self->contacts, method, &request.base, &body, &size);
-        }
-        else {
-            Crmq__UpsertManagersRequest request = CRMQ__UPSERT_MANAGERS_REQUEST__INIT;
-            request.n_managers = n;
-            request.managers = (Crmq__Manager **) items;
-            method = "contacts.UpsertManagers";
-            rc = crmq_rpc_call (batch->self->contacts, method, &request.base, &body, &size);
-        }
+        int rc = s_master [m].upsert (batch->self->contacts, items, n, &body, &size);
         if (rc == CRMQ_OK) {
-            //  Both replies are `repeated int64 ids = 1`: read them as clients'.
+            //  Every reply is `repeated int64 ids = 1`: read them as clients'.
             Crmq__UpsertClientsReply *ids = crmq__upsert_clients_reply__unpack (NULL, size, body);
             free (body);
             if (!ids || ids->n_ids != n) {
@@ -256,8 +309,8 @@ s_hand_to_contacts (batch_t *batch, Crmq__ErpEvent__BodyCase kind, crmq_reply_t 
         const char *rest = strstr (field, "].");
         char event_field [192];
         snprintf (event_field, sizeof event_field, "events[%zu].%s%s",
-                  (size_t) (members [k] - batch->slots),
-                  kind == CRMQ__ERP_EVENT__BODY_CLIENT? "client": "manager", rest? rest + 1: "");
+                  (size_t) (members [k] - batch->slots), s_master [m].body_name,
+                  rest? rest + 1: "");
         s_reject (members [k], rc, event_field, crmq_rpc_client_message (batch->self->contacts));
     }
     free (items);
@@ -389,10 +442,8 @@ s_ingest (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
     if (s_find_duplicates (&batch) != 0)
         code = crmq_reply_error (reply, crmq_pg_status (self->pg), NULL, "%s",
                                  crmq_pg_error (self->pg));
-    if (code == CRMQ_OK)
-        code = s_hand_to_contacts (&batch, CRMQ__ERP_EVENT__BODY_MANAGER, reply);
-    if (code == CRMQ_OK)
-        code = s_hand_to_contacts (&batch, CRMQ__ERP_EVENT__BODY_CLIENT, reply);
+    for (size_t m = 0; code == CRMQ_OK && m < sizeof s_master / sizeof s_master [0]; m++)
+        code = s_hand_to_contacts (&batch, m, reply);
     if (code == CRMQ_OK) {
         int rc = crmq_pg_transaction (self->pg, s_ingest_tx, &batch);
         if (rc == 0)
@@ -464,8 +515,42 @@ sales_server_job (void *state)
     merge_applier_run (self->pg, 100);
 }
 
+crmq_pg_t *
+sales_server_pg (void *state)
+{
+    return ((sales_server_t *) state)->pg;
+}
+
+crmq_rpc_client_t *
+sales_server_contacts (void *state)
+{
+    return ((sales_server_t *) state)->contacts;
+}
+
+const char *
+sales_server_base_currency (void *state)
+{
+    return ((sales_server_t *) state)->base_currency;
+}
+
+const char *
+sales_server_time_zone (void *state)
+{
+    return ((sales_server_t *) state)->time_zone;
+}
+
 const crmq_rpc_method_t sales_server_methods [] = {
     { "sales.Ingest", s_ingest },
     { "sales.Unresolved", s_unresolved },
+    { "sales.SavePipeline", pipeline_store_save },
+    { "sales.ListPipelines", pipeline_store_list },
+    { "sales.CreateDeal", deal_store_create },
+    { "sales.UpdateDeal", deal_store_update },
+    { "sales.MoveDeal", deal_store_move },
+    { "sales.CloseDeal", deal_store_close },
+    { "sales.LinkOrder", deal_store_link_order },
+    { "sales.UnlinkOrder", deal_store_unlink_order },
+    { "sales.GetDeal", deal_store_get },
+    { "sales.ListDeals", deal_store_list },
     { NULL, NULL }
 };

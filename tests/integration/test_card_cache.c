@@ -22,21 +22,6 @@ s_card (crmq_rpc_client_t *contacts, const char *external_id)
     return text;
 }
 
-static Crmq__ErpEvent *
-s_manager_event (const char *event_id, const char *external_id, const char *name)
-{
-    Crmq__ErpEvent *event = (Crmq__ErpEvent *) zmalloc (sizeof (Crmq__ErpEvent));
-    crmq__erp_event__init (event);
-    event->event_id = strdup (event_id);
-    event->body_case = CRMQ__ERP_EVENT__BODY_MANAGER;
-    event->manager = (Crmq__Manager *) zmalloc (sizeof (Crmq__Manager));
-    crmq__manager__init (event->manager);
-    event->manager->external_id = strdup (external_id);
-    event->manager->name = strdup (name);
-    event->manager->active = true;
-    return event;
-}
-
 //  Sends one event and checks it was accepted.
 static void
 s_send (crmq_rpc_client_t *sales, Crmq__ErpEvent *event)
@@ -66,7 +51,7 @@ main (void)
     crmq_rpc_client_t *contacts = crmq_rpc_client_new (test_env ("CRMQ_CONTACTS_ENDPOINT"), 20000, 0);
     crmq_redis_t *redis = crmq_redis_new (test_env ("CRMQ_REDIS_URL"));
 
-    s_send (sales, s_manager_event ("card:manager:1", "CARDM", "Анна Петрова"));
+    s_send (sales, test_manager_event ("card:manager:1", "CARDM", "Анна Петрова"));
     Crmq__ErpEvent *client = test_client_event ("card:client:1", "CARD1", "Alpha «Ромашка»");
     client->client->manager_external_id = strdup ("CARDM");
     s_send (sales, client);
@@ -86,7 +71,7 @@ main (void)
     s_expect (contacts, "Alpha \"Renamed\"|Анна Петрова");
 
     printf ("its manager renamed\n");
-    s_send (sales, s_manager_event ("card:manager:2", "CARDM", "Anna Petrova-Smith"));
+    s_send (sales, test_manager_event ("card:manager:2", "CARDM", "Anna Petrova-Smith"));
     s_expect (contacts, "Alpha \"Renamed\"|Anna Petrova-Smith");
 
     printf ("Redis flushed\n");

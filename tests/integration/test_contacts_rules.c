@@ -36,28 +36,6 @@ static crmq_rpc_client_t *s_sales;
 static crmq_pg_t *s_pg;
 static char s_prefix [48];                  //  "RULES-<run>-"
 
-//  An external id of this run ("RULES-123-DE"), in one of a few rotating buffers.
-static const char *
-s_ext (const char *name)
-{
-    static char buffers [8][96];
-    static int next = 0;
-    char *buffer = buffers [next++ % 8];
-    snprintf (buffer, 96, "%s%s", s_prefix, name);
-    return buffer;
-}
-
-//  An id as text, in one of a few rotating buffers.
-static const char *
-s_text (int64_t id)
-{
-    static char buffers [8][24];
-    static int next = 0;
-    char *buffer = buffers [next++ % 8];
-    snprintf (buffer, 24, "%" PRId64, id);
-    return buffer;
-}
-
 //  test_call on the test's crmq-contacts client.
 static int
 s_call (const char *method, const ProtobufCMessage *request,
@@ -102,50 +80,6 @@ s_refused (const char *what, const char *method, const ProtobufCMessage *request
     CHECK (streq (before, after), "%s: nothing changed", what);
     free (before);
     free (after);
-}
-
-//  One value of a statement with text parameters (NULL-terminated) as
-//  text, into buf; "" when there is no row.  Returns buf.
-static char *
-s_value (char *buf, size_t size, const char *sql, ...)
-{
-    const char *values [8];
-    int count = 0;
-    va_list args;
-    va_start (args, sql);
-    const char *value;
-    while (count < 8 && (value = va_arg (args, const char *)))
-        values [count++] = value;
-    va_end (args);
-    *buf = 0;
-    PGresult *result = crmq_pg_exec (s_pg, sql, count, values);
-    CHECK (result != NULL, "%s: %s", sql, crmq_pg_error (s_pg));
-    if (result && PQntuples (result))
-        snprintf (buf, size, "%s", PQgetvalue (result, 0, 0));
-    PQclear (result);
-    return buf;
-}
-
-//  A number of a statement with text parameters (NULL-terminated); -1 on failure.
-static long long
-s_number (const char *sql, ...)
-{
-    const char *values [8];
-    int count = 0;
-    va_list args;
-    va_start (args, sql);
-    const char *value;
-    while (count < 8 && (value = va_arg (args, const char *)))
-        values [count++] = value;
-    va_end (args);
-    PGresult *result = crmq_pg_exec (s_pg, sql, count, values);
-    long long n = -1;
-    if (result && PQntuples (result) == 1)
-        n = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
-    else
-        CHECK (false, "%s: %s", sql, crmq_pg_error (s_pg));
-    PQclear (result);
-    return n;
 }
 
 //  CreateClient; returns the client as stored (caller frees with
@@ -207,28 +141,6 @@ s_add_channel (int64_t client_id, int64_t person_id, const char *type, const cha
     return (Crmq__ChannelReply *) answer;
 }
 
-//  UpsertClients of one client; returns its id, or 0 after a FAIL.
-static int64_t
-s_upsert (Crmq__Client *client)
-{
-    Crmq__Client *pointers [1] = { client };
-    Crmq__UpsertClientsRequest request = CRMQ__UPSERT_CLIENTS_REQUEST__INIT;
-    request.n_clients = 1;
-    request.clients = pointers;
-    ProtobufCMessage *answer;
-    int code = s_call ("contacts.UpsertClients", &request.base, &crmq__upsert_clients_reply__descriptor,
-                       &answer);
-    CHECK (code == CRMQ_OK, "UpsertClients %s: code %d %s", client->external_id, code,
-           crmq_rpc_client_message (s_contacts));
-    int64_t id = 0;
-    if (answer) {
-        Crmq__UpsertClientsReply *reply = (Crmq__UpsertClientsReply *) answer;
-        id = reply->n_ids == 1? reply->ids [0]: 0;
-        protobuf_c_message_free_unpacked (answer, NULL);
-    }
-    return id;
-}
-
 //  Sends one event to sales.Ingest; returns its result's code (-1 when the
 //  batch failed), its error field into `field` (size bytes).
 static int
@@ -278,7 +190,7 @@ static void
 s_test_phones (void)
 {
     printf ("phones: read in the client's own country\n");
-    Crmq__ClientReply *german = s_create (s_ext ("DE"), "Prüfstand Nord GmbH «Regeln»", "Germany",
+    Crmq__ClientReply *german = s_create (test_ext_id (s_prefix, "DE"), "Prüfstand Nord GmbH «Regeln»", "Germany",
                                           "030-0074321", "");
     int64_t german_id = german? german->client->id: 0;
     if (german) {
@@ -287,14 +199,14 @@ s_test_phones (void)
                "German 030-0074321: %s, expected +49300074321", german->client->phone_e164);
         crmq__client_reply__free_unpacked (german, NULL);
     }
-    Crmq__ClientReply *british = s_create (s_ext ("UK"), "Harbour Test Works (rules)", "UK",
+    Crmq__ClientReply *british = s_create (test_ext_id (s_prefix, "UK"), "Harbour Test Works (rules)", "UK",
                                            "(171) 555-0123", "");
     if (british) {
         CHECK (streq (british->client->phone_e164, "+441715550123"),
                "UK (171) 555-0123: %s, expected +441715550123", british->client->phone_e164);
         crmq__client_reply__free_unpacked (british, NULL);
     }
-    Crmq__ClientReply *russian = s_create (s_ext ("RU"), "ООО «Правила»", "Россия",
+    Crmq__ClientReply *russian = s_create (test_ext_id (s_prefix, "RU"), "ООО «Правила»", "Россия",
                                            "8 (495) 765-43-21", "");
     if (russian) {
         CHECK (streq (russian->client->phone_e164, "+74957654321"), "Russian: %s",
@@ -302,7 +214,7 @@ s_test_phones (void)
         crmq__client_reply__free_unpacked (russian, NULL);
     }
     //  no country, or one that names none: the default region (RU)
-    Crmq__ClientReply *nowhere = s_create (s_ext ("NOWHERE"), "Nowhere Trading", "Narnia",
+    Crmq__ClientReply *nowhere = s_create (test_ext_id (s_prefix, "NOWHERE"), "Nowhere Trading", "Narnia",
                                            "030-0074321", "");
     int64_t nowhere_id = nowhere? nowhere->client->id: 0;
     if (nowhere) {
@@ -414,24 +326,24 @@ s_test_phones (void)
     printf ("ERP: UpsertClients and sales.Ingest read the client's country\n");
     {
         Crmq__Client client = CRMQ__CLIENT__INIT;
-        client.external_id = (char *) s_ext ("ERP-UK");
+        client.external_id = (char *) test_ext_id (s_prefix, "ERP-UK");
         client.name = "Sieben Meere Prüfhaus";
         client.country = "UK";
         client.phone = "(171) 555-0456";
-        int64_t id = s_upsert (&client);
+        int64_t id = test_upsert_client (s_contacts, &client);
         char e164 [32];
-        CHECK (streq (s_value (e164, sizeof e164, "SELECT phone_e164 FROM contacts.clients WHERE id = $1::bigint",
-                               s_text (id), NULL), "+441715550456"),
+        CHECK (streq (test_value (s_pg, e164, sizeof e164, "SELECT phone_e164 FROM contacts.clients WHERE id = $1::bigint",
+                               test_id_text (id), NULL), "+441715550456"),
                "UpsertClients UK (171) 555-0456: %s", e164);
-        Crmq__ErpEvent *event = test_client_event (s_ext ("ev-de"), s_ext ("ERP-DE"), "Blaues Prüfhaus");
+        Crmq__ErpEvent *event = test_client_event (test_ext_id (s_prefix, "ev-de"), test_ext_id (s_prefix, "ERP-DE"), "Blaues Prüfhaus");
         event->client->country = strdup ("Germany");
         event->client->phone = strdup ("0621-09999");
         char field [128];
         int code = s_ingest_one (event, field, sizeof field);
         test_event_destroy (&event);
         CHECK (code == 0, "Ingest of a German client: %d %s", code, field);
-        CHECK (streq (s_value (e164, sizeof e164, "SELECT phone_e164 FROM contacts.clients WHERE external_id = $1",
-                               s_ext ("ERP-DE"), NULL), "+4962109999"),
+        CHECK (streq (test_value (s_pg, e164, sizeof e164, "SELECT phone_e164 FROM contacts.clients WHERE external_id = $1",
+                               test_ext_id (s_prefix, "ERP-DE"), NULL), "+4962109999"),
                "sales.Ingest German 0621-09999: %s, expected +4962109999", e164);
     }
 
@@ -448,9 +360,9 @@ static void
 s_test_merge (void)
 {
     printf ("merge: the merged client's phone in another format adds no channel\n");
-    Crmq__ClientReply *s = s_create (s_ext ("MS"), "Регламент Плюс", "Россия",
+    Crmq__ClientReply *s = s_create (test_ext_id (s_prefix, "MS"), "Регламент Плюс", "Россия",
                                      "+7 (495) 111-22-44", "");
-    Crmq__ClientReply *m = s_create (s_ext ("MM"), "«Регламент плюс»", "",
+    Crmq__ClientReply *m = s_create (test_ext_id (s_prefix, "MM"), "«Регламент плюс»", "",
                                      "8 495 1112244", "SALES@roga-pravila.ru");
     int64_t survivor = s? s->client->id: 0, merged = m? m->client->id: 0;
     if (s)
@@ -479,9 +391,9 @@ s_test_merge (void)
     reply = s_add_channel (merged, 0, "email", "Sales@Roga-Pravila.RU", false, &code);
     if (reply)
         crmq__channel_reply__free_unpacked (reply, NULL);
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels WHERE client_id IN ($1::bigint, $2::bigint)",
-                     s_text (survivor), s_text (merged), NULL) == 5, "5 channels before the merge");
-    long long channels_before = s_number ("SELECT count(*) FROM contacts.channels", NULL);
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels WHERE client_id IN ($1::bigint, $2::bigint)",
+                     test_id_text (survivor), test_id_text (merged), NULL) == 5, "5 channels before the merge");
+    long long channels_before = test_number (s_pg, "SELECT count(*) FROM contacts.channels", NULL);
 
     Crmq__MergeClientsRequest request = CRMQ__MERGE_CLIENTS_REQUEST__INIT;
     request.survivor_id = survivor;
@@ -501,51 +413,51 @@ s_test_merge (void)
                merge->survivor->phone_e164, merge->survivor->email);
         protobuf_c_message_free_unpacked (answer, NULL);
     }
-    const char *S = s_text (survivor);
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint AND type = 'phone'"
+    const char *S = test_id_text (survivor);
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint AND type = 'phone'"
                      " AND normalized = '+74951112244'", S, NULL) == 0,
            "the merged client's phone, the survivor's in another format: no channel");
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint AND type = 'phone'"
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint AND type = 'phone'"
                      " AND normalized = '+74952223355'", S, NULL) == 1, "the duplicate phone channel dropped");
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels WHERE id = $1::bigint AND is_primary",
-                     s_text (survivor_phone), NULL) == 1,
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels WHERE id = $1::bigint AND is_primary",
+                     test_id_text (survivor_phone), NULL) == 1,
            "the survivor's equal channel took the dropped one's primary flag");
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint AND type = 'email'"
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint AND type = 'email'"
                      " AND normalized = 'sales@roga-pravila.ru'", S, NULL) == 1,
            "one e-mail channel: neither the moved duplicate nor the merged e-mail added");
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels WHERE id = $1::bigint AND client_id = $2::bigint",
-                     s_text (own_phone), S, NULL) == 1, "the merged client's own phone moved");
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint", S, NULL) == 3,
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels WHERE id = $1::bigint AND client_id = $2::bigint",
+                     test_id_text (own_phone), S, NULL) == 1, "the merged client's own phone moved");
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint", S, NULL) == 3,
            "3 channels on the survivor");
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels", NULL) == channels_before - 2,
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels", NULL) == channels_before - 2,
            "the 2 duplicates are gone, nothing else");
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint", s_text (merged),
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint", test_id_text (merged),
                      NULL) == 0, "nothing left on the merged client");
 
     printf ("merge: a phone with no E.164 form, an e-mail that is no address: no channel\n");
     Crmq__Client erp = CRMQ__CLIENT__INIT;
-    erp.external_id = (char *) s_ext ("MS2");
+    erp.external_id = (char *) test_ext_id (s_prefix, "MS2");
     erp.name = "Survivor Two (rules)";
     erp.phone = "+7 812 300-40-55";
     erp.email = "office@two.example";
-    int64_t survivor2 = s_upsert (&erp);
-    erp.external_id = (char *) s_ext ("MM2");
+    int64_t survivor2 = test_upsert_client (s_contacts, &erp);
+    erp.external_id = (char *) test_ext_id (s_prefix, "MM2");
     erp.name = "Merged Two (rules)";
     erp.phone = "доб. 12345";               //  the ERP keeps it as sent, without E.164
     erp.email = "a@b..ru";                  //  nor does the ERP check e-mails
-    int64_t merged2 = s_upsert (&erp);
+    int64_t merged2 = test_upsert_client (s_contacts, &erp);
     char e164 [32];
-    CHECK (streq (s_value (e164, sizeof e164, "SELECT phone_e164 FROM contacts.clients WHERE id = $1::bigint",
-                           s_text (merged2), NULL), ""), "the ERP's phone without E.164: '%s'", e164);
+    CHECK (streq (test_value (s_pg, e164, sizeof e164, "SELECT phone_e164 FROM contacts.clients WHERE id = $1::bigint",
+                           test_id_text (merged2), NULL), ""), "the ERP's phone without E.164: '%s'", e164);
     request.survivor_id = survivor2;
     request.merged_id = merged2;
     code = s_call ("contacts.MergeClients", &request.base, &crmq__merge_clients_reply__descriptor, &answer);
     CHECK (code == CRMQ_OK, "merge 2: code %d %s", code, crmq_rpc_client_message (s_contacts));
     if (answer)
         protobuf_c_message_free_unpacked (answer, NULL);
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint",
-                     s_text (survivor2), NULL) == 0, "no channel from the phone without E.164 nor the bad e-mail");
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels h JOIN contacts.clients c ON c.id = h.client_id"
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint",
+                     test_id_text (survivor2), NULL) == 0, "no channel from the phone without E.164 nor the bad e-mail");
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels h JOIN contacts.clients c ON c.id = h.client_id"
                      " WHERE h.type = 'phone' AND h.normalized = '' AND c.external_id LIKE $1 || '%'",
                      s_prefix, NULL) == 0, "no phone channel of this test without its normalized value");
 }
@@ -558,7 +470,7 @@ s_wait_merges_applied (void)
 {
     long long pending = -1;
     for (int attempt = 0; attempt < 200; attempt++) {
-        pending = s_number ("SELECT count(*) FROM bus.outbox o WHERE o.topic = 'contacts.client.merged'"
+        pending = test_number (s_pg, "SELECT count(*) FROM bus.outbox o WHERE o.topic = 'contacts.client.merged'"
                             " AND NOT EXISTS (SELECT 1 FROM sales.applied_events a WHERE a.seq = o.seq)",
                             NULL);
         if (pending == 0)
@@ -577,7 +489,7 @@ s_test_names (void)
                            "\xE2\x81\xA6isolated", "   ", "\xC2\xA0\xE3\x80\x80", NULL };
     const char *label [] = { "tab", "line feed", "U+0085", "U+202E", "U+2066", "blank",
                              "NBSP and ideographic space", NULL };
-    Crmq__ClientReply *created = s_create (s_ext ("NAMES"), "Имена «Ок»", "", "", "");
+    Crmq__ClientReply *created = s_create (test_ext_id (s_prefix, "NAMES"), "Имена «Ок»", "", "", "");
     int64_t id = created? created->client->id: 0;
     if (created)
         crmq__client_reply__free_unpacked (created, NULL);
@@ -615,7 +527,7 @@ s_test_names (void)
                    "person.name", NULL);
 
         Crmq__Manager manager = CRMQ__MANAGER__INIT;
-        manager.external_id = (char *) s_ext ("MGR");
+        manager.external_id = (char *) test_ext_id (s_prefix, "MGR");
         manager.name = (char *) bad [i];
         manager.active = true;
         Crmq__Manager *managers [1] = { &manager };
@@ -627,7 +539,7 @@ s_test_names (void)
                    &crmq__upsert_managers_reply__descriptor, 3, "managers[0].name", NULL);
 
         Crmq__Client erp = CRMQ__CLIENT__INIT;
-        erp.external_id = (char *) s_ext ("ERP-NAMES");
+        erp.external_id = (char *) test_ext_id (s_prefix, "ERP-NAMES");
         erp.name = (char *) bad [i];
         Crmq__Client *clients [1] = { &erp };
         Crmq__UpsertClientsRequest clients_request = CRMQ__UPSERT_CLIENTS_REQUEST__INIT;
@@ -656,9 +568,9 @@ s_test_names (void)
     for (int i = 0; bad [i]; i++) {
         Crmq__ErpEvent *events [3];
         snprintf (event_id, sizeof event_id, "%sev-name-c%d", s_prefix, i);
-        events [0] = test_client_event (event_id, s_ext ("ERP-BAD"), bad [i]);
+        events [0] = test_client_event (event_id, test_ext_id (s_prefix, "ERP-BAD"), bad [i]);
         snprintf (event_id, sizeof event_id, "%sev-name-p%d", s_prefix, i);
-        events [1] = test_product_event (event_id, s_ext ("PRODUCT"), bad [i]);
+        events [1] = test_product_event (event_id, test_ext_id (s_prefix, "PRODUCT"), bad [i]);
         snprintf (event_id, sizeof event_id, "%sev-name-m%d", s_prefix, i);
         events [2] = (Crmq__ErpEvent *) zmalloc (sizeof (Crmq__ErpEvent));
         crmq__erp_event__init (events [2]);
@@ -666,7 +578,7 @@ s_test_names (void)
         events [2]->body_case = CRMQ__ERP_EVENT__BODY_MANAGER;
         events [2]->manager = (Crmq__Manager *) zmalloc (sizeof (Crmq__Manager));
         crmq__manager__init (events [2]->manager);
-        events [2]->manager->external_id = strdup (s_ext ("ERP-MGR"));
+        events [2]->manager->external_id = strdup (test_ext_id (s_prefix, "ERP-MGR"));
         events [2]->manager->name = strdup (bad [i]);
         const char *fields [3] = { "events[0].client.name", "events[1].product.name",
                                    "events[2].manager.name" };
@@ -690,7 +602,7 @@ s_test_names (void)
             test_event_destroy (&events [e]);
     }
     //  names that are fine: quotes, Cyrillic, a no-break space inside, an LRM
-    Crmq__ClientReply *fine = s_create (s_ext ("FINE"), "«Müller\xC2\xA0& Söhne» \xE2\x80\x8E(DE)", "", "", "");
+    Crmq__ClientReply *fine = s_create (test_ext_id (s_prefix, "FINE"), "«Müller\xC2\xA0& Söhne» \xE2\x80\x8E(DE)", "", "", "");
     CHECK (fine != NULL, "a name with NBSP inside and an LRM is taken");
     if (fine)
         crmq__client_reply__free_unpacked (fine, NULL);
@@ -702,7 +614,7 @@ s_test_emails (void)
     printf ("e-mails: empty labels, dots, hyphens\n");
     const char *bad [] = { "a@b..ru", ".a@b.ru", "a@-b.ru", "a.@b.ru", "a..b@c.ru", "a@b.ru.",
                            "a@.b.ru", "a@b-.ru", "a@b_c.ru", NULL };
-    Crmq__ClientReply *created = s_create (s_ext ("MAIL"), "Почта «Правила»", "", "", "");
+    Crmq__ClientReply *created = s_create (test_ext_id (s_prefix, "MAIL"), "Почта «Правила»", "", "", "");
     int64_t id = created? created->client->id: 0;
     if (created)
         crmq__client_reply__free_unpacked (created, NULL);
@@ -749,7 +661,7 @@ s_test_since (void)
     int64_t now = crmq_time_now_us ();
     crmq_time_format (now, NULL, true, today, sizeof today);
     crmq_time_format (now + 86400LL * 1000000, NULL, true, tomorrow, sizeof tomorrow);
-    Crmq__ClientReply *created = s_create (s_ext ("SINCE"), "С давних пор", "", "", "");
+    Crmq__ClientReply *created = s_create (test_ext_id (s_prefix, "SINCE"), "С давних пор", "", "", "");
     int64_t id = created? created->client->id: 0;
     if (created)
         crmq__client_reply__free_unpacked (created, NULL);
@@ -793,7 +705,7 @@ s_test_erp_keeps (void)
     printf ("ERP: an empty value keeps what crmq holds\n");
     //  a manager of this run
     Crmq__Manager manager = CRMQ__MANAGER__INIT;
-    manager.external_id = (char *) s_ext ("MGR-1");
+    manager.external_id = (char *) test_ext_id (s_prefix, "MGR-1");
     manager.name = "Prüf Managerin";
     manager.active = true;
     Crmq__Manager *managers [1] = { &manager };
@@ -810,8 +722,8 @@ s_test_erp_keeps (void)
         protobuf_c_message_free_unpacked (answer, NULL);
 
     //  the ERP sends the client without e-mail, city, address or manager
-    const char *external_id = s_ext ("KEEP");
-    Crmq__ErpEvent *event = test_client_event (s_ext ("ev-keep-1"), external_id, "Koetalo Oy");
+    const char *external_id = test_ext_id (s_prefix, "KEEP");
+    Crmq__ErpEvent *event = test_client_event (test_ext_id (s_prefix, "ev-keep-1"), external_id, "Koetalo Oy");
     event->client->country = strdup ("Finland");
     event->client->phone = strdup ("981-400123");
     char field [128];
@@ -819,10 +731,10 @@ s_test_erp_keeps (void)
     test_event_destroy (&event);
     CHECK (code == 0, "first ERP event: %d %s", code, field);
     char text [256];
-    int64_t id = strtoll (s_value (text, sizeof text, "SELECT id FROM contacts.clients WHERE external_id = $1",
+    int64_t id = strtoll (test_value (s_pg, text, sizeof text, "SELECT id FROM contacts.clients WHERE external_id = $1",
                                    external_id, NULL), NULL, 10);
-    CHECK (streq (s_value (text, sizeof text, "SELECT phone_e164 FROM contacts.clients WHERE id = $1::bigint",
-                           s_text (id), NULL), "+358981400123"), "Finnish phone: %s", text);
+    CHECK (streq (test_value (s_pg, text, sizeof text, "SELECT phone_e164 FROM contacts.clients WHERE id = $1::bigint",
+                           test_id_text (id), NULL), "+358981400123"), "Finnish phone: %s", text);
 
     //  a manager enters them in crmq
     Crmq__Client change = CRMQ__CLIENT__INIT;
@@ -839,10 +751,10 @@ s_test_erp_keeps (void)
     int64_t version = updated? updated->client->version: 0;
     if (updated)
         crmq__client_reply__free_unpacked (updated, NULL);
-    long long audit = s_number ("SELECT count(*) FROM contacts.audit WHERE client_id = $1::bigint", s_text (id), NULL);
+    long long audit = test_number (s_pg, "SELECT count(*) FROM contacts.audit WHERE client_id = $1::bigint", test_id_text (id), NULL);
 
     //  the ERP sends it again, the same and still without them
-    event = test_client_event (s_ext ("ev-keep-2"), external_id, "Koetalo Oy");
+    event = test_client_event (test_ext_id (s_prefix, "ev-keep-2"), external_id, "Koetalo Oy");
     event->client->country = strdup ("Finland");
     event->client->phone = strdup ("981-400123");
     code = s_ingest_one (event, field, sizeof field);
@@ -850,7 +762,7 @@ s_test_erp_keeps (void)
     CHECK (code == 0, "second ERP event: %d %s", code, field);
     PGresult *result = crmq_pg_exec (s_pg, "SELECT email, city, address, coalesce (manager_id, 0), version"
                                      " FROM contacts.clients WHERE id = $1::bigint", 1,
-                                     (const char *[]) { s_text (id) });
+                                     (const char *[]) { test_id_text (id) });
     CHECK (result && PQntuples (result) == 1, "the client: %s", crmq_pg_error (s_pg));
     if (result && PQntuples (result) == 1) {
         CHECK (streq (PQgetvalue (result, 0, 0), "Pirkko.Koskitalo@koetalo.example"),
@@ -863,20 +775,20 @@ s_test_erp_keeps (void)
                "no new version: %s, expected %" PRId64, PQgetvalue (result, 0, 4), version);
     }
     PQclear (result);
-    CHECK (s_number ("SELECT count(*) FROM contacts.audit WHERE client_id = $1::bigint", s_text (id), NULL) == audit,
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.audit WHERE client_id = $1::bigint", test_id_text (id), NULL) == audit,
            "no audit entry for the unchanged re-send");
 
     //  a non-empty ERP value still wins
-    event = test_client_event (s_ext ("ev-keep-3"), external_id, "Koetalo Oy Ab");
+    event = test_client_event (test_ext_id (s_prefix, "ev-keep-3"), external_id, "Koetalo Oy Ab");
     event->client->email = strdup ("info@koetalo.example");
     code = s_ingest_one (event, field, sizeof field);
     test_event_destroy (&event);
     CHECK (code == 0, "third ERP event: %d %s", code, field);
-    CHECK (streq (s_value (text, sizeof text, "SELECT email || '|' || name || '|' || city || '|' || country"
-                           " || '|' || phone_e164 FROM contacts.clients WHERE id = $1::bigint", s_text (id), NULL),
+    CHECK (streq (test_value (s_pg, text, sizeof text, "SELECT email || '|' || name || '|' || city || '|' || country"
+                           " || '|' || phone_e164 FROM contacts.clients WHERE id = $1::bigint", test_id_text (id), NULL),
                   "info@koetalo.example|Koetalo Oy Ab|Oulu|Finland|+358981400123"),
            "the ERP's e-mail and name win, the rest kept: %s", text);
-    CHECK (s_number ("SELECT version FROM contacts.clients WHERE id = $1::bigint", s_text (id), NULL) > version,
+    CHECK (test_number (s_pg, "SELECT version FROM contacts.clients WHERE id = $1::bigint", test_id_text (id), NULL) > version,
            "a change: a new version");
 }
 

@@ -78,58 +78,6 @@ s_mine (const char *external_id)
     return strncmp (external_id, PREFIX, strlen (PREFIX)) == 0;
 }
 
-//  Runs one SQL statement with text parameters (NULL-terminated list);
-//  returns the result (caller PQclears) or NULL after a FAIL.
-static PGresult *
-s_sql (const char *sql, ...)
-{
-    const char *values [16];
-    int count = 0;
-    va_list args;
-    va_start (args, sql);
-    const char *value;
-    while ((value = va_arg (args, const char *)) && count < 16)
-        values [count++] = value;
-    va_end (args);
-    PGresult *result = crmq_pg_exec (s_pg, sql, count, values);
-    CHECK (result != NULL, "%s: %s", sql, crmq_pg_error (s_pg));
-    return result;
-}
-
-//  One value of a statement as a number (-1 on failure).
-static long long
-s_number (const char *sql, ...)
-{
-    const char *values [16];
-    int count = 0;
-    va_list args;
-    va_start (args, sql);
-    const char *value;
-    while ((value = va_arg (args, const char *)) && count < 16)
-        values [count++] = value;
-    va_end (args);
-    PGresult *result = crmq_pg_exec (s_pg, sql, count, values);
-    if (!result || PQntuples (result) != 1) {
-        CHECK (false, "%s: %s", sql, crmq_pg_error (s_pg));
-        PQclear (result);
-        return -1;
-    }
-    long long n = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
-    PQclear (result);
-    return n;
-}
-
-//  An id as text, in one of a few rotating buffers.
-static const char *
-s_text (int64_t id)
-{
-    static char buffers [8][24];
-    static int next = 0;
-    char *buffer = buffers [next++ % 8];
-    snprintf (buffer, 24, "%" PRId64, id);
-    return buffer;
-}
-
 //  md5 over every row of every contacts table and the outbox.  Caller frees.
 static char *
 s_fingerprint (void)
@@ -404,13 +352,13 @@ static int64_t s_person1, s_person2, s_m_phone_channel, s_vip, s_wholesale;
 static void
 s_prepare_merge (void)
 {
-    const char *S = s_text (s_id ("S")), *M = s_text (s_id ("M")), *OLD = s_text (s_id ("OLD"));
-    PQclear (s_sql ("UPDATE contacts.clients SET tags = '{vip}', relationship_since = '2020-05-01'"
+    const char *S = test_id_text (s_id ("S")), *M = test_id_text (s_id ("M")), *OLD = test_id_text (s_id ("OLD"));
+    PQclear (test_query (s_pg, "UPDATE contacts.clients SET tags = '{vip}', relationship_since = '2020-05-01'"
                     " WHERE id = $1::bigint", S, NULL));
-    PQclear (s_sql ("UPDATE contacts.clients SET tags = '{opt,vip}', relationship_since = '2018-03-15',"
+    PQclear (test_query (s_pg, "UPDATE contacts.clients SET tags = '{opt,vip}', relationship_since = '2018-03-15',"
                     " tax_id = '7801234567', attributes = '{\"inn_checked\": true, \"tier\": \"gold\"}'"
                     " WHERE id = $1::bigint", M, NULL));
-    PQclear (s_sql ("UPDATE contacts.clients SET attributes = '{\"tier\": \"silver\"}'"
+    PQclear (test_query (s_pg, "UPDATE contacts.clients SET attributes = '{\"tier\": \"silver\"}'"
                     " WHERE id = $1::bigint", S, NULL));
     //  the survivor's own primary phone
     s_insert (SQL_CHANNEL, S, "", "phone", "work", "+7 495 000-00-01", "+74950000001", "true", NULL);
@@ -423,7 +371,7 @@ s_prepare_merge (void)
                           " VALUES ($1::bigint, 'Иван Петров', 'Директор') RETURNING id", M, NULL);
     s_person2 = s_insert ("INSERT INTO contacts.persons (client_id, name, position)"
                           " VALUES ($1::bigint, 'Мария Сидорова', 'Бухгалтер') RETURNING id", M, NULL);
-    const char *P1 = s_text (s_person1), *P2 = s_text (s_person2);
+    const char *P1 = test_id_text (s_person1), *P2 = test_id_text (s_person2);
     s_insert (SQL_CHANNEL, M, P1, "phone", "mobile", "+7 921 111-22-33", "+79211112233", "true", NULL);
     s_insert (SQL_CHANNEL, M, P1, "email", "work", "Ivan@Roga.ru", "ivan@roga.ru", "true", NULL);
     s_insert (SQL_CHANNEL, M, P2, "email", "work", "maria@roga.ru", "maria@roga.ru", "true", NULL);
@@ -438,8 +386,8 @@ s_prepare_merge (void)
                       " RETURNING id", NULL);
     s_wholesale = s_insert ("INSERT INTO contacts.segments (name, kind) VALUES ('SRCH Опт', 'static')"
                             " RETURNING id", NULL);
-    const char *VIP = s_text (s_vip), *OPT = s_text (s_wholesale);
-    PQclear (s_sql ("INSERT INTO contacts.segment_members (segment_id, client_id)"
+    const char *VIP = test_id_text (s_vip), *OPT = test_id_text (s_wholesale);
+    PQclear (test_query (s_pg, "INSERT INTO contacts.segment_members (segment_id, client_id)"
                     " VALUES ($1::bigint, $2::bigint), ($1::bigint, $3::bigint), ($4::bigint, $3::bigint)",
                     VIP, S, M, OPT, NULL));
 }
@@ -449,7 +397,7 @@ s_prepare_merge (void)
 static int
 s_merged_events (Crmq__ClientMerged **events, int max)
 {
-    PGresult *result = s_sql ("SELECT body, producer FROM bus.outbox WHERE topic = 'contacts.client.merged'"
+    PGresult *result = test_query (s_pg, "SELECT body, producer FROM bus.outbox WHERE topic = 'contacts.client.merged'"
                               " ORDER BY seq", NULL);
     if (!result)
         return 0;
@@ -480,7 +428,7 @@ main (void)
     int64_t started_us = zclock_time () * 1000;
 
     printf ("the database lower-cases Cyrillic (C.UTF-8)\n");
-    PGresult *result = s_sql ("SELECT lower ('ПРИВЕТ «Ёж» Info@Example.COM'), current_setting ('lc_ctype')", NULL);
+    PGresult *result = test_query (s_pg, "SELECT lower ('ПРИВЕТ «Ёж» Info@Example.COM'), current_setting ('lc_ctype')", NULL);
     if (result) {
         CHECK (streq (PQgetvalue (result, 0, 0), "привет «ёж» info@example.com"), "lower: %s (lc_ctype %s)",
                PQgetvalue (result, 0, 0), PQgetvalue (result, 0, 1));
@@ -489,16 +437,16 @@ main (void)
 
     printf ("clients through contacts.UpsertClients\n");
     s_create_clients ();
-    CHECK (s_number ("SELECT count(*) FROM contacts.clients WHERE id IN ($1::bigint, $2::bigint)"
-                     " AND phone_e164 = '+74951234567'", s_text (s_id ("B1")), s_text (s_id ("B2")), NULL) == 2,
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.clients WHERE id IN ($1::bigint, $2::bigint)"
+                     " AND phone_e164 = '+74951234567'", test_id_text (s_id ("B1")), test_id_text (s_id ("B2")), NULL) == 2,
            "UpsertClients stores both phones as +74951234567");
     //  what UpsertClients does not carry: tax ids, status
-    PQclear (s_sql ("UPDATE contacts.clients SET tax_id = '7707083893' WHERE id IN ($1::bigint, $2::bigint, $3::bigint)",
-                    s_text (s_id ("E1")), s_text (s_id ("E2")), s_text (s_id ("X")), NULL));
-    PQclear (s_sql ("UPDATE contacts.clients SET status = 'archived' WHERE id = $1::bigint",
-                    s_text (s_id ("X")), NULL));
+    PQclear (test_query (s_pg, "UPDATE contacts.clients SET tax_id = '7707083893' WHERE id IN ($1::bigint, $2::bigint, $3::bigint)",
+                    test_id_text (s_id ("E1")), test_id_text (s_id ("E2")), test_id_text (s_id ("X")), NULL));
+    PQclear (test_query (s_pg, "UPDATE contacts.clients SET status = 'archived' WHERE id = $1::bigint",
+                    test_id_text (s_id ("X")), NULL));
     s_prepare_merge ();
-    bool alfki = s_number ("SELECT count(*) FROM contacts.clients WHERE external_id = 'ALFKI'"
+    bool alfki = test_number (s_pg, "SELECT count(*) FROM contacts.clients WHERE external_id = 'ALFKI'"
                            " AND name = 'Alfreds Futterkiste' AND status = 'active'", NULL) == 1;
     printf ("  (Northwind's ALFKI %s)\n", alfki? "is there": "is not there");
 
@@ -628,7 +576,7 @@ main (void)
         //  with that score or with a reason scoring at least as much
         code = s_duplicates (1000, 0, 300000000, pairs, sizeof pairs, NULL, 0);
         CHECK (code == CRMQ_OK, "min_score 0.3: code %d", code);
-        result = s_sql ("SELECT substr (a.external_id, 6) || ' ' || substr (b.external_id, 6),"
+        result = test_query (s_pg, "SELECT substr (a.external_id, 6) || ' ' || substr (b.external_id, 6),"
                         "       round (similarity (a.name_key, b.name_key)::numeric, 6)::text"
                         "  FROM contacts.clients a JOIN contacts.clients b ON b.id > a.id"
                         " WHERE a.external_id LIKE 'SRCH-%' AND b.external_id LIKE 'SRCH-%'"
@@ -694,10 +642,10 @@ main (void)
     snprintf (S, sizeof S, "%" PRId64, s_id ("S"));
     snprintf (M, sizeof M, "%" PRId64, s_id ("M"));
     snprintf (OLD, sizeof OLD, "%" PRId64, s_id ("OLD"));
-    long long persons_total = s_number ("SELECT count(*) FROM contacts.persons", NULL);
-    long long channels_total = s_number ("SELECT count(*) FROM contacts.channels", NULL);
-    long long interactions_total = s_number ("SELECT count(*) FROM contacts.interactions", NULL);
-    long long members_total = s_number ("SELECT count(*) FROM contacts.segment_members", NULL);
+    long long persons_total = test_number (s_pg, "SELECT count(*) FROM contacts.persons", NULL);
+    long long channels_total = test_number (s_pg, "SELECT count(*) FROM contacts.channels", NULL);
+    long long interactions_total = test_number (s_pg, "SELECT count(*) FROM contacts.interactions", NULL);
+    long long members_total = test_number (s_pg, "SELECT count(*) FROM contacts.segment_members", NULL);
     Crmq__MergeClientsReply *merged;
     code = s_merge (s_id ("M"), s_id ("OLD"), "test:first-merge", &merged);
     CHECK (code == CRMQ_OK, "merge OLD into M: code %d %s", code, crmq_rpc_client_message (s_contacts));
@@ -740,52 +688,52 @@ main (void)
     }
 
     printf ("merge: everything linked is on the survivor, nothing lost\n");
-    CHECK (s_number ("SELECT count(*) FROM contacts.persons WHERE client_id = $1::bigint", S, NULL) == 2,
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.persons WHERE client_id = $1::bigint", S, NULL) == 2,
            "2 persons on S");
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint", S, NULL) == 7,
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint", S, NULL) == 7,
            "7 channels on S (1 its own, 5 moved, M's e-mail kept as one)");
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint AND type = 'email'"
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint AND type = 'email'"
                      " AND person_id IS NULL AND value = 'office@roga.ru' AND NOT is_primary", S, NULL) == 1,
            "M's e-mail, differing from S's, kept as a channel of S");
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels WHERE person_id IN ($1::bigint, $2::bigint)"
-                     " AND client_id = $3::bigint", s_text (s_person1), s_text (s_person2), S, NULL) == 3,
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels WHERE person_id IN ($1::bigint, $2::bigint)"
+                     " AND client_id = $3::bigint", test_id_text (s_person1), test_id_text (s_person2), S, NULL) == 3,
            "the persons' 3 channels moved with them");
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint AND type = 'phone'"
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint AND type = 'phone'"
                      " AND person_id IS NULL AND is_primary", S, NULL) == 1, "one primary phone of S's own");
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels WHERE id = $1::bigint AND NOT is_primary"
-                     " AND client_id = $2::bigint", s_text (s_m_phone_channel), S, NULL) == 1,
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels WHERE id = $1::bigint AND NOT is_primary"
+                     " AND client_id = $2::bigint", test_id_text (s_m_phone_channel), S, NULL) == 1,
            "M's primary phone moved as not primary");
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint AND is_primary"
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels WHERE client_id = $1::bigint AND is_primary"
                      " AND person_id IS NOT NULL", S, NULL) == 3, "the persons' primaries stay primary");
-    CHECK (s_number ("SELECT count(*) FROM contacts.interactions WHERE client_id = $1::bigint", S, NULL) == 5,
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.interactions WHERE client_id = $1::bigint", S, NULL) == 5,
            "5 interactions on S (its own, M's 3, OLD's via M)");
-    CHECK (s_number ("SELECT count(*) FROM contacts.segment_members WHERE client_id = $1::bigint"
-                     " AND segment_id IN ($2::bigint, $3::bigint)", S, s_text (s_vip), s_text (s_wholesale),
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.segment_members WHERE client_id = $1::bigint"
+                     " AND segment_id IN ($2::bigint, $3::bigint)", S, test_id_text (s_vip), test_id_text (s_wholesale),
                      NULL) == 2, "S in both segments");
-    CHECK (s_number ("SELECT (SELECT count(*) FROM contacts.persons WHERE client_id IN ($1::bigint, $2::bigint))"
+    CHECK (test_number (s_pg, "SELECT (SELECT count(*) FROM contacts.persons WHERE client_id IN ($1::bigint, $2::bigint))"
                      " + (SELECT count(*) FROM contacts.channels WHERE client_id IN ($1::bigint, $2::bigint))"
                      " + (SELECT count(*) FROM contacts.interactions WHERE client_id IN ($1::bigint, $2::bigint))"
                      " + (SELECT count(*) FROM contacts.segment_members WHERE client_id IN ($1::bigint, $2::bigint))",
                      M, OLD, NULL) == 0, "nothing left on M or OLD");
-    CHECK (s_number ("SELECT count(*) FROM contacts.persons", NULL) == persons_total, "no person lost");
-    CHECK (s_number ("SELECT count(*) FROM contacts.channels", NULL) == channels_total + 1,
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.persons", NULL) == persons_total, "no person lost");
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.channels", NULL) == channels_total + 1,
            "no channel lost (one added)");
-    CHECK (s_number ("SELECT count(*) FROM contacts.interactions", NULL) == interactions_total,
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.interactions", NULL) == interactions_total,
            "no interaction lost");
-    CHECK (s_number ("SELECT count(*) FROM contacts.segment_members", NULL) == members_total - 1,
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.segment_members", NULL) == members_total - 1,
            "memberships: only the one S had already is gone");
-    CHECK (s_number ("SELECT count(*) FROM contacts.interactions i JOIN contacts.persons p ON p.id = i.person_id"
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.interactions i JOIN contacts.persons p ON p.id = i.person_id"
                      " WHERE i.client_id = $1::bigint AND p.client_id = $1::bigint", S, NULL) == 2,
            "interactions still name their persons, now S's");
 
     printf ("merge: the merged ids resolve to the survivor\n");
-    CHECK (s_number ("SELECT count(*) FROM contacts.clients WHERE id IN ($1::bigint, $2::bigint)"
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.clients WHERE id IN ($1::bigint, $2::bigint)"
                      " AND status = 'merged'", M, OLD, NULL) == 2, "M and OLD are merged, and kept");
-    CHECK (s_number ("SELECT survivor_id FROM contacts.merges WHERE merged_id = $1::bigint", M, NULL)
+    CHECK (test_number (s_pg, "SELECT survivor_id FROM contacts.merges WHERE merged_id = $1::bigint", M, NULL)
            == s_id ("S"), "M resolves to S");
-    CHECK (s_number ("SELECT survivor_id FROM contacts.merges WHERE merged_id = $1::bigint", OLD, NULL)
+    CHECK (test_number (s_pg, "SELECT survivor_id FROM contacts.merges WHERE merged_id = $1::bigint", OLD, NULL)
            == s_id ("S"), "OLD, merged into M before, resolves to S");
-    CHECK (s_number ("SELECT count(*) FROM contacts.merges WHERE merged_id = $1::bigint"
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.merges WHERE merged_id = $1::bigint"
                      " AND actor = 'Анна Петрова «поиск»'", M, NULL) == 1, "the merge names its actor");
 
     printf ("merge: contacts.client.merged in the outbox\n");
@@ -810,7 +758,7 @@ main (void)
         crmq__client_merged__free_unpacked (events [i], NULL);
 
     printf ("merge: the audit trail names the actor\n");
-    result = s_sql ("SELECT entity, count(*) FROM contacts.audit WHERE actor = 'Анна Петрова «поиск»'"
+    result = test_query (s_pg, "SELECT entity, count(*) FROM contacts.audit WHERE actor = 'Анна Петрова «поиск»'"
                     " AND client_id IN ($1::bigint, $2::bigint) GROUP BY entity ORDER BY entity", S, M, NULL);
     if (result) {
         char audit [256] = "";
@@ -825,7 +773,7 @@ main (void)
         CHECK (streq (audit, "channel 7, client 2, interaction 4, person 2"), "audit by the actor: %s", audit);
         PQclear (result);
     }
-    CHECK (s_number ("SELECT count(*) FROM contacts.audit WHERE actor = 'Анна Петрова «поиск»' AND entity = 'client'"
+    CHECK (test_number (s_pg, "SELECT count(*) FROM contacts.audit WHERE actor = 'Анна Петрова «поиск»' AND entity = 'client'"
                      " AND entity_id = $1::bigint AND changes -> 'status' = '[\"active\", \"merged\"]'",
                      M, NULL) == 1, "the audit shows M active -> merged");
 

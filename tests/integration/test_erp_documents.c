@@ -71,6 +71,21 @@ s_group (const char *event_id, const char *id, const char *name, const char *par
 }
 
 static Crmq__ErpEvent *
+s_person (const char *event_id, const char *client, const char *id, const char *phone)
+{
+    Crmq__ErpEvent *event = s_event (event_id, JULY_1);
+    event->body_case = CRMQ__ERP_EVENT__BODY_CONTACT_PERSON;
+    event->contact_person = (Crmq__ContactPersonData *) zmalloc (sizeof (Crmq__ContactPersonData));
+    crmq__contact_person_data__init (event->contact_person);
+    event->contact_person->external_id = strdup (id);
+    event->contact_person->client_external_id = strdup (client);
+    event->contact_person->name = strdup ("Анна О'Брайен");
+    event->contact_person->phone = strdup (phone);
+    event->contact_person->active = true;
+    return event;
+}
+
+static Crmq__ErpEvent *
 s_order (const char *event_id, const char *order_id, int64_t placed_at_us, int64_t required_at_us,
          const char *product, int64_t quantity, int64_t price_cents)
 {
@@ -282,6 +297,17 @@ main (void)
     CHECK_TEXT (pg, "SELECT p.name FROM sales.product_groups g"
                     " JOIN sales.product_groups p ON p.id = g.parent_id"
                     " WHERE g.external_id = 'DOC-G-TEA'", "Напитки");
+
+    printf ("contact persons reach crmq-contacts; a bad phone or unknown client is refused\n");
+    Crmq__ErpEvent *person [1] = { s_person ("doc:person:1", "DOC-C", "P-1", "+7 495 123-45-67") };
+    s_send (sales, "person", person, 1, 0, CRMQ_OK, NULL);
+    CHECK_TEXT (pg, "SELECT p.name FROM contacts.persons p JOIN contacts.clients c ON c.id = p.client_id"
+                    " WHERE c.external_id = 'DOC-C' AND p.external_id = 'P-1'", "Анна О'Брайен");
+    Crmq__ErpEvent *bad_phone [1] = { s_person ("doc:person:2", "DOC-C", "P-2", "12") };
+    s_send (sales, "bad phone", bad_phone, 1, 0, CRMQ_INVALID_ARGUMENT, "events[0].contact_person.phone");
+    Crmq__ErpEvent *no_client [1] = { s_person ("doc:person:3", "NO-SUCH-CLIENT", "P-3", "") };
+    s_send (sales, "no client", no_client, 1, 0, CRMQ_NOT_FOUND,
+            "events[0].contact_person.client_external_id");
 
     printf ("a group cycle is refused\n");
     Crmq__ErpEvent *cycle [1] = { s_group ("doc:group:cycle", "DOC-G-DRINKS", "Напитки", "DOC-G-TEA") };

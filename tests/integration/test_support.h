@@ -79,6 +79,91 @@ test_count (crmq_pg_t *pg, const char *sql)
     return n;
 }
 
+//  Runs `sql` with the text parameters `args` (NULL-terminated, up to 16).
+//  Returns the result (caller PQclears), or NULL after a FAIL.
+static inline PGresult *
+test_query_v (crmq_pg_t *pg, const char *sql, va_list args)
+{
+    const char *values [16];
+    int count = 0;
+    const char *value;
+    while (count < 16 && (value = va_arg (args, const char *)))
+        values [count++] = value;
+    PGresult *result = crmq_pg_exec (pg, sql, count, values);
+    CHECK (result != NULL, "%s: %s", sql, crmq_pg_error (pg));
+    return result;
+}
+
+//  The one number `sql` returns, with text parameters (NULL-terminated);
+//  -1 after a FAIL (a failed statement, or not exactly one row).
+static inline long long
+test_number (crmq_pg_t *pg, const char *sql, ...)
+{
+    va_list args;
+    va_start (args, sql);
+    PGresult *result = test_query_v (pg, sql, args);
+    va_end (args);
+    long long n = -1;
+    if (result && PQntuples (result) == 1)
+        n = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+    else
+    if (result)
+        CHECK (false, "%s: %d rows, not 1", sql, PQntuples (result));
+    PQclear (result);
+    return n;
+}
+
+//  The first value `sql` returns, with text parameters (NULL-terminated),
+//  as text into buf; "" when there is no row.  Returns buf.
+static inline char *
+test_value (crmq_pg_t *pg, char *buf, size_t size, const char *sql, ...)
+{
+    va_list args;
+    va_start (args, sql);
+    PGresult *result = test_query_v (pg, sql, args);
+    va_end (args);
+    *buf = 0;
+    if (result && PQntuples (result))
+        snprintf (buf, size, "%s", PQgetvalue (result, 0, 0));
+    PQclear (result);
+    return buf;
+}
+
+//  The test's own external id "<prefix><name>" (prefix unique to the run:
+//  other tests share the database), in one of 8 rotating buffers.
+static inline const char *
+test_ext_id (const char *prefix, const char *name)
+{
+    static char buffers [8][128];
+    static int next = 0;
+    char *buffer = buffers [next++ % 8];
+    snprintf (buffer, 128, "%s%s", prefix, name);
+    return buffer;
+}
+
+//  Runs `sql` with text parameters (NULL-terminated); the result (caller
+//  PQclears), or NULL after a FAIL.
+static inline PGresult *
+test_query (crmq_pg_t *pg, const char *sql, ...)
+{
+    va_list args;
+    va_start (args, sql);
+    PGresult *result = test_query_v (pg, sql, args);
+    va_end (args);
+    return result;
+}
+
+//  An id as text for a query parameter, in one of 8 rotating buffers.
+static inline const char *
+test_id_text (int64_t id)
+{
+    static char buffers [8][24];
+    static int next = 0;
+    char *buffer = buffers [next++ % 8];
+    snprintf (buffer, 24, "%" PRId64, id);
+    return buffer;
+}
+
 //  Heap-built events, freed with test_event_destroy.
 static inline Crmq__ErpEvent *
 test_client_event (const char *event_id, const char *external_id, const char *name)
@@ -91,6 +176,21 @@ test_client_event (const char *event_id, const char *external_id, const char *na
     crmq__client__init (event->client);
     event->client->external_id = strdup (external_id);
     event->client->name = strdup (name);
+    return event;
+}
+
+static inline Crmq__ErpEvent *
+test_manager_event (const char *event_id, const char *external_id, const char *name)
+{
+    Crmq__ErpEvent *event = (Crmq__ErpEvent *) zmalloc (sizeof (Crmq__ErpEvent));
+    crmq__erp_event__init (event);
+    event->event_id = strdup (event_id);
+    event->body_case = CRMQ__ERP_EVENT__BODY_MANAGER;
+    event->manager = (Crmq__Manager *) zmalloc (sizeof (Crmq__Manager));
+    crmq__manager__init (event->manager);
+    event->manager->external_id = strdup (external_id);
+    event->manager->name = strdup (name);
+    event->manager->active = true;
     return event;
 }
 
@@ -172,6 +272,29 @@ test_call (crmq_rpc_client_t *client, const char *method, const ProtobufCMessage
     }
     free (body);
     return code;
+}
+
+//  contacts.UpsertClients of one client, as the ERP's master data; returns
+//  its id, or 0 after a FAIL.
+static inline int64_t
+test_upsert_client (crmq_rpc_client_t *contacts, Crmq__Client *client)
+{
+    Crmq__Client *pointers [1] = { client };
+    Crmq__UpsertClientsRequest request = CRMQ__UPSERT_CLIENTS_REQUEST__INIT;
+    request.n_clients = 1;
+    request.clients = pointers;
+    ProtobufCMessage *answer;
+    int code = test_call (contacts, "contacts.UpsertClients", &request.base,
+                          &crmq__upsert_clients_reply__descriptor, &answer);
+    CHECK (code == CRMQ_OK, "UpsertClients %s: code %d %s", client->external_id, code,
+           crmq_rpc_client_message (contacts));
+    int64_t id = 0;
+    if (answer) {
+        Crmq__UpsertClientsReply *reply = (Crmq__UpsertClientsReply *) answer;
+        id = reply->n_ids == 1? reply->ids [0]: 0;
+        protobuf_c_message_free_unpacked (answer, NULL);
+    }
+    return id;
 }
 
 //  Sends events as one sales.Ingest batch.  Returns the call's code; on 0
