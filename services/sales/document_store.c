@@ -157,6 +157,7 @@ document_store_shipment (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t
                                         crmq_pg_array_text (quantities) };
         const char *settle_values [2] = { shipment->order_external_id, ctx->time_zone };
         if (crmq_pg_command (ctx->pg, SQL_INSERT_SHIPMENT_LINES, 3, line_values) != 0
+        ||  sales_refs_lock_one (ctx->pg, SALES_LOCK_ORDERS, shipment->order_external_id) != 0
         ||  crmq_pg_command (ctx->pg, SQL_SETTLE_SHIPMENTS, 2, settle_values) != 0)
             rc = -1;
     }
@@ -183,7 +184,9 @@ document_store_invoice (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t 
     const char *values [10] = { invoice->external_id, client, invoice->order_external_id,
                                 currency, rate, amount, issued, due, event->event_id,
                                 ctx->time_zone };
-    if (s_insert (ctx->pg, SQL_INSERT_INVOICE, 10, values, id, sizeof id) != 0)
+    if (sales_refs_lock_one (ctx->pg, SALES_LOCK_ORDERS, invoice->order_external_id) != 0
+    ||  sales_refs_lock_one (ctx->pg, SALES_LOCK_INVOICES, invoice->external_id) != 0
+    ||  s_insert (ctx->pg, SQL_INSERT_INVOICE, 10, values, id, sizeof id) != 0)
         return -1;
     if (!*id)
         return s_number_used (ctx->pg, SQL_INVOICE_EVENT, "invoice", invoice->external_id,
@@ -207,7 +210,9 @@ document_store_payment (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t 
     const char *values [10] = { payment->external_id, client, payment->invoice_external_id,
                                 payment->order_external_id, currency, rate, amount, paid,
                                 event->event_id, ctx->time_zone };
-    if (s_insert (ctx->pg, SQL_INSERT_PAYMENT, 10, values, id, sizeof id) != 0)
+    if (sales_refs_lock_one (ctx->pg, SALES_LOCK_ORDERS, payment->order_external_id) != 0
+    ||  sales_refs_lock_one (ctx->pg, SALES_LOCK_INVOICES, payment->invoice_external_id) != 0
+    ||  s_insert (ctx->pg, SQL_INSERT_PAYMENT, 10, values, id, sizeof id) != 0)
         return -1;
     if (!*id)
         return s_number_used (ctx->pg, SQL_PAYMENT_EVENT, "payment", payment->external_id,
@@ -251,7 +256,9 @@ document_store_return (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t i
             crmq_pg_array_text (prices), crmq_pg_array_text (costs),
             ret->external_id, client, ret->order_external_id, returned, ret->reason,
             currency, rate, event->event_id };
-        rc = s_insert (ctx->pg, SQL_INSERT_RETURN, 12, values, id, sizeof id);
+        rc = sales_refs_lock_one (ctx->pg, SALES_LOCK_ORDERS, ret->order_external_id);
+        if (rc == 0)
+            rc = s_insert (ctx->pg, SQL_INSERT_RETURN, 12, values, id, sizeof id);
     }
     if (rc == 0 && !*id)
         rc = s_number_used (ctx->pg, SQL_RETURN_EVENT, "return", ret->external_id, index,

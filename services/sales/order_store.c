@@ -260,12 +260,11 @@ s_apply (erp_context_t *ctx, const Crmq__ErpEvent *event, int64_t manager_id)
     bool cancelled = streq (PQgetvalue (result, 0, 2), "cancelled");
     int64_t changed_at_us = strtoll (PQgetvalue (result, 0, 3), NULL, 10);
     PQclear (result);
-    bool stale = !cancel && changed_at_us && event->occurred_at_us
-              && event->occurred_at_us <= changed_at_us;
+    bool stale = !cancel && changed_at_us && event->occurred_at_us < changed_at_us;
     if (cancelled || stale) {
         crmq_log (CRMQ_LOG_INFO, "order change ignored", "event_id=%s order=%s why=%s",
                   crmq_log_q (event->event_id), crmq_log_q (external_id),
-                  cancelled? "cancelled": "older than the last change");
+                  cancelled? "cancelled": "older than the last change applied");
         return ERP_STORED;
     }
     return cancel? s_apply_cancel (ctx, order_id, event->order_cancelled, event->occurred_at_us)
@@ -295,6 +294,8 @@ order_store_change (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t inde
         if (rc != CRMQ_OK)
             return rc;
     }
+    if (sales_refs_lock_one (ctx->pg, SALES_LOCK_ORDERS, external_id) != 0)
+        return -1;
     int rc = s_apply (ctx, event, manager_id);
     if (rc != 1)
         return rc;
@@ -354,6 +355,7 @@ order_store_settle (erp_context_t *ctx, const char *order_ids, const char *exter
 {
     const char *resolve [2] = { order_ids, ctx->time_zone };
     if (s_rollup (ctx, order_ids, "1") != 0
+    ||  sales_refs_lock (ctx->pg, SALES_LOCK_ORDERS, external_ids) != 0
     ||  crmq_pg_command (ctx->pg, SQL_RESOLVE, 2, resolve) != 0)
         return -1;
     return s_apply_pending (ctx, external_ids);
