@@ -58,7 +58,9 @@ static const char *SQL_INSERT_PAYMENT =
 
 static const char *SQL_INSERT_RETURN =
     "WITH line AS ("
-    "  SELECT t.n AS line_no, p.id AS product_id, t.quantity, t.unit_price, t.cost,"
+    "  SELECT t.n AS line_no, p.id AS product_id, t.quantity, t.unit_price,"
+    "         coalesce (t.cost, round (t.quantity * p.standard_cost, 2)) AS cost,"
+    "         coalesce (p.group_id, 0) AS product_group_id,"
     "         round(t.quantity * t.unit_price, 2) AS amount"
     "    FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::numeric[])"
     "         WITH ORDINALITY AS t(product, quantity, unit_price, cost, n)"
@@ -73,9 +75,9 @@ static const char *SQL_INSERT_RETURN =
     "  RETURNING id, client_id),"
     " lines AS ("
     "  INSERT INTO sales.return_lines (return_id, line_no, client_id, product_id, quantity,"
-    "                                  unit_price, cost, amount)"
+    "                                  unit_price, cost, product_group_id, amount)"
     "  SELECT header.id, line.line_no, header.client_id, line.product_id, line.quantity,"
-    "         line.unit_price, line.cost, line.amount"
+    "         line.unit_price, line.cost, line.product_group_id, line.amount"
     "    FROM line CROSS JOIN header)"
     " SELECT id FROM header";
 

@@ -396,6 +396,16 @@ main (void)
                     "  FROM sales.client_day_rollups r JOIN sales.clients c ON c.id = r.client_id"
                     " WHERE c.external_id = 'DOC-C'", "2 1 1 1 50.00 36.00");
 
+    printf ("a product changes group and standard cost: lines counted keep theirs\n");
+    Crmq__ErpEvent *moved [1] = { test_product_event ("doc:product:2b", "DOC-P2", "Chang") };
+    moved [0]->product->group_external_id = strdup ("DOC-G-TEA");
+    moved [0]->product->standard_cost = s_money (500, "");
+    s_send (sales, "product moved", moved, 1, 0, CRMQ_OK, NULL);
+    s_check_rollups (pg, "product moved");
+    CHECK_TEXT (pg, "SELECT sum (cost) FROM sales.client_day_group_rollups r"
+                    "  JOIN sales.clients c ON c.id = r.client_id WHERE c.external_id = 'DOC-C'",
+                "12.00");
+
     printf ("a later change moves the required date: the shipment is on time\n");
     Crmq__ErpEvent *later [2] = {
         s_change ("doc:change:1b", JULY_1 + 9 * DAY_US, "DOC-O1", JULY_1 + 30 * DAY_US, "DOC-P1", 2, 1800),
