@@ -100,7 +100,19 @@ $(BIN)/crmq-$(1): $(patsubst %.c,$(OBJ)/%.o,$(wildcard services/$(1)/*.c)) $(LIB
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 
-$(CLI_BIN): $(patsubst %.c,$(OBJ)/%.o,$(wildcard cli/*.c)) $(LIB)
+#  mappings built into the CLI: the importers that are the CSV importer with
+#  a mapping of their own (cli_mapping_builtins)
+BUILTIN_MAPPINGS := examples/mappings/online_retail.json examples/mappings/superstore.json
+
+$(GEN)/cli_mappings.c: $(BUILTIN_MAPPINGS) tools/embed-mappings.sh
+	@mkdir -p $(GEN)
+	tools/embed-mappings.sh $(BUILTIN_MAPPINGS) > $@.tmp && mv $@.tmp $@
+
+$(OBJ)/gen/cli_mappings.o: $(GEN)/cli_mappings.c | $(PB_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Icli -MMD -MP -c $< -o $@
+
+$(CLI_BIN): $(patsubst %.c,$(OBJ)/%.o,$(wildcard cli/*.c)) $(OBJ)/gen/cli_mappings.o $(LIB)
 	@mkdir -p $(BIN)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

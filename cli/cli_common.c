@@ -221,6 +221,19 @@ cli_utf8_width (const char *text)
 }
 
 void
+cli_string_destroy (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+void *
+cli_string_dup (const void *item)
+{
+    return strdup ((const char *) item);
+}
+
+void
 cli_common_test (bool verbose)
 {
     printf (" * cli_common: ");

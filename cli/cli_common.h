@@ -101,6 +101,12 @@ void cli_decimal_add (int64_t *a_units, int32_t *a_nanos, int64_t b_units, int32
 //  that are not continuation bytes).  NULL is 0.
 size_t cli_utf8_width (const char *text);
 
+//  czmq container callbacks for C strings: frees the malloc'd string
+//  *item and sets *item to NULL (a destructor); returns a strdup copy of
+//  item, NULL on out-of-memory (a duplicator).
+void cli_string_destroy (void **item);
+void *cli_string_dup (const void *item);
+
 //  Self-test of the helpers that need no service.
 void cli_common_test (bool verbose);
 

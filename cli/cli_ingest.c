@@ -35,6 +35,9 @@ struct _cli_ingest_t {
     s_rejection_t first [KEEP_REJECTED];
     size_t first_count;
 
+    cli_ingest_rejected_fn *rejected_hook;
+    void *rejected_arg;
+
     FILE *progress;                 //  borrowed; NULL = no progress
     char *label;
     size_t total;
@@ -156,10 +159,24 @@ cli_ingest_end_progress (cli_ingest_t *self)
     self->progress_shown = false;
 }
 
+void
+cli_ingest_set_rejected_hook (cli_ingest_t *self, cli_ingest_rejected_fn *hook, void *arg)
+{
+    assert (self);
+    self->rejected_hook = hook;
+    self->rejected_arg = arg;
+}
+
 static void
 s_count_rejection (cli_ingest_t *self, const char *event_id, const Crmq__EventResult *result)
 {
     self->rejected++;
+    if (self->rejected_hook) {
+        const Crmq__Error *error = result->error;
+        self->rejected_hook (self->rejected_arg, *result->event_id? result->event_id: event_id,
+                             result->code, error && error->message? error->message: "",
+                             error && error->field? error->field: "");
+    }
     size_t i;
     for (i = 0; i < self->reason_count; i++)
         if (self->reasons [i].code == result->code)

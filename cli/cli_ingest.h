@@ -46,6 +46,16 @@ void cli_ingest_destroy (cli_ingest_t **self_p);
 //  another tenth is done.  `label` (copied) starts the line ("import").
 void cli_ingest_set_progress (cli_ingest_t *self, FILE *stream, const char *label, size_t total);
 
+//  Called once for each event rejected, by crmq-sales or here as too large:
+//  its event_id, the status code, the message and field of its error (""
+//  when none).  The strings are borrowed for the call only.
+typedef void (cli_ingest_rejected_fn) (void *arg, const char *event_id, int code,
+                                       const char *message, const char *field);
+
+//  Calls `hook` with `arg` for every event rejected from now on (NULL
+//  hook: none).
+void cli_ingest_set_rejected_hook (cli_ingest_t *self, cli_ingest_rejected_fn *hook, void *arg);
+
 //  Adds `event` (packed: the caller keeps its own) to the current batch, as
 //  crmq_publisher_add.  An event too large for any request is rejected
 //  instead (a line on stderr, and in the counts and the summary) and 0

@@ -7,10 +7,21 @@
 #include "cli_contact_person.h"
 #include "cli_csv.h"
 #include "cli_deal.h"
+#include "cli_documents.h"
+#include "cli_field.h"
+#include "cli_import.h"
+#include "cli_money.h"
+#include "cli_progress.h"
+#include "cli_rows.h"
+#include "cli_import_csv.h"
 #include "cli_import_northwind.h"
+#include "cli_import_online_retail.h"
+#include "cli_import_superstore.h"
 #include "cli_ingest.h"
 #include "cli_interaction.h"
 #include "cli_manager.h"
+#include "cli_mapping.h"
+#include "cli_master.h"
 #include "cli_sales.h"
 #include "cli_output.h"
 #include "cli_report.h"
@@ -83,6 +94,14 @@ s_print_usage (FILE *out)
         "  ping contacts|sales|analytics    exit 0 when the service answers\n"
         "  import northwind DIR [--dry-run]\n"
         "                                   publish the Northwind CSVs in DIR to crmq-sales\n"
+        "  import online-retail DIR [--dry-run] [--time-zone ZONE] [--currency CODE [--rate R]]\n"
+        "                                   the UCI Online Retail CSVs (one per month) in DIR\n"
+        "  import superstore FILE [--dry-run] [--time-zone ZONE] [--currency CODE [--rate R]]\n"
+        "                                   the Sample - Superstore orders CSV\n"
+        "  import csv --mapping FILE [--dry-run] [--time-zone ZONE] [--currency CODE [--rate R]]\n"
+        "             CSVFILE...\n"
+        "                                   any ERP export of sales lines, as the mapping file\n"
+        "                                   (JSON) says; see README.md, \"Importing ERP exports\"\n"
         "  report base [--from DATE] [--to DATE] [--format F]\n"
         "                                   client base: clients, orders, revenue\n"
         "  report abc [--from DATE] [--to DATE] [--measure revenue|quantity|orders]\n"
@@ -190,12 +209,22 @@ s_ping (crmq_config_t *config, int argc, char **argv)
     return rc;
 }
 
+#define IMPORT_USAGE "crmq import northwind|online-retail|superstore|csv ..."
+
 static int
 s_import (crmq_config_t *config, int argc, char **argv)
 {
-    if (argc < 2 || !streq (argv [1], "northwind"))
-        return cli_usage (CLI_IMPORT_NORTHWIND_USAGE, "import what? (northwind)");
-    return cli_import_northwind_run (config, argc - 1, argv + 1);
+    if (argc < 2)
+        return cli_usage (IMPORT_USAGE, "import what?");
+    if (streq (argv [1], "northwind"))
+        return cli_import_northwind_run (config, argc - 1, argv + 1);
+    if (streq (argv [1], "online-retail"))
+        return cli_import_online_retail_run (config, argc - 1, argv + 1);
+    if (streq (argv [1], "superstore"))
+        return cli_import_superstore_run (config, argc - 1, argv + 1);
+    if (streq (argv [1], "csv"))
+        return cli_import_csv_run (config, argc - 1, argv + 1);
+    return cli_usage (IMPORT_USAGE, "unknown import \"%s\"", argv [1]);
 }
 
 static int
@@ -228,7 +257,15 @@ s_selftest (crmq_config_t *config, int argc, char **argv)
     cli_output_test (verbose);
     cli_args_test (verbose);
     cli_csv_test (verbose);
+    cli_field_test (verbose);
+    cli_money_test (verbose);
+    cli_progress_test (verbose);
     cli_ingest_test (verbose);
+    cli_import_test (verbose);
+    cli_rows_test (verbose);
+    cli_master_test (verbose);
+    cli_documents_test (verbose);
+    cli_mapping_test (verbose);
     cli_deal_test (verbose);
     printf ("Tests passed OK\n");
     return CLI_EXIT_OK;

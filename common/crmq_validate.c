@@ -32,6 +32,29 @@ s_utf8_sequence (const unsigned char *s)
     return 0;
 }
 
+bool
+crmq_utf8_valid (const char *text, size_t length)
+{
+    const unsigned char *s = (const unsigned char *) text;
+    size_t at = 0;
+    while (at < length) {
+        if (s [at] < 0x80) {
+            at++;
+            continue;
+        }
+        //  the sequence decoder reads up to 4 bytes: give it a copy padded
+        //  with NUL, which fails its continuation-byte test
+        unsigned char sequence [5] = { 0 };
+        size_t left = length - at < 4? length - at: 4;
+        memcpy (sequence, s + at, left);
+        size_t step = s_utf8_sequence (sequence);
+        if (step == 0 || step > left)
+            return false;
+        at += step;
+    }
+    return true;
+}
+
 //  The checks of both; `identifier` refuses tab, CR, LF and DEL too.
 static bool
 s_valid (const char *text, size_t min_bytes, size_t max_bytes, bool identifier,
@@ -159,6 +182,11 @@ crmq_validate_test (bool verbose)
     assert (!crmq_text_valid ("\xF4\x90\x80\x80", 0, 5, why, sizeof why));
     assert (crmq_text_valid ("\xF0\x9F\x98\x80", 0, 5, why, sizeof why));
     assert (!crmq_text_valid ("a\x7f", 0, 5, why, sizeof why));
+    assert (crmq_utf8_valid ("Ромашка\0\t", 16));
+    assert (crmq_utf8_valid (NULL, 0));
+    assert (!crmq_utf8_valid ("\xD0\x9F", 1));                        //  cut short by length
+    assert (!crmq_utf8_valid ("\xCF\xF0\xE8", 3));                    //  CP1251 "При"
+    assert (!crmq_utf8_valid ("\xED\xA0\x80", 3));                    //  surrogate
     assert (crmq_id_valid ("northwind:order:10248", 1, 200, why, sizeof why));
     assert (crmq_id_valid ("Ромашка-1", 1, 200, why, sizeof why));
     assert (!crmq_id_valid ("a\nb", 1, 200, why, sizeof why));

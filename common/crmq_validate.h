@@ -43,6 +43,11 @@ bool crmq_id_valid (const char *text, size_t min_bytes, size_t max_bytes,
 bool crmq_name_valid (const char *text, size_t min_bytes, size_t max_bytes,
                       char *why, size_t why_size);
 
+//  True when the `length` bytes at `text` are well-formed UTF-8 (NUL bytes
+//  and controls included: only the encoding is checked), for text read
+//  from files before it is split into fields.  NULL with length 0 passes.
+bool crmq_utf8_valid (const char *text, size_t length);
+
 //  Self-test.
 void crmq_validate_test (bool verbose);
 

@@ -58,7 +58,9 @@ static const char *SQL_INSERT_PAYMENT =
 
 static const char *SQL_INSERT_RETURN =
     "WITH line AS ("
-    "  SELECT t.n AS line_no, p.id AS product_id, t.quantity, t.unit_price, t.cost,"
+    "  SELECT t.n AS line_no, p.id AS product_id, t.quantity, t.unit_price,"
+    "         coalesce (t.cost, round (t.quantity * p.standard_cost, 2)) AS cost,"
+    "         coalesce (p.group_id, 0) AS product_group_id,"
     "         round(t.quantity * t.unit_price, 2) AS amount"
     "    FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::numeric[])"
     "         WITH ORDINALITY AS t(product, quantity, unit_price, cost, n)"
@@ -73,9 +75,9 @@ static const char *SQL_INSERT_RETURN =
     "  RETURNING id, client_id),"
     " lines AS ("
     "  INSERT INTO sales.return_lines (return_id, line_no, client_id, product_id, quantity,"
-    "                                  unit_price, cost, amount)"
+    "                                  unit_price, cost, product_group_id, amount)"
     "  SELECT header.id, line.line_no, header.client_id, line.product_id, line.quantity,"
-    "         line.unit_price, line.cost, line.amount"
+    "         line.unit_price, line.cost, line.product_group_id, line.amount"
     "    FROM line CROSS JOIN header)"
     " SELECT id FROM header";
 
@@ -157,6 +159,7 @@ document_store_shipment (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t
                                         crmq_pg_array_text (quantities) };
         const char *settle_values [2] = { shipment->order_external_id, ctx->time_zone };
         if (crmq_pg_command (ctx->pg, SQL_INSERT_SHIPMENT_LINES, 3, line_values) != 0
+        ||  sales_refs_lock_one (ctx->pg, SALES_LOCK_ORDERS, shipment->order_external_id) != 0
         ||  crmq_pg_command (ctx->pg, SQL_SETTLE_SHIPMENTS, 2, settle_values) != 0)
             rc = -1;
     }
@@ -183,7 +186,9 @@ document_store_invoice (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t 
     const char *values [10] = { invoice->external_id, client, invoice->order_external_id,
                                 currency, rate, amount, issued, due, event->event_id,
                                 ctx->time_zone };
-    if (s_insert (ctx->pg, SQL_INSERT_INVOICE, 10, values, id, sizeof id) != 0)
+    if (sales_refs_lock_one (ctx->pg, SALES_LOCK_ORDERS, invoice->order_external_id) != 0
+    ||  sales_refs_lock_one (ctx->pg, SALES_LOCK_INVOICES, invoice->external_id) != 0
+    ||  s_insert (ctx->pg, SQL_INSERT_INVOICE, 10, values, id, sizeof id) != 0)
         return -1;
     if (!*id)
         return s_number_used (ctx->pg, SQL_INVOICE_EVENT, "invoice", invoice->external_id,
@@ -207,7 +212,9 @@ document_store_payment (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t 
     const char *values [10] = { payment->external_id, client, payment->invoice_external_id,
                                 payment->order_external_id, currency, rate, amount, paid,
                                 event->event_id, ctx->time_zone };
-    if (s_insert (ctx->pg, SQL_INSERT_PAYMENT, 10, values, id, sizeof id) != 0)
+    if (sales_refs_lock_one (ctx->pg, SALES_LOCK_ORDERS, payment->order_external_id) != 0
+    ||  sales_refs_lock_one (ctx->pg, SALES_LOCK_INVOICES, payment->invoice_external_id) != 0
+    ||  s_insert (ctx->pg, SQL_INSERT_PAYMENT, 10, values, id, sizeof id) != 0)
         return -1;
     if (!*id)
         return s_number_used (ctx->pg, SQL_PAYMENT_EVENT, "payment", payment->external_id,
@@ -251,7 +258,9 @@ document_store_return (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t i
             crmq_pg_array_text (prices), crmq_pg_array_text (costs),
             ret->external_id, client, ret->order_external_id, returned, ret->reason,
             currency, rate, event->event_id };
-        rc = s_insert (ctx->pg, SQL_INSERT_RETURN, 12, values, id, sizeof id);
+        rc = sales_refs_lock_one (ctx->pg, SALES_LOCK_ORDERS, ret->order_external_id);
+        if (rc == 0)
+            rc = s_insert (ctx->pg, SQL_INSERT_RETURN, 12, values, id, sizeof id);
     }
     if (rc == 0 && !*id)
         rc = s_number_used (ctx->pg, SQL_RETURN_EVENT, "return", ret->external_id, index,

@@ -128,6 +128,12 @@ s_check_product (const Crmq__Product *product, const char *p, const char *base_c
     ||  !s_field (problem, crmq_id_valid, p, "group_parent_external_id",
                   product->group_parent_external_id, 0, ERP_MAX_ID))
         return false;
+    if (*product->group_parent_external_id
+    &&  streq (product->group_parent_external_id, product->group_external_id)) {
+        snprintf (field, sizeof field, "%sgroup_parent_external_id", p);
+        return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field,
+                                 "a product group cannot be its own parent");
+    }
     snprintf (field, sizeof field, "%slist_price", p);
     if (!s_check_money (product->list_price, field, base_currency, problem))
         return false;
@@ -181,7 +187,8 @@ s_check_currency (const char *p, const char *currency_field, const char *code,
     return true;
 }
 
-//  Checks a document amount that must be above 0 (invoices, payments).
+//  Checks a document amount that must be above 0, in cents (invoices,
+//  payments: amounts as the ERP's documents state them).
 static bool
 s_check_amount (const Crmq__Money *money, const char *field, erp_problem_t *problem)
 {
@@ -190,13 +197,38 @@ s_check_amount (const Crmq__Money *money, const char *field, erp_problem_t *prob
     if (s_decimal_ok (money->units, money->nanos)
     &&  s_compare (money->units, money->nanos, 0) <= 0)
         return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s must be above 0", field);
+    if (money->nanos % 10000000 != 0)
+        return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field,
+                                 "%s has more than 2 decimals", field);
     return true;
 }
 
-//  Checks the lines of an order (OrderPlaced, OrderChanged) in `currency`.
+//  A decimal as a long double (for limits, not for money).
+static long double
+s_value (int64_t units, int32_t nanos)
+{
+    return (long double) units + (long double) nanos / 1e9L;
+}
+
+//  Checks that quantity x price (x rate) stays below ERP_MAX_LINE_AMOUNT.
+static bool
+s_check_line_amount (const Crmq__Decimal *quantity, const Crmq__Money *price,
+                     const Crmq__Decimal *rate, const char *field, erp_problem_t *problem)
+{
+    long double amount = s_value (quantity->units, quantity->nanos)
+                       * s_value (price->units, price->nanos)
+                       * (rate? s_value (rate->units, rate->nanos): 1.0L);
+    if (amount < ERP_MAX_LINE_AMOUNT)
+        return true;
+    return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field,
+                             "%s: quantity x unit price (x rate) must be below 10^15", field);
+}
+
+//  Checks the lines of an order (OrderPlaced, OrderChanged) in `currency`
+//  at `rate` (NULL: 1).
 static bool
 s_check_order_lines (Crmq__OrderLine **lines, size_t n_lines, const char *p,
-                     const char *currency, erp_problem_t *problem)
+                     const char *currency, const Crmq__Decimal *rate, erp_problem_t *problem)
 {
     char field [192];
     if (n_lines == 0 || n_lines > ERP_MAX_ORDER_LINES) {
@@ -217,6 +249,9 @@ s_check_order_lines (Crmq__OrderLine **lines, size_t n_lines, const char *p,
         if (!line->unit_price)
             return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s is required", field);
         if (!s_check_money (line->unit_price, field, currency, problem))
+            return false;
+        snprintf (field, sizeof field, "%slines[%zu]", p, j);
+        if (!s_check_line_amount (line->quantity, line->unit_price, rate, field, problem))
             return false;
         snprintf (field, sizeof field, "%scost", lp);
         if (!s_check_money (line->cost, field, currency, problem))
@@ -244,7 +279,8 @@ s_check_order (const Crmq__OrderPlaced *order, const char *p, const char *base_c
                              base_currency, currency, problem)
         && s_instant (problem, p, "placed_at_us", order->placed_at_us, true)
         && s_instant (problem, p, "required_at_us", order->required_at_us, false)
-        && s_check_order_lines (order->lines, order->n_lines, p, currency, problem);
+        && s_check_order_lines (order->lines, order->n_lines, p, currency, order->currency_rate,
+                                problem);
 }
 
 static bool
@@ -257,7 +293,8 @@ s_check_order_changed (const Crmq__OrderChanged *change, const char *p, const ch
         && s_check_currency (p, "currency", change->currency, "currency_rate", change->currency_rate,
                              base_currency, currency, problem)
         && s_instant (problem, p, "required_at_us", change->required_at_us, false)
-        && s_check_order_lines (change->lines, change->n_lines, p, currency, problem);
+        && s_check_order_lines (change->lines, change->n_lines, p, currency, change->currency_rate,
+                                problem);
 }
 
 static bool
@@ -364,6 +401,9 @@ s_check_return (const Crmq__ReturnRegistered *ret, const char *p, const char *ba
             return !erp_problem_set (problem, CRMQ_INVALID_ARGUMENT, field, "%s is required", field);
         if (!s_check_money (line->unit_price, field, currency, problem))
             return false;
+        snprintf (field, sizeof field, "%slines[%zu]", p, j);
+        if (!s_check_line_amount (line->quantity, line->unit_price, ret->currency_rate, field, problem))
+            return false;
         snprintf (field, sizeof field, "%scost", lp);
         if (!s_check_money (line->cost, field, currency, problem))
             return false;
@@ -407,6 +447,16 @@ erp_event_check (const Crmq__ErpEvent *event, size_t index, const char *base_cur
     if (!s_field (problem, crmq_id_valid, p, "event_id", event->event_id, 1, ERP_MAX_EVENT_ID)
     ||  !s_instant (problem, p, "occurred_at_us", event->occurred_at_us, false))
         return false;
+    switch (event->body_case) {
+        case CRMQ__ERP_EVENT__BODY_ORDER_CHANGED:
+        case CRMQ__ERP_EVENT__BODY_ORDER_CANCELLED:
+            //  changes apply in occurred_at order, whenever they arrive
+            if (!s_instant (problem, p, "occurred_at_us", event->occurred_at_us, true))
+                return false;
+            break;
+        default:
+            break;
+    }
     switch (event->body_case) {
         case CRMQ__ERP_EVENT__BODY_CLIENT:
             strcat (p, "client.");

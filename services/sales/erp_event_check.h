@@ -14,6 +14,9 @@
 #define ERP_MAX_QUANTITY     1000000000LL       //  units of a line, excluded
 #define ERP_MAX_PRICE        1000000000000LL    //  of a unit price or cost, excluded
 #define ERP_MAX_RATE         1000000LL          //  of a currency rate, excluded
+//  of a line's quantity x unit price (x rate, in the base currency), excluded:
+//  what reports can sum over millions of lines without overflow
+#define ERP_MAX_LINE_AMOUNT  1000000000000000.0L
 //  instants an event may carry: 1900-01-01 up to 2200-01-01 UTC, microseconds
 #define ERP_MIN_TIME_US      (-2208988800LL * 1000000)
 #define ERP_MAX_TIME_US      (7258118400LL * 1000000)

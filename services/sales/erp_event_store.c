@@ -83,8 +83,23 @@ s_money_text (const Crmq__Money *money, char *buf, size_t size)
     return buf;
 }
 
+//  After a group was placed under a parent: FAILED_PRECONDITION when the
+//  group is now among its own ancestors (the caller rolls back), else
+//  ERP_STORED; -1 when the statement failed.
 static int
-s_store_product (crmq_pg_t *pg, const Crmq__Product *product)
+s_check_cycle (crmq_pg_t *pg, const char *group, const char *parent, const char *field,
+               erp_problem_t *problem)
+{
+    int64_t cycle = *parent? sales_refs_id (pg, SQL_GROUP_CYCLE, group): 0;
+    if (cycle <= 0)
+        return (int) cycle;
+    return erp_problem_set (problem, CRMQ_FAILED_PRECONDITION, field,
+                            "group %s under %s would be its own ancestor", group, parent);
+}
+
+static int
+s_store_product (crmq_pg_t *pg, const Crmq__Product *product, size_t index,
+                 erp_problem_t *problem)
 {
     char group_id [24] = "";
     if (*product->group_external_id) {
@@ -99,6 +114,11 @@ s_store_product (crmq_pg_t *pg, const Crmq__Product *product)
             return -1;
         snprintf (group_id, sizeof group_id, "%s", PQgetvalue (result, 0, 0));
         PQclear (result);
+        char field [192];
+        snprintf (field, sizeof field, "events[%zu].product.group_parent_external_id", index);
+        int rc = s_check_cycle (pg, product->group_external_id, parent, field, problem);
+        if (rc != ERP_STORED)
+            return rc;
     }
     char list_price [48], cost [48];
     const char *values [6] = {
@@ -118,16 +138,9 @@ s_store_product_group (crmq_pg_t *pg, const Crmq__ProductGroup *group, size_t in
     if ((*group->parent_external_id && crmq_pg_command (pg, SQL_PARENT_GROUP, 1, parent_values) != 0)
     ||  crmq_pg_command (pg, SQL_DESCRIBE_GROUP, 3, values) != 0)
         return -1;
-    int64_t cycle = sales_refs_id (pg, SQL_GROUP_CYCLE, group->external_id);
-    if (cycle < 0)
-        return -1;
-    if (cycle == 0)
-        return ERP_STORED;
     char field [192];
     snprintf (field, sizeof field, "events[%zu].product_group.parent_external_id", index);
-    return erp_problem_set (problem, CRMQ_FAILED_PRECONDITION, field,
-                            "group %s under %s would be its own ancestor", group->external_id,
-                            group->parent_external_id);
+    return s_check_cycle (pg, group->external_id, group->parent_external_id, field, problem);
 }
 
 const char *
@@ -189,7 +202,7 @@ erp_event_store (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t index,
         case CRMQ__ERP_EVENT__BODY_MANAGER:
             return s_store_reference (pg, SQL_MANAGER, contacts_id, event->manager->external_id);
         case CRMQ__ERP_EVENT__BODY_PRODUCT:
-            return s_store_product (pg, event->product);
+            return s_store_product (pg, event->product, index, problem);
         case CRMQ__ERP_EVENT__BODY_PRODUCT_GROUP:
             return s_store_product_group (pg, event->product_group, index, problem);
         case CRMQ__ERP_EVENT__BODY_CONTACT_PERSON:

@@ -16,8 +16,11 @@ static const char *SQL_CLIENTS =
 static const char *SQL_MANAGERS =
     "SELECT external_id, id FROM sales.managers WHERE external_id = ANY ($1::text[])";
 
+//  A product's id, group (0 = none) and standard cost (NULL = none): a line
+//  keeps the group and cost its product has when the line is written.
 static const char *SQL_PRODUCTS =
-    "SELECT external_id, id FROM sales.products WHERE external_id = ANY ($1::text[])";
+    "SELECT external_id, id, coalesce (group_id, 0), standard_cost"
+    "  FROM sales.products WHERE external_id = ANY ($1::text[])";
 
 //  Order numbers placed before, and by which event.
 static const char *SQL_ORDERS =
@@ -36,7 +39,7 @@ static const char *COPY_ORDERS =
 
 static const char *COPY_LINES =
     "COPY sales.order_lines (order_id, line_no, client_id, product_id, quantity, unit_price,"
-    " discount, cost, amount) FROM STDIN";
+    " discount, cost, product_group_id, amount) FROM STDIN";
 
 //  --------------------------------------------------------------------------
 //  Amounts, exactly
@@ -103,26 +106,63 @@ s_cents_text (unsigned __int128 cents, char *out, size_t size)
 //  --------------------------------------------------------------------------
 //  Resolving the run's references
 
-//  external id -> id (> 0), or -> text (order numbers -> the event that
-//  placed them), looked up for a whole run in one query.
+//  A product as a line records it.
+typedef struct {
+    int64_t id;
+    int64_t group_id;               //  0 = none
+    bool has_standard_cost;
+    Crmq__Money standard_cost;      //  units and nanos (no currency)
+} s_product_t;
+
+//  What a row of a lookup becomes in its map.
+typedef void *(s_row_fn) (PGresult *result, int row);
+
+//  An id (> 0) stored as the pointer itself.
+static void *
+s_row_id (PGresult *result, int row)
+{
+    return (void *) (intptr_t) strtoll (PQgetvalue (result, row, 1), NULL, 10);
+}
+
+//  The event that placed an order number (a copy).
+static void *
+s_row_text (PGresult *result, int row)
+{
+    return strdup (PQgetvalue (result, row, 1));
+}
+
+static void *
+s_row_product (PGresult *result, int row)
+{
+    s_product_t *product = (s_product_t *) zmalloc (sizeof (s_product_t));
+    crmq__money__init (&product->standard_cost);
+    product->id = strtoll (PQgetvalue (result, row, 1), NULL, 10);
+    product->group_id = strtoll (PQgetvalue (result, row, 2), NULL, 10);
+    product->has_standard_cost = !PQgetisnull (result, row, 3)
+        && crmq_decimal_parse (PQgetvalue (result, row, 3), &product->standard_cost.units,
+                               &product->standard_cost.nanos) == 0;
+    return product;
+}
+
+//  external id -> what `convert` makes of its row, for every key of `keys`
+//  found by `sql` (one query for the run); values freed with `destructor`
+//  (NULL: not allocated).  NULL when the query failed.
 static zhashx_t *
-s_lookup (erp_context_t *ctx, const char *sql, zhashx_t *keys, bool ids)
+s_lookup (erp_context_t *ctx, const char *sql, zhashx_t *keys, s_row_fn *convert,
+          zhashx_destructor_fn *destructor)
 {
     crmq_pg_array_t *array = crmq_pg_array_new ();
     for (void *key = zhashx_first (keys); key; key = zhashx_next (keys))
         crmq_pg_array_append (array, (const char *) zhashx_cursor (keys));
     zhashx_t *found = zhashx_new ();
-    if (!ids)
-        zhashx_set_destructor (found, (zhashx_destructor_fn *) zstr_free);
+    if (destructor)
+        zhashx_set_destructor (found, destructor);
     const char *values [1] = { crmq_pg_array_text (array) };
     PGresult *result = crmq_pg_array_size (array)? crmq_pg_exec (ctx->pg, sql, 1, values): NULL;
     if (crmq_pg_array_size (array) && !result)
         zhashx_destroy (&found);
-    for (int row = 0; result && row < PQntuples (result); row++) {
-        const char *value = PQgetvalue (result, row, 1);
-        void *item = ids? (void *) (intptr_t) strtoll (value, NULL, 10): (void *) strdup (value);
-        zhashx_insert (found, PQgetvalue (result, row, 0), item);
-    }
+    for (int row = 0; result && row < PQntuples (result); row++)
+        zhashx_insert (found, PQgetvalue (result, row, 0), convert (result, row));
     PQclear (result);
     crmq_pg_array_destroy (&array);
     return found;
@@ -130,7 +170,8 @@ s_lookup (erp_context_t *ctx, const char *sql, zhashx_t *keys, bool ids)
 
 //  The run's lookups.
 typedef struct {
-    zhashx_t *clients, *managers, *products;    //  external id -> id
+    zhashx_t *clients, *managers;               //  external id -> id
+    zhashx_t *products;                         //  external id -> s_product_t
     zhashx_t *placed;                           //  order number -> event_id
 } s_refs_t;
 
@@ -159,10 +200,12 @@ s_refs_load (erp_context_t *ctx, const order_bulk_item_t *items, size_t count, s
             zhashx_insert (keys [2], order->lines [j]->product_external_id, (void *) 1);
         zhashx_insert (keys [3], order->external_id, (void *) 1);
     }
-    refs->clients = s_lookup (ctx, SQL_CLIENTS, keys [0], true);
-    refs->managers = refs->clients? s_lookup (ctx, SQL_MANAGERS, keys [1], true): NULL;
-    refs->products = refs->managers? s_lookup (ctx, SQL_PRODUCTS, keys [2], true): NULL;
-    refs->placed = refs->products? s_lookup (ctx, SQL_ORDERS, keys [3], false): NULL;
+    refs->clients = s_lookup (ctx, SQL_CLIENTS, keys [0], s_row_id, NULL);
+    refs->managers = refs->clients? s_lookup (ctx, SQL_MANAGERS, keys [1], s_row_id, NULL): NULL;
+    refs->products = refs->managers? s_lookup (ctx, SQL_PRODUCTS, keys [2], s_row_product,
+                                               (zhashx_destructor_fn *) zstr_free): NULL;
+    refs->placed = refs->products? s_lookup (ctx, SQL_ORDERS, keys [3], s_row_text,
+                                             (zhashx_destructor_fn *) zstr_free): NULL;
     for (int k = 0; k < 4; k++)
         zhashx_destroy (&keys [k]);
     return refs->placed? 0: -1;
@@ -285,21 +328,31 @@ s_copy_orders (erp_context_t *ctx, order_bulk_item_t *items, size_t count, const
                 total += cents;
                 if (!lines)
                     continue;
+                const s_product_t *product = (const s_product_t *) zhashx_lookup (
+                    refs->products, line->product_external_id);
                 crmq_pg_copy_int (lines, ids [k]);
                 crmq_pg_copy_int (lines, (int64_t) j + 1);
                 crmq_pg_copy_int (lines, client);
-                crmq_pg_copy_int (lines, (int64_t) (intptr_t) zhashx_lookup (
-                    refs->products, line->product_external_id));
+                crmq_pg_copy_int (lines, product->id);
                 s_decimal_field (lines, line->quantity->units, line->quantity->nanos);
                 s_decimal_field (lines, line->unit_price->units, line->unit_price->nanos);
                 if (line->discount)
                     s_decimal_field (lines, line->discount->units, line->discount->nanos);
                 else
                     crmq_pg_copy_text (lines, "0");
+                //  the ERP's cost of the line (the column rounds it to cents),
+                //  else quantity x the product's standard cost now, else none
                 if (line->cost)
                     s_decimal_field (lines, line->cost->units, line->cost->nanos);
                 else
+                if (product->has_standard_cost) {
+                    s_cents_text (s_line_cents (line->quantity, &product->standard_cost, NULL),
+                                  amount, sizeof amount);
+                    crmq_pg_copy_text (lines, amount);
+                }
+                else
                     crmq_pg_copy_text (lines, NULL);
+                crmq_pg_copy_int (lines, product->group_id);
                 s_cents_text (cents, amount, sizeof amount);
                 crmq_pg_copy_text (lines, amount);
                 crmq_pg_copy_end_row (lines);

@@ -8,9 +8,12 @@
     "CASE WHEN $" #n "::bigint = 0 THEN NULL ELSE " S_INSTANT (n) " END"
 
 //  The lines of $1..$5 (product, quantity, unit price, discount, cost) with
-//  their amounts by the money rule.
+//  their amounts by the money rule, the product's group and the cost (the
+//  ERP's, else quantity x the product's standard cost) as they are now.
 #define S_LINES \
-    "SELECT t.n AS line_no, p.id AS product_id, t.quantity, t.unit_price, t.discount, t.cost," \
+    "SELECT t.n AS line_no, p.id AS product_id, t.quantity, t.unit_price, t.discount," \
+    "       coalesce (t.cost, round (t.quantity * p.standard_cost, 2)) AS cost," \
+    "       coalesce (p.group_id, 0) AS product_group_id," \
     "       round(t.quantity * t.unit_price * (1 - t.discount), 2) AS amount" \
     "  FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[])" \
     "       WITH ORDINALITY AS t(product, quantity, unit_price, discount, cost, n)" \
@@ -30,9 +33,9 @@ static const char *SQL_INSERT_ORDER =
     "  RETURNING id, client_id),"
     " lines AS ("
     "  INSERT INTO sales.order_lines (order_id, line_no, client_id, product_id, quantity,"
-    "                                 unit_price, discount, cost, amount)"
+    "                                 unit_price, discount, cost, product_group_id, amount)"
     "  SELECT header.id, line.line_no, header.client_id, line.product_id, line.quantity,"
-    "         line.unit_price, line.discount, line.cost, line.amount"
+    "         line.unit_price, line.discount, line.cost, line.product_group_id, line.amount"
     "    FROM line CROSS JOIN header)"
     " SELECT id FROM header";
 
@@ -56,9 +59,9 @@ static const char *SQL_DELETE_LINES =
 static const char *SQL_INSERT_LINES =
     "WITH line AS (" S_LINES ")"
     " INSERT INTO sales.order_lines (order_id, line_no, client_id, product_id, quantity,"
-    "                                unit_price, discount, cost, amount)"
+    "                                unit_price, discount, cost, product_group_id, amount)"
     " SELECT $6::bigint, line_no, $7::bigint, product_id, quantity, unit_price, discount,"
-    "        cost, amount FROM line";
+    "        cost, product_group_id, amount FROM line";
 
 static const char *SQL_UPDATE_ORDER =
     "UPDATE sales.orders"
@@ -260,12 +263,11 @@ s_apply (erp_context_t *ctx, const Crmq__ErpEvent *event, int64_t manager_id)
     bool cancelled = streq (PQgetvalue (result, 0, 2), "cancelled");
     int64_t changed_at_us = strtoll (PQgetvalue (result, 0, 3), NULL, 10);
     PQclear (result);
-    bool stale = !cancel && changed_at_us && event->occurred_at_us
-              && event->occurred_at_us <= changed_at_us;
+    bool stale = !cancel && changed_at_us && event->occurred_at_us < changed_at_us;
     if (cancelled || stale) {
         crmq_log (CRMQ_LOG_INFO, "order change ignored", "event_id=%s order=%s why=%s",
                   crmq_log_q (event->event_id), crmq_log_q (external_id),
-                  cancelled? "cancelled": "older than the last change");
+                  cancelled? "cancelled": "older than the last change applied");
         return ERP_STORED;
     }
     return cancel? s_apply_cancel (ctx, order_id, event->order_cancelled, event->occurred_at_us)
@@ -295,6 +297,8 @@ order_store_change (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t inde
         if (rc != CRMQ_OK)
             return rc;
     }
+    if (sales_refs_lock_one (ctx->pg, SALES_LOCK_ORDERS, external_id) != 0)
+        return -1;
     int rc = s_apply (ctx, event, manager_id);
     if (rc != 1)
         return rc;
@@ -354,6 +358,7 @@ order_store_settle (erp_context_t *ctx, const char *order_ids, const char *exter
 {
     const char *resolve [2] = { order_ids, ctx->time_zone };
     if (s_rollup (ctx, order_ids, "1") != 0
+    ||  sales_refs_lock (ctx->pg, SALES_LOCK_ORDERS, external_ids) != 0
     ||  crmq_pg_command (ctx->pg, SQL_RESOLVE, 2, resolve) != 0)
         return -1;
     return s_apply_pending (ctx, external_ids);

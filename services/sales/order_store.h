@@ -5,8 +5,9 @@
 
     A change or cancellation of an order that has not arrived yet is kept in
     sales.pending_changes and applied when the order is placed, in
-    occurred_at order.  A change older (by occurred_at) than the last one
-    applied, or a change of a cancelled order, is recorded and ignored.
+    occurred_at order (both carry occurred_at; equal ones in arrival order).
+    A change older (by occurred_at) than the last one applied, or a change of
+    a cancelled order, is recorded and ignored.
 
     Return values: ERP_STORED (0), a positive status code with `problem`
     filled (the caller rolls back to its savepoint), or -1 when a statement

@@ -15,6 +15,30 @@ static const char *SQL_MISSING_PRODUCT =
     "  LEFT JOIN sales.products p ON p.external_id = t.product"
     " WHERE p.id IS NULL ORDER BY t.n LIMIT 1";
 
+static const char *SQL_LOCK =
+    "SELECT sales.lock_documents ($1::int, $2::text[])";
+
+int
+sales_refs_lock (crmq_pg_t *pg, int kind, const char *external_ids)
+{
+    char kind_text [16];
+    snprintf (kind_text, sizeof kind_text, "%d", kind);
+    const char *values [2] = { kind_text, external_ids };
+    return crmq_pg_command (pg, SQL_LOCK, 2, values);
+}
+
+int
+sales_refs_lock_one (crmq_pg_t *pg, int kind, const char *external_id)
+{
+    if (!*external_id)
+        return 0;
+    crmq_pg_array_t *ids = crmq_pg_array_new ();
+    crmq_pg_array_append (ids, external_id);
+    int rc = sales_refs_lock (pg, kind, crmq_pg_array_text (ids));
+    crmq_pg_array_destroy (&ids);
+    return rc;
+}
+
 int64_t
 sales_refs_id (crmq_pg_t *pg, const char *sql, const char *value)
 {

@@ -30,6 +30,20 @@ int64_t sales_refs_manager (crmq_pg_t *pg, const char *external_id, const char *
 int sales_refs_products (crmq_pg_t *pg, const char *products, const char *lines_field,
                          erp_problem_t *problem);
 
+//  Advisory lock classes of sales.lock_documents: transactions that write an
+//  order and those that write documents naming it take the lock of its
+//  number before they link, so replicas never miss each other's rows.
+#define SALES_LOCK_ORDERS    4242
+#define SALES_LOCK_INVOICES  4243
+
+//  Takes the transaction's locks of kind (SALES_LOCK_ORDERS or
+//  SALES_LOCK_INVOICES) on the numbers in external_ids (a text[] literal;
+//  empty numbers are skipped).  Returns 0 or -1 when the statement failed.
+int sales_refs_lock (crmq_pg_t *pg, int kind, const char *external_ids);
+
+//  As sales_refs_lock for one number; an empty one takes nothing.
+int sales_refs_lock_one (crmq_pg_t *pg, int kind, const char *external_id);
+
 //  Runs `sql` with one text parameter and returns the first column of its
 //  first row as an id: > 0, 0 when there is no row, -1 when it failed.
 int64_t sales_refs_id (crmq_pg_t *pg, const char *sql, const char *value);

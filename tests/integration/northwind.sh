@@ -4,44 +4,21 @@
 # computed here independently from the CSVs; a second import changes nothing.
 set -euo pipefail
 BUILD=${BUILD:-build}
-# under CRMQ_TEST_WRAPPER (valgrind in `make valgrind-test`) when set; its
-# reports go to stderr, which tests/run.sh reads
-read -r -a wrapper <<<"${CRMQ_TEST_WRAPPER:-}"
-crmq() { "${wrapper[@]}" "$BUILD/bin/crmq" "$@"; }
+. "$(dirname "$0")/../lib/import_test.sh"
 data=data/northwind
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-check() {   # check DESCRIPTION EXPECTED ACTUAL
-    if [ "$2" == "$3" ]; then echo "  ok   $1: $3"
-    else echo "  FAIL $1: expected $2, got $3"; failures=$((failures + 1)); fi
-}
-sql() { psql "$CRMQ_PG_URL" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
-fingerprint() {
-    sql "SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (
-           SELECT 'cc' || x::text AS t FROM contacts.clients x UNION ALL
-           SELECT 'cm' || x::text FROM contacts.managers x UNION ALL
-           SELECT 'se' || x::text FROM sales.erp_events x UNION ALL
-           SELECT 'sp' || x::text FROM sales.products x UNION ALL
-           SELECT 'so' || x::text FROM sales.orders x UNION ALL
-           SELECT 'sl' || x::text FROM sales.order_lines x) r"
-}
 
 echo "start from empty tables"
 # every sales table, the rollups and documents too: ids restart, so rows an
 # earlier test left would count for Northwind's clients
-sql "TRUNCATE sales.order_lines, sales.orders, sales.products, sales.product_groups,
-              sales.clients, sales.managers, sales.erp_events, sales.shipment_lines,
-              sales.shipments, sales.invoices, sales.payments, sales.return_lines,
-              sales.returns, sales.pending_changes, sales.client_day_group_rollups,
-              sales.client_day_rollups, contacts.clients, contacts.managers
-              RESTART IDENTITY CASCADE"
-redis-cli -u "$CRMQ_REDIS_URL" FLUSHDB >/dev/null
+reset_sales
 
 echo "first import"
 crmq import northwind "$data" > "$work/import1.txt"
 cat "$work/import1.txt"
-check "events accepted" 1 "$(grep -c '1007 accepted' "$work/import1.txt" || true)"
+# 9 managers, 91 clients, 77 products, 830 orders, 809 shipments
+check "events accepted" 1 "$(grep -c '1816 accepted' "$work/import1.txt" || true)"
 
 echo "facts in the database"
 check "clients" 91 "$(sql 'SELECT count(*) FROM contacts.clients')"
@@ -49,6 +26,21 @@ check "managers" 9 "$(sql 'SELECT count(*) FROM contacts.managers')"
 check "orders" 830 "$(sql 'SELECT count(*) FROM sales.orders')"
 check "lines" 2155 "$(sql 'SELECT count(*) FROM sales.order_lines')"
 check "revenue" 1265793.29 "$(sql 'SELECT sum(amount) FROM sales.order_lines')"
+
+echo "shipments and late shipments against the CSV"
+expected_shipments=$(python3 - "$data" <<'PY'
+import csv, sys
+orders = list(csv.DictReader(open(sys.argv[1] + "/orders.csv", newline="")))
+shipped = [o for o in orders if o["shipped_date"]]
+# ISO dates compare as text; late = shipped after the required date
+late = [o for o in shipped if o["required_date"] and o["shipped_date"] > o["required_date"]]
+print(len(shipped), len(late))
+PY
+)
+check "shipments, late shipments" "$expected_shipments" \
+      "$(sql "SELECT count(*) || ' ' || count(*) FILTER (WHERE late) FROM sales.shipments")"
+check "every shipment found its order" 0 \
+      "$(sql 'SELECT count(*) FROM sales.shipments WHERE order_id IS NULL OR late IS NULL')"
 
 echo "client base report"
 crmq report base
@@ -124,11 +116,11 @@ check "ABC classes match" "mismatches 0 " "$(grep '^mismatches' "$work/abc.txt")
 check "ABC order" "order same" "$(grep '^order' "$work/abc.txt")"
 
 echo "second import changes nothing"
-before=$(fingerprint)
+before=$(fingerprint_sales)
 crmq import northwind "$data" > "$work/import2.txt"
 cat "$work/import2.txt"
-check "all duplicates" 1 "$(grep -c '0 accepted, 1007 duplicate, 0 rejected' "$work/import2.txt" || true)"
-check "database unchanged" "$before" "$(fingerprint)"
+check "all duplicates" 1 "$(grep -c '0 accepted, 1816 duplicate, 0 rejected' "$work/import2.txt" || true)"
+check "database unchanged" "$before" "$(fingerprint_sales)"
 
-if [ "$failures" -gt 0 ]; then echo "northwind: FAIL ($failures)"; exit 1; fi
-echo "northwind: PASS"
+check_rollups UTC
+finish northwind

@@ -266,6 +266,17 @@ main (void)
     s_send (sales, "cycle", cycle, 1, 0, CRMQ_FAILED_PRECONDITION,
             "events[0].product_group.parent_external_id");
 
+    printf ("products naming groups cannot make a cycle either\n");
+    Crmq__ErpEvent *first [1] = { test_product_event ("doc:product:8", "DOC-P8", "Eight") };
+    first [0]->product->group_external_id = strdup ("DOC-G-X");
+    first [0]->product->group_parent_external_id = strdup ("DOC-G-Y");
+    s_send (sales, "product under X", first, 1, 0, CRMQ_OK, NULL);
+    Crmq__ErpEvent *cyclic [1] = { test_product_event ("doc:product:9", "DOC-P9", "Nine") };
+    cyclic [0]->product->group_external_id = strdup ("DOC-G-Y");
+    cyclic [0]->product->group_parent_external_id = strdup ("DOC-G-X");
+    s_send (sales, "product cycle", cyclic, 1, 0, CRMQ_FAILED_PRECONDITION,
+            "events[0].product.group_parent_external_id");
+
     printf ("documents before their orders and invoice\n");
     Crmq__ErpEvent *early [5] = {
         s_shipment ("doc:ship:1", "DOC-S1", "DOC-O1", JULY_1 + 20 * DAY_US),
@@ -337,6 +348,16 @@ main (void)
                     "  FROM sales.client_day_rollups r JOIN sales.clients c ON c.id = r.client_id"
                     " WHERE c.external_id = 'DOC-C'", "2 1 1 1 50.00 36.00");
 
+    printf ("a product changes group and standard cost: lines counted keep theirs\n");
+    Crmq__ErpEvent *moved [1] = { test_product_event ("doc:product:2b", "DOC-P2", "Chang") };
+    moved [0]->product->group_external_id = strdup ("DOC-G-TEA");
+    moved [0]->product->standard_cost = test_money (500, "");
+    s_send (sales, "product moved", moved, 1, 0, CRMQ_OK, NULL);
+    test_check_rollups (pg, "product moved");
+    CHECK_TEXT (pg, "SELECT sum (cost) FROM sales.client_day_group_rollups r"
+                    "  JOIN sales.clients c ON c.id = r.client_id WHERE c.external_id = 'DOC-C'",
+                "12.00");
+
     printf ("a later change moves the required date: the shipment is on time\n");
     Crmq__ErpEvent *later [2] = {
         s_change ("doc:change:1b", JULY_1 + 9 * DAY_US, "DOC-O1", JULY_1 + 30 * DAY_US, "DOC-P1", 2, 1800),
@@ -372,6 +393,18 @@ main (void)
     s_send (sales, "unknown", unknown, 1, 0, CRMQ_NOT_FOUND, "events[0].invoice.client_external_id");
     Crmq__ErpEvent *changed [1] = { s_cancel ("doc:ship:1", "DOC-O1") };
     s_send (sales, "changed body", changed, 1, 0, CRMQ_ALREADY_EXISTS, "events[0].event_id");
+    Crmq__ErpEvent *huge [1] = { s_order ("doc:order:huge", "DOC-OH", JULY_1, 0, "DOC-P1",
+                                          999999999, 99999999999) };
+    s_send (sales, "huge line", huge, 1, 0, CRMQ_INVALID_ARGUMENT, "events[0].order_placed.lines[0]");
+    Crmq__ErpEvent *fraction [1] = { s_invoice ("doc:invoice:frac", "DOC-INVF", "DOC-C", "", 100,
+                                                JULY_1, 0) };
+    fraction [0]->invoice->amount->nanos = 1000000;     //  1.001
+    s_send (sales, "fraction of a cent", fraction, 1, 0, CRMQ_INVALID_ARGUMENT,
+            "events[0].invoice.amount");
+    Crmq__ErpEvent *undated [1] = { s_cancel ("doc:cancel:undated", "DOC-O1") };
+    undated [0]->occurred_at_us = 0;
+    s_send (sales, "undated cancel", undated, 1, 0, CRMQ_INVALID_ARGUMENT,
+            "events[0].occurred_at_us");
     char *after = test_fingerprint (pg);
     CHECK (streq (before, after), "nothing changed by resends and refusals");
     free (before);

@@ -217,7 +217,7 @@ s_differences (crmq_pg_t *pg, const char *p, const char *q)
         "        ROW (substr (o.external_id, 3), o.client_id, o.manager_id, o.placed_at,"
         "             o.required_at, o.currency, o.currency_rate, o.amount, o.status, o.changed_at,"
         "             l.line_no, l.client_id, l.product_id, l.quantity, l.unit_price, l.discount,"
-        "             l.cost, l.amount)::text"
+        "             l.cost, l.product_group_id, l.amount)::text"
         "   FROM sales.orders o JOIN sales.order_lines l ON l.order_id = o.id"
         "  WHERE o.external_id LIKE 'b_-%%'"
         " UNION ALL"
@@ -317,6 +317,10 @@ main (void)
         event = test_product_event (id, products [i], products [i]);
         if (i == 1)
             event->product->standard_cost = test_money (333, "");
+        if (i == 2) {
+            event->product->group_external_id = strdup ("BK-G1");
+            event->product->group_name = strdup ("Bulk group");
+        }
         assert (crmq_publisher_add (publisher, event) == 0);
         test_event_destroy (&event);
     }
@@ -381,6 +385,16 @@ main (void)
         "SELECT count (*) FROM sales.order_lines"
         " WHERE amount <> round (quantity * unit_price * (1 - discount), 2)");
     CHECK (wrong == 0, "%lld line amounts off the money rule", wrong);
+    long long grouped = test_count (pg,
+        "SELECT count (*) FROM sales.order_lines l JOIN sales.orders o ON o.id = l.order_id"
+        " JOIN sales.products p ON p.id = l.product_id"
+        " WHERE o.external_id LIKE 'bb-%' AND p.external_id = 'BK-P3' AND l.product_group_id > 0");
+    long long costed = test_count (pg,
+        "SELECT count (*) FROM sales.order_lines l JOIN sales.orders o ON o.id = l.order_id"
+        " JOIN sales.products p ON p.id = l.product_id WHERE o.external_id LIKE 'bb-%'"
+        " AND p.external_id = 'BK-P2' AND l.cost IS NOT NULL");
+    CHECK (grouped > 0 && costed > 0, "bulk lines keep their product's group (%lld) and "
+           "standard cost (%lld)", grouped, costed);
     wrong = test_count (pg,
         "SELECT count (*) FROM sales.orders o"
         " WHERE amount <> (SELECT sum (amount) FROM sales.order_lines WHERE order_id = o.id)");

@@ -1,0 +1,70 @@
+# Shared by the import tests (tests/integration/*.sh source it): checks,
+# SQL, a clean slate for the sales facts and a fingerprint of them.
+# Expects BUILD and the stack's CRMQ_* variables (tests/run.sh sets them).
+
+# under CRMQ_TEST_WRAPPER (valgrind in `make valgrind-test`) when set; its
+# reports go to stderr, which tests/run.sh reads
+read -r -a crmq_wrapper <<<"${CRMQ_TEST_WRAPPER:-}"
+crmq() { "${crmq_wrapper[@]}" "$BUILD/bin/crmq" "$@"; }
+
+failures=0
+check() {   # check DESCRIPTION EXPECTED ACTUAL
+    if [ "$2" == "$3" ]; then echo "  ok   $1: $3"
+    else echo "  FAIL $1: expected $2, got $3"; failures=$((failures + 1)); fi
+}
+sql() { psql "$CRMQ_PG_URL" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+
+# Every sales fact and the clients and managers, gone (rollups included, so
+# that they keep agreeing with the documents).
+reset_sales() {
+    sql "TRUNCATE sales.order_lines, sales.orders, sales.products, sales.product_groups,
+                  sales.shipment_lines, sales.shipments, sales.invoices, sales.payments,
+                  sales.return_lines, sales.returns, sales.pending_changes,
+                  sales.client_day_group_rollups, sales.client_day_rollups,
+                  sales.clients, sales.managers, sales.erp_events,
+                  contacts.clients, contacts.managers RESTART IDENTITY CASCADE"
+    redis-cli -u "$CRMQ_REDIS_URL" FLUSHDB >/dev/null
+}
+
+# md5 of every row of the sales facts and of the clients.
+fingerprint_sales() {
+    sql "SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (
+           SELECT 'cc' || x::text AS t FROM contacts.clients x UNION ALL
+           SELECT 'cm' || x::text FROM contacts.managers x UNION ALL
+           SELECT 'se' || x::text FROM sales.erp_events x UNION ALL
+           SELECT 'sp' || x::text FROM sales.products x UNION ALL
+           SELECT 'sg' || x::text FROM sales.product_groups x UNION ALL
+           SELECT 'so' || x::text FROM sales.orders x UNION ALL
+           SELECT 'sl' || x::text FROM sales.order_lines x UNION ALL
+           SELECT 'ss' || x::text FROM sales.shipments x UNION ALL
+           SELECT 'sr' || x::text FROM sales.returns x UNION ALL
+           SELECT 'st' || x::text FROM sales.return_lines x UNION ALL
+           SELECT 'sd' || x::text FROM sales.client_day_rollups x UNION ALL
+           SELECT 'sy' || x::text FROM sales.client_day_group_rollups x) r"
+}
+
+# The rollups agree with the documents (crmq-sales keeps both).
+check_rollups() {   # check_rollups ZONE
+    check "rollups agree with the documents" 0 "$(sql "SELECT count(*) FROM (
+        (SELECT * FROM sales.client_day_group_rollups
+          EXCEPT SELECT * FROM sales.rollups_from_documents('$1'))
+        UNION ALL
+        (SELECT * FROM sales.rollups_from_documents('$1')
+          EXCEPT SELECT * FROM sales.client_day_group_rollups)) d")"
+}
+
+# Prints where the shared data set SUBFOLDER is; returns 77 (skip) when it
+# is absent:  data=$(shared_data online_retail) || exit 77
+shared_data() {   # shared_data SUBFOLDER
+    local dir="${CRMQ_SOURCE_DIR:-.}/../shared/data/$1"
+    if [ ! -d "$dir" ]; then
+        echo "skip: $dir is not there (the shared data sets)" >&2
+        return 77
+    fi
+    echo "$dir"
+}
+
+finish() {   # finish NAME
+    if [ "$failures" -gt 0 ]; then echo "$1: FAIL ($failures)"; exit 1; fi
+    echo "$1: PASS"
+}
