@@ -14,7 +14,7 @@ set -euo pipefail
 PACKAGES=(
     build-essential pkg-config
     libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler
-    libpq-dev libhiredis-dev libjansson-dev libcsv-dev
+    libpq-dev libhiredis-dev libjansson-dev libcsv-dev libssl-dev
     libphonenumber-dev libicu-dev
     postgresql postgresql-contrib redis-server
     valgrind python3
