@@ -67,6 +67,14 @@ crmq_pg_array_append (crmq_pg_array_t *self, const char *value)
     self->text [self->length++] = '"';
 }
 
+void
+crmq_pg_array_append_decimal (crmq_pg_array_t *self, int64_t units, int32_t nanos)
+{
+    char number [48];
+    crmq_decimal_format (units, nanos, number, sizeof number);
+    crmq_pg_array_append (self, number);
+}
+
 const char *
 crmq_pg_array_text (crmq_pg_array_t *self)
 {
@@ -99,6 +107,12 @@ crmq_pg_array_test (bool verbose)
     const char *text = crmq_pg_array_text (array);
     assert (streq (text, "{\"a\",\"b\\\"c\\\\d\",NULL,\"Ромашка, {x}\"}"));
     assert (crmq_pg_array_size (array) == 4);
+
+    crmq_pg_array_t *decimals = crmq_pg_array_new ();
+    crmq_pg_array_append_decimal (decimals, 12, 500000000);
+    crmq_pg_array_append_decimal (decimals, -1, -50);
+    assert (streq (crmq_pg_array_text (decimals), "{\"12.5\",\"-1.00000005\"}"));
+    crmq_pg_array_destroy (&decimals);
 
     const char *url = getenv ("CRMQ_PG_URL");
     if (url) {

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct _crmq_pg_array_t crmq_pg_array_t;
 
@@ -17,6 +18,10 @@ void crmq_pg_array_destroy (crmq_pg_array_t **self_p);
 
 //  Appends one element, quoted and escaped; NULL appends SQL NULL.
 void crmq_pg_array_append (crmq_pg_array_t *self, const char *value);
+
+//  Appends units + nanos / 1e9 as an exact decimal ("12.5"), for numeric[]
+//  parameters of money, quantities and rates.
+void crmq_pg_array_append_decimal (crmq_pg_array_t *self, int64_t units, int32_t nanos);
 
 //  The literal so far ("{}" when empty).  Owned by the array; valid until the
 //  next append.

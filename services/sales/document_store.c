@@ -137,12 +137,11 @@ document_store_shipment (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t
     const Crmq__ShipmentRegistered *shipment = event->shipment;
     crmq_pg_array_t *products = crmq_pg_array_new ();
     crmq_pg_array_t *quantities = crmq_pg_array_new ();
-    char number [48], field [192], shipped [24], id [24];
+    char field [192], shipped [24], id [24];
     for (size_t j = 0; j < shipment->n_lines; j++) {
         crmq_pg_array_append (products, shipment->lines [j]->product_external_id);
-        crmq_decimal_format (shipment->lines [j]->quantity->units,
-                             shipment->lines [j]->quantity->nanos, number, sizeof number);
-        crmq_pg_array_append (quantities, number);
+        crmq_pg_array_append_decimal (quantities, shipment->lines [j]->quantity->units,
+                                      shipment->lines [j]->quantity->nanos);
     }
     snprintf (field, sizeof field, "events[%zu].shipment.lines", index);
     snprintf (shipped, sizeof shipped, "%" PRId64, shipment->shipped_at_us);
@@ -227,7 +226,7 @@ document_store_return (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t i
                        erp_problem_t *problem)
 {
     const Crmq__ReturnRegistered *ret = event->return_registered;
-    char field [192], client [24], currency [4], rate [48], returned [24], number [48], id [24];
+    char field [192], client [24], currency [4], rate [48], returned [24], id [24];
     snprintf (field, sizeof field, "events[%zu].return_registered.client_external_id", index);
     int64_t client_id = sales_refs_client (ctx->pg, ret->client_external_id, field, problem);
     if (client_id <= 0)
@@ -239,13 +238,12 @@ document_store_return (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t i
     for (size_t j = 0; j < ret->n_lines; j++) {
         const Crmq__ReturnLine *line = ret->lines [j];
         crmq_pg_array_append (products, line->product_external_id);
-        crmq_decimal_format (line->quantity->units, line->quantity->nanos, number, sizeof number);
-        crmq_pg_array_append (quantities, number);
-        crmq_decimal_format (line->unit_price->units, line->unit_price->nanos, number, sizeof number);
-        crmq_pg_array_append (prices, number);
+        crmq_pg_array_append_decimal (quantities, line->quantity->units, line->quantity->nanos);
+        crmq_pg_array_append_decimal (prices, line->unit_price->units, line->unit_price->nanos);
         if (line->cost)
-            crmq_decimal_format (line->cost->units, line->cost->nanos, number, sizeof number);
-        crmq_pg_array_append (costs, line->cost? number: NULL);
+            crmq_pg_array_append_decimal (costs, line->cost->units, line->cost->nanos);
+        else
+            crmq_pg_array_append (costs, NULL);
     }
     snprintf (field, sizeof field, "events[%zu].return_registered.lines", index);
     int rc = sales_refs_products (ctx->pg, crmq_pg_array_text (products), field, problem);

@@ -103,20 +103,20 @@ s_lines_init (s_lines_t *lines, Crmq__OrderLine **items, size_t count)
     lines->prices = crmq_pg_array_new ();
     lines->discounts = crmq_pg_array_new ();
     lines->costs = crmq_pg_array_new ();
-    char number [48];
     for (size_t j = 0; j < count; j++) {
         const Crmq__OrderLine *line = items [j];
         crmq_pg_array_append (lines->products, line->product_external_id);
-        crmq_decimal_format (line->quantity->units, line->quantity->nanos, number, sizeof number);
-        crmq_pg_array_append (lines->quantities, number);
-        crmq_decimal_format (line->unit_price->units, line->unit_price->nanos, number, sizeof number);
-        crmq_pg_array_append (lines->prices, number);
+        crmq_pg_array_append_decimal (lines->quantities, line->quantity->units, line->quantity->nanos);
+        crmq_pg_array_append_decimal (lines->prices, line->unit_price->units, line->unit_price->nanos);
         if (line->discount)
-            crmq_decimal_format (line->discount->units, line->discount->nanos, number, sizeof number);
-        crmq_pg_array_append (lines->discounts, line->discount? number: "0");
+            crmq_pg_array_append_decimal (lines->discounts, line->discount->units,
+                                          line->discount->nanos);
+        else
+            crmq_pg_array_append (lines->discounts, "0");
         if (line->cost)
-            crmq_decimal_format (line->cost->units, line->cost->nanos, number, sizeof number);
-        crmq_pg_array_append (lines->costs, line->cost? number: NULL);
+            crmq_pg_array_append_decimal (lines->costs, line->cost->units, line->cost->nanos);
+        else
+            crmq_pg_array_append (lines->costs, NULL);
     }
 }
 
