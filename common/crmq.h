@@ -18,6 +18,8 @@
 #include "sales.pb-c.h"
 #include "analytics.pb-c.h"
 #include "contacts_erp.pb-c.h"
+#include "bus.pb-c.h"
+#include "alerts.pb-c.h"
 
 #include "crmq_status.h"
 #include "crmq_log.h"
@@ -36,6 +38,7 @@
 #include "crmq_pg_copy.h"
 #include "crmq_message.h"
 #include "crmq_outbox.h"
+#include "crmq_consumer.h"
 #include "crmq_phone.h"
 #include "crmq_service.h"
 

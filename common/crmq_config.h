@@ -50,6 +50,18 @@ typedef struct {
 #define CRMQ_SETTING_ANALYTICS_ENDPOINT \
     { "analytics_endpoint", "CRMQ_ANALYTICS_ENDPOINT", CRMQ_SETTING_STRING, \
       "tcp://127.0.0.1:5555", 0, 256, "crmq-analytics request endpoint" }
+#define CRMQ_SETTING_SCHEDULER_ENDPOINT \
+    { "scheduler_endpoint", "CRMQ_SCHEDULER_ENDPOINT", CRMQ_SETTING_STRING, \
+      "tcp://127.0.0.1:5554", 0, 256, "crmq-scheduler request endpoint" }
+#define CRMQ_SETTING_NOTIFY_ENDPOINT \
+    { "notify_endpoint", "CRMQ_NOTIFY_ENDPOINT", CRMQ_SETTING_STRING, \
+      "tcp://127.0.0.1:5556", 0, 256, "crmq-notify request endpoint" }
+//  crmq-bus's two endpoints: events (PUB) and bus.* requests (replay)
+#define CRMQ_SETTING_BUS_ENDPOINTS \
+    { "bus_pub_endpoint", "CRMQ_BUS_PUB_ENDPOINT", CRMQ_SETTING_STRING, \
+      "tcp://127.0.0.1:5560", 0, 256, "crmq-bus event (PUB) endpoint" }, \
+    { "bus_endpoint", "CRMQ_BUS_ENDPOINT", CRMQ_SETTING_STRING, \
+      "tcp://127.0.0.1:5561", 0, 256, "crmq-bus request endpoint (bus.Replay)" }
 #define CRMQ_SETTING_RPC_TIMEOUT \
     { "rpc_timeout_ms", "CRMQ_RPC_TIMEOUT_MS", CRMQ_SETTING_INT, \
       "10000", 10, 3600000, "time to wait for one reply, milliseconds" }, \

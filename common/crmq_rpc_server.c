@@ -40,6 +40,12 @@ struct _crmq_rpc_server_t {
     crmq_rpc_job_fn *job;           //  background job, or NULL
     int job_interval_ms;
     int64_t job_next_ms;            //  monotonic time of its next run
+    struct {
+        zsock_t *socket;
+        crmq_rpc_reader_fn *fn;
+        void *arg;
+    } readers [CRMQ_RPC_MAX_READERS];
+    int reader_count;
 };
 
 //  --------------------------------------------------------------------------
@@ -308,6 +314,11 @@ crmq_rpc_server_serve_once (crmq_rpc_server_t *self, int timeout_ms)
         s_handle (self, &request);
         return 1;
     }
+    for (int index = 0; which && index < self->reader_count; index++)
+        if (which == self->readers [index].socket) {
+            self->readers [index].fn (self->readers [index].socket, self->readers [index].arg);
+            return 0;
+        }
     if (zpoller_terminated (self->poller) || zsys_interrupted)
         return -1;
     return 0;
@@ -340,6 +351,22 @@ crmq_rpc_server_set_job (crmq_rpc_server_t *self, crmq_rpc_job_fn *job, int inte
     self->job = job;
     self->job_interval_ms = interval_ms;
     self->job_next_ms = zclock_mono () + interval_ms;
+}
+
+int
+crmq_rpc_server_add_reader (crmq_rpc_server_t *self, zsock_t *socket,
+                            crmq_rpc_reader_fn *fn, void *arg)
+{
+    assert (self);
+    assert (socket);
+    assert (fn);
+    if (self->reader_count == CRMQ_RPC_MAX_READERS || zpoller_add (self->poller, socket) != 0)
+        return -1;
+    self->readers [self->reader_count].socket = socket;
+    self->readers [self->reader_count].fn = fn;
+    self->readers [self->reader_count].arg = arg;
+    self->reader_count++;
+    return 0;
 }
 
 void

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <czmq.h>
 
 #define CRMQ_RPC_PING "crmq.Ping"
 
@@ -66,6 +67,18 @@ typedef void (crmq_rpc_job_fn) (void *state);
 //  Makes crmq_rpc_server_run call `job` about every interval_ms (1..3600000),
 //  between requests, never during one.  One job per server; NULL removes it.
 void crmq_rpc_server_set_job (crmq_rpc_server_t *self, crmq_rpc_job_fn *job, int interval_ms);
+
+//  What a service does when one of its other sockets (an event consumer's
+//  SUB) has messages: read them, without blocking.
+typedef void (crmq_rpc_reader_fn) (zsock_t *socket, void *arg);
+
+//  Makes the server also wait on `socket` and call `fn` (with `arg`) when it
+//  is readable, between requests.  At most CRMQ_RPC_MAX_READERS; the socket
+//  stays the caller's and must outlive the server.  Returns 0, or -1 when
+//  the table is full.
+#define CRMQ_RPC_MAX_READERS 8
+int crmq_rpc_server_add_reader (crmq_rpc_server_t *self, zsock_t *socket,
+                                crmq_rpc_reader_fn *fn, void *arg);
 
 //  Makes crmq_rpc_server_run return after the request in hand (from a handler).
 void crmq_rpc_server_stop (crmq_rpc_server_t *self);

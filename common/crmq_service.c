@@ -87,6 +87,10 @@ crmq_service_main (const crmq_service_def_t *def, int argc, char **argv)
                                   (size_t) crmq_config_int (self.config, "max_message_bytes"));
     if (!server)
         goto done;
+    if (def->started && def->started (state, server) != 0) {
+        crmq_log (CRMQ_LOG_ERROR, "start-up failed", NULL);
+        goto done;
+    }
     if (def->job)
         crmq_rpc_server_set_job (server, def->job, def->job_interval_ms);
     crmq_log (CRMQ_LOG_INFO, "serving", "endpoint=%s", crmq_log_q (endpoint));

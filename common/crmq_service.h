@@ -23,6 +23,9 @@ typedef struct {
     void *(*state_new) (crmq_service_t *service);
     //  Frees what state_new built and sets *state_p to NULL.
     void (*state_destroy) (void **state_p);
+    //  Optional: called once the request endpoint is bound, before serving
+    //  (to add readers, crmq_rpc_server_add_reader); non-zero stops start-up.
+    int (*started) (void *state, crmq_rpc_server_t *server);
     //  Optional: a background job run between requests every job_interval_ms.
     crmq_rpc_job_fn *job;
     int job_interval_ms;

@@ -16,6 +16,8 @@ PACKAGES=(
     libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler
     libpq-dev libhiredis-dev libjansson-dev libcsv-dev libssl-dev
     libphonenumber-dev libicu-dev
+    # webhooks and e-mail of crmq-notify
+    libcurl4-openssl-dev
     postgresql postgresql-contrib redis-server
     valgrind python3
     # the example ERP publisher (examples/python) and its test
