@@ -45,7 +45,7 @@ PROTOS    := $(wildcard proto/*.proto)
 PB_C      := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
 PB_H      := $(PB_C:.c=.h)
 MIGRATIONS := $(sort $(wildcard services/*/sql/*.sql))
-SERVICES  := contacts sales analytics
+SERVICES  := contacts sales analytics scheduler
 # schemas in the order they are migrated: bus (the outbox every service writes) first
 MIGRATION_ORDER := bus $(SERVICES)
 
