@@ -107,8 +107,11 @@ static const char *SQL_REGISTER =
     "INSERT INTO bus.consumers (name, topic_prefix, position) VALUES ($1, $2, $3::bigint)"
     " ON CONFLICT (name) DO UPDATE SET topic_prefix = EXCLUDED.topic_prefix"
     " RETURNING position";
+//  the end of the log for a new consumer: crmq-bus's published bound, below
+//  which no transaction still open can add an event (max (seq) could be
+//  overtaken by a commit of a lower seq)
 static const char *SQL_LOG_END =
-    "SELECT coalesce (max (seq), 0) FROM bus.outbox";
+    "SELECT coalesce ((SELECT published_seq FROM bus.relay_state WHERE id = 1), 0)";
 static const char *SQL_LOCK_POSITION =
     "SELECT position FROM bus.consumers WHERE name = $1 FOR UPDATE";
 static const char *SQL_STORE_POSITION =

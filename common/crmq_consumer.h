@@ -56,6 +56,7 @@ typedef struct {
     crmq_consumer_apply_fn *apply;
     void *arg;                     //  handed to apply
     int64_t from_seq;              //  first seq wanted when no position is stored; 0 = the end
+                                   //  (the bus's published bound)
     int batch_max;                 //  events per transaction; 0 = 256
     int rcvhwm;                    //  SUB receive high-water mark, messages; 0 = 10000
     int rpc_timeout_ms;            //  per bus.Replay (one attempt); 0 = 3000

@@ -13,6 +13,9 @@ static const char *SQL_LISTEN = "LISTEN crmq_outbox";
 static const char *SQL_ASYNC_COMMIT = "SET synchronous_commit = off";
 static const char *SQL_SEQ_LAST =
     "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM bus.outbox_seq_seq";
+//  an xid of our own (the statement commits at once): larger than every xid
+//  assigned before it
+static const char *SQL_FENCE = "SELECT pg_current_xact_id ()::text::bigint";
 //  the snapshot and the rows above the bound, in one statement (one snapshot)
 static const char *SQL_ROUND =
     "SELECT s.snapshot, o.seq, o.topic, o.body"
@@ -36,8 +39,8 @@ static const char *SQL_PREFIX_LAST =
 
 typedef struct {
     int64_t v;                      //  the sequence's last value when read
-    uint64_t *xids;                 //  in progress just after
-    size_t count;
+    uint64_t fence;                 //  an xid taken just after: every xid of a
+                                    //  transaction that could hold a seq <= v is below
     int64_t since_ms;               //  monotonic time it began to wait
 } s_candidate_t;
 
@@ -47,13 +50,6 @@ typedef struct {
     int64_t round_prev;             //  `last` before the current round
     int64_t round_count;            //  matching events in the current round
 } s_prefix_t;
-
-//  A snapshot as pg_current_snapshot prints it: xmin:xmax:xip,...
-typedef struct {
-    uint64_t xmin, xmax;
-    uint64_t *xip;
-    size_t count;
-} s_snapshot_t;
 
 struct _bus_relay_t {
     bus_relay_config_t config;
@@ -72,86 +68,38 @@ struct _bus_relay_t {
     uint64_t events_published;
 };
 
-//  --------------------------------------------------------------------------
-
-static int
-s_snapshot_parse (const char *text, s_snapshot_t *snapshot)
+//  The xmin of a snapshot as pg_current_snapshot prints it (xmin:xmax:xip,...):
+//  every transaction with an xid below it has ended.  0 when unreadable.
+static uint64_t
+s_snapshot_xmin (const char *text)
 {
-    memset (snapshot, 0, sizeof *snapshot);
     char *end = NULL;
-    snapshot->xmin = strtoull (text, &end, 10);
-    if (*end != ':')
-        return -1;
-    snapshot->xmax = strtoull (end + 1, &end, 10);
-    if (*end != ':')
-        return -1;
-    const char *list = end + 1;
-    size_t commas = *list? 1: 0;
-    for (const char *p = list; *p; p++)
-        commas += *p == ',';
-    snapshot->xip = calloc (commas? commas: 1, sizeof (uint64_t));
-    if (!snapshot->xip)
-        return -1;
-    const char *p = list;
-    while (*p) {
-        snapshot->xip [snapshot->count++] = strtoull (p, &end, 10);
-        if (end == p || (*end && *end != ','))
-            return -1;
-        p = *end? end + 1: end;
-    }
-    return 0;
-}
-
-static bool
-s_in_progress (const s_snapshot_t *snapshot, uint64_t xid)
-{
-    if (xid < snapshot->xmin)
-        return false;
-    for (size_t index = 0; index < snapshot->count; index++)
-        if (snapshot->xip [index] == xid)
-            return true;
-    return xid >= snapshot->xmax;
-}
-
-static bool
-s_candidate_done (const s_candidate_t *candidate, const s_snapshot_t *snapshot)
-{
-    for (size_t index = 0; index < candidate->count; index++)
-        if (s_in_progress (snapshot, candidate->xids [index]))
-            return false;
-    return true;
+    uint64_t xmin = strtoull (text, &end, 10);
+    return end && *end == ':'? xmin: 0;
 }
 
 static void
 s_candidates_drop_upto (bus_relay_t *self, int64_t bound)
 {
     size_t keep = 0;
-    for (size_t index = 0; index < self->candidate_count; index++) {
-        if (self->candidates [index].v <= bound)
-            free (self->candidates [index].xids);
-        else
+    for (size_t index = 0; index < self->candidate_count; index++)
+        if (self->candidates [index].v > bound)
             self->candidates [keep++] = self->candidates [index];
-    }
     self->candidate_count = keep;
 }
 
-//  Waits (v, X) where X is the snapshot's in-progress list.  Dropped when the
-//  list is full: a later pair covers it, so that only delays.
+//  Waits (v, fence).  Dropped when the list is full: a later pair covers it,
+//  so that only delays.
 static void
-s_candidate_add (bus_relay_t *self, int64_t v, const s_snapshot_t *snapshot)
+s_candidate_add (bus_relay_t *self, int64_t v, uint64_t fence)
 {
     if (self->candidate_count == S_CANDIDATES_MAX
     ||  (self->candidate_count && self->candidates [self->candidate_count - 1].v >= v))
         return;
-    s_candidate_t *candidate = &self->candidates [self->candidate_count];
-    candidate->xids = malloc ((snapshot->count? snapshot->count: 1) * sizeof (uint64_t));
-    if (!candidate->xids)
-        return;
-    memcpy (candidate->xids, snapshot->xip, snapshot->count * sizeof (uint64_t));
-    candidate->count = snapshot->count;
+    s_candidate_t *candidate = &self->candidates [self->candidate_count++];
     candidate->v = v;
+    candidate->fence = fence;
     candidate->since_ms = zclock_mono ();
-    self->candidate_count++;
 }
 
 //  --------------------------------------------------------------------------
@@ -253,38 +201,53 @@ s_connected (bus_relay_t *self)
     return true;
 }
 
+//  The number in the first column of a one-row statement, or -1.
+static int64_t
+s_number (bus_relay_t *self, const char *sql)
+{
+    PGresult *result = crmq_pg_exec (self->pg, sql, 0, NULL);
+    if (!result)
+        return -1;
+    int64_t number = PQntuples (result) == 1? strtoll (PQgetvalue (result, 0, 0), NULL, 10): -1;
+    PQclear (result);
+    return number;
+}
+
 //  One round.  Returns 1 when more rows wait at once, 0, or -1 on a failure.
 static int
 s_round (bus_relay_t *self)
 {
-    PGresult *result = crmq_pg_exec (self->pg, SQL_SEQ_LAST, 0, NULL);
-    if (!result)
+    //  v first, then the fence: a transaction holding a seq <= v took its
+    //  xid before v was read, so below the fence
+    int64_t v = s_number (self, SQL_SEQ_LAST);
+    if (v < 0)
         return -1;
-    int64_t v = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
-    PQclear (result);
+    int64_t fence = s_number (self, SQL_FENCE);
+    if (fence <= 0)
+        return -1;
+    if (v > self->published)
+        s_candidate_add (self, v, (uint64_t) fence);
 
     char bound_text [24], v_text [24], limit_text [16];
     snprintf (bound_text, sizeof bound_text, "%" PRId64, self->published);
     snprintf (v_text, sizeof v_text, "%" PRId64, v);
     snprintf (limit_text, sizeof limit_text, "%d", self->config.round_limit);
     const char *values [3] = { bound_text, v_text, limit_text };
-    result = crmq_pg_exec (self->pg, SQL_ROUND, 3, values);
+    PGresult *result = crmq_pg_exec (self->pg, SQL_ROUND, 3, values);
     if (!result)
         return -1;
-    s_snapshot_t snapshot = { 0, 0, NULL, 0 };
-    if (PQntuples (result) < 1 || s_snapshot_parse (PQgetvalue (result, 0, 0), &snapshot) != 0) {
+    uint64_t xmin = PQntuples (result)? s_snapshot_xmin (PQgetvalue (result, 0, 0)): 0;
+    if (!xmin) {
         crmq_log (CRMQ_LOG_ERROR, "unreadable snapshot", NULL);
-        free (snapshot.xip);
         PQclear (result);
         return -1;
     }
-    if (v > self->published)
-        s_candidate_add (self, v, &snapshot);
+    //  a pair whose fence is below the snapshot's xmin: every transaction
+    //  that could hold a seq <= v has ended, so the rows up to v are final
     int64_t bound = self->published;
     for (size_t index = 0; index < self->candidate_count; index++)
-        if (s_candidate_done (&self->candidates [index], &snapshot))
-            bound = self->candidates [index].v > bound? self->candidates [index].v: bound;
-    free (snapshot.xip);
+        if (self->candidates [index].fence < xmin && self->candidates [index].v > bound)
+            bound = self->candidates [index].v;
 
     int rows = PQntuples (result);
     int published = 0;
@@ -366,7 +329,6 @@ bus_relay_destroy (bus_relay_t **self_p)
     bus_relay_t *self = *self_p;
     if (!self)
         return;
-    s_candidates_drop_upto (self, INT64_MAX);
     for (size_t index = 0; index < self->prefix_count; index++)
         free (self->prefixes [index].prefix);
     zsock_destroy (&self->xpub);

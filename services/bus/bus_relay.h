@@ -3,13 +3,17 @@
 
     The proof (see sql/002_ordered_relay.sql): an outbox row takes its seq
     after its transaction has an xid.  Each round the relay reads the
-    sequence's last value v and then takes a snapshot S; every transaction
-    that holds a seq <= v and has not committed is in S's in-progress list
-    X.  The pair (v, X) waits until no xid of X is in progress in a later
-    snapshot; then every row with seq <= v is final, and the relay publishes
-    the rows above its published bound up to v, in seq order, and moves the
-    bound to v.  A long write transaction anywhere delays publication (by its
-    length), never reorders it.
+    sequence's last value v, then takes an xid of its own, the fence F (a
+    statement that commits at once): every transaction that holds a seq
+    <= v took its xid before v was read, so its xid is below F.  The pair
+    (v, F) waits until a later snapshot's xmin is above F, i.e. every
+    transaction with an xid below F has ended; then every row with seq <= v
+    is final, and the relay publishes the rows above its published bound up
+    to v, in seq order, and moves the bound to v.  (A snapshot's in-progress
+    list alone is not enough: transactions whose xid is above the newest
+    completed one are left out of it.)  A long write transaction anywhere
+    delays publication (by its length), never reorders it.  The fence costs
+    one xid per round.
 
     After every round that published events matching a subscribed mark
     prefix, the relay publishes a BusMark for that prefix (topic "bus.mark."

@@ -226,6 +226,24 @@ s_test_out_of_order_commits (void)
     s_run_until (consumer, s_seen_count, &seen, 3, 30000);
     CHECK (seen.count == 3 && seen.last_number == 3, "the event after a rolled-back one: count %"
            PRId64 " last %ld", seen.count, seen.last_number);
+    //  the open transaction's xid above every finished one (a snapshot's
+    //  in-progress list leaves it out): the second takes its xid first, the
+    //  first takes a lower seq, the second a higher one and commits
+    CHECK (crmq_pg_command (second, "BEGIN", 0, NULL) == 0, "BEGIN second");
+    CHECK (crmq_pg_command (second, "SELECT pg_current_xact_id ()", 0, NULL) == 0, "second's xid");
+    CHECK (crmq_pg_command (first, "BEGIN", 0, NULL) == 0, "BEGIN first");
+    s_write (first, topic, 4, 4, 0);
+    s_write (second, topic, 5, 5, 0);
+    CHECK (crmq_pg_command (second, "COMMIT", 0, NULL) == 0, "COMMIT second");
+    until = zclock_mono () + 1500;
+    while (zclock_mono () < until)
+        crmq_consumer_process (consumer, 100);
+    CHECK (seen.count == 3, "nothing more while the lower seq is open: %" PRId64, seen.count);
+    CHECK (crmq_pg_command (first, "COMMIT", 0, NULL) == 0, "COMMIT first");
+    s_run_until (consumer, s_seen_count, &seen, 5, 30000);
+    CHECK (seen.count == 5 && seen.disorder == 0 && seen.skipped == 0 && seen.last_number == 5,
+           "then both in seq order: count %" PRId64 " disorder %" PRId64 " skipped %" PRId64,
+           seen.count, seen.disorder, seen.skipped);
     crmq_pg_destroy (&first);
     crmq_pg_destroy (&second);
     crmq_consumer_destroy (&consumer);

@@ -1,9 +1,10 @@
--- The relay's proof that no event is skipped: an outbox row takes its seq
--- only after its transaction has an xid.  crmq-bus reads the sequence's
--- last value v, then takes a snapshot S; every transaction that holds a seq
--- <= v and has not committed is then in S's in-progress list.  Once all of
--- those have ended, the rows with seq <= v are final and can be published in
--- seq order.  (A seq taken before the xid would escape S.)
+-- The relay's proof that no event is skipped (services/bus/bus_relay.h): an
+-- outbox row takes its seq only after its transaction has an xid.  crmq-bus
+-- reads the sequence's last value v, then takes an xid F of its own; every
+-- transaction that holds a seq <= v has an xid below F.  Once a snapshot's
+-- xmin is above F all of them have ended, the rows with seq <= v are final
+-- and can be published in seq order.  (A seq taken before the xid would
+-- escape the fence.)
 ALTER TABLE bus.outbox ALTER COLUMN seq DROP DEFAULT;
 
 CREATE FUNCTION bus.outbox_take_seq () RETURNS trigger
