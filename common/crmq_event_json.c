@@ -74,9 +74,8 @@ s_real (double value)
     return json_real (value);
 }
 
-//  Standard base64 with padding of `size` bytes; a new JSON string.
-static json_t *
-s_base64 (const uint8_t *data, size_t size)
+json_t *
+crmq_bytes_json (const uint8_t *data, size_t size)
 {
     if (size == 0)
         return json_string ("");
@@ -201,7 +200,7 @@ s_value (const ProtobufCMessageDescriptor *descriptor, const ProtobufCFieldDescr
         case PROTOBUF_C_TYPE_BYTES: {
             ProtobufCBinaryData data;
             memcpy (&data, member, sizeof data);
-            value = s_base64 (data.data, data.len);
+            value = crmq_bytes_json (data.data, data.len);
             break;
         }
         case PROTOBUF_C_TYPE_MESSAGE: {

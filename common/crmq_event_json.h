@@ -44,6 +44,10 @@ json_t *crmq_event_json (const ProtobufCMessageDescriptor *descriptor,
 //  As crmq_event_json, for a message already unpacked or built (borrowed).
 json_t *crmq_message_json (const ProtobufCMessage *message, char *error, size_t error_size);
 
+//  `size` bytes of `data` as a JSON string of their standard base64 with
+//  padding ("" for none).  Returns a new reference, NULL on out-of-memory.
+json_t *crmq_bytes_json (const uint8_t *data, size_t size);
+
 //  Exact text of an amount of money for JSON: units + nanos / 1e9 with at
 //  least two fractional digits ("12.50", "-0.05", "0.125") into buf (41
 //  bytes suffice).  Returns the length, or -1 for a malformed amount or a
