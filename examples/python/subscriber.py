@@ -221,6 +221,7 @@ class Subscriber:
         self.position = 0
         self.held = {}              # seq -> (topic, body): received, not yet vouched for
         self.handled = 0
+        self.received = 0           # live events received
         self.last_mark = time.monotonic()
         self.last_event = time.monotonic()
 
@@ -362,6 +363,9 @@ class Subscriber:
                         mark.ParseFromString(frames[2])
                         self.on_mark(mark)
                     elif topic.startswith(self.args.prefix) and not topic.startswith("bus."):
+                        self.received += 1
+                        if self.args.drop_every and self.received % self.args.drop_every == 0:
+                            continue            # a loss made on purpose (--drop-every)
                         if seq > self.position:
                             self.held[seq] = (topic, frames[2])
                 if time.monotonic() - self.last_mark > MARK_TIMEOUT:
@@ -404,6 +408,8 @@ def main():
     parser.add_argument("--idle-exit", type=float, default=0, help="exit after S seconds with no event")
     parser.add_argument("--rcvhwm", type=int, default=10000,
                         help="events the SUB socket holds before it drops (a gap, replayed)")
+    parser.add_argument("--drop-every", type=int, default=0,
+                        help="for trying the gap handling: ignore every Nth live event received")
     parser.add_argument("--timeout-ms", type=int, default=5000, help="wait for one bus.Replay reply")
     parser.add_argument("--retries", type=int, default=3, help="resends before giving up")
     parser.add_argument("--proto-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -413,7 +419,7 @@ def main():
     if args.prefix.startswith("bus."):
         parser.error("topics under bus. are the bus's own")
     if args.from_seq < 0 or args.count < 0 or args.retries < 0 or args.timeout_ms <= 0 \
-            or args.rcvhwm <= 0:
+            or args.rcvhwm <= 0 or args.drop_every < 0:
         parser.error("--from, --count and --retries must be >= 0, --timeout-ms and --rcvhwm > 0")
 
     with tempfile.TemporaryDirectory() as scratch:

@@ -144,7 +144,7 @@ done
 echo "7. crmq bus consumers and drop-consumer"
 name="tailtest$run"
 sql -v name="$name" -v prefix="$prefix" -v position="${seqs[2]}" \
-    -c "INSERT INTO bus.consumers (name, topic_prefix, position) VALUES (:'name', :'prefix', :'position')"
+    <<<"INSERT INTO bus.consumers (name, topic_prefix, position) VALUES (:'name', :'prefix', :'position')"
 rc=0
 "${wrapper[@]}" "$BUILD/bin/crmq" bus consumers --format json >"$work/consumers" || rc=$?
 check "exit" 0 "$rc"
@@ -163,7 +163,7 @@ rc=0
 "${wrapper[@]}" "$BUILD/bin/crmq" bus drop-consumer "$name" --format json >"$work/drop" || rc=$?
 check "drop-consumer: exit" 0 "$rc"
 check "dropped" "dropped" "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["status"])' "$work/drop")"
-check "gone from bus.consumers" 0 "$(sql -v name="$name" -c "SELECT count(*) FROM bus.consumers WHERE name = :'name'")"
+check "gone from bus.consumers" 0 "$(sql -v name="$name" <<<"SELECT count(*) FROM bus.consumers WHERE name = :'name'")"
 rc=0
 "${wrapper[@]}" "$BUILD/bin/crmq" bus drop-consumer "$name" >"$work/drop2" 2>"$work/err" || rc=$?
 check "again: exit" 1 "$rc"
