@@ -118,6 +118,42 @@ s_exact (const ProtobufCMessage *message, const ProtobufCMessageDescriptor *pare
                       "amount", text);
 }
 
+//  Reads an integer field of `type` at `member`: returns 1 with *value set
+//  for the signed types and the 32-bit unsigned ones, 2 with *big set for
+//  the 64-bit unsigned ones, 0 when `type` is not an integer type.
+static int
+s_integer (ProtobufCType type, const void *member, int64_t *value, uint64_t *big)
+{
+    switch (type) {
+        case PROTOBUF_C_TYPE_INT32:
+        case PROTOBUF_C_TYPE_SINT32:
+        case PROTOBUF_C_TYPE_SFIXED32: {
+            int32_t number;
+            memcpy (&number, member, sizeof number);
+            *value = number;
+            return 1;
+        }
+        case PROTOBUF_C_TYPE_UINT32:
+        case PROTOBUF_C_TYPE_FIXED32: {
+            uint32_t number;
+            memcpy (&number, member, sizeof number);
+            *value = number;
+            return 1;
+        }
+        case PROTOBUF_C_TYPE_INT64:
+        case PROTOBUF_C_TYPE_SINT64:
+        case PROTOBUF_C_TYPE_SFIXED64:
+            memcpy (value, member, sizeof *value);
+            return 1;
+        case PROTOBUF_C_TYPE_UINT64:
+        case PROTOBUF_C_TYPE_FIXED64:
+            memcpy (big, member, sizeof *big);
+            return 2;
+        default:
+            return 0;
+    }
+}
+
 //  One value of `field` of `descriptor`'s message, stored at `member` (the
 //  field itself, or one element of its array).  NULL after an error.
 static json_t *
@@ -125,43 +161,24 @@ s_value (const ProtobufCMessageDescriptor *descriptor, const ProtobufCFieldDescr
          const void *member, s_context_t *context)
 {
     json_t *value = NULL;
+    int64_t integer;
+    uint64_t big;
+    int kind = s_integer (field->type, member, &integer, &big);
+    if (kind == 1)
+        value = json_integer ((json_int_t) integer);
+    else
+    if (kind == 2 && big <= (uint64_t) INT64_MAX)
+        value = json_integer ((json_int_t) big);
+    else
+    if (kind == 2) {
+        char text [24];
+        snprintf (text, sizeof text, "%" PRIu64, big);
+        value = json_string (text);
+    }
+    else
     switch (field->type) {
-        case PROTOBUF_C_TYPE_INT32:
-        case PROTOBUF_C_TYPE_SINT32:
-        case PROTOBUF_C_TYPE_SFIXED32: {
-            int32_t number;
-            memcpy (&number, member, sizeof number);
-            value = json_integer (number);
-            break;
-        }
-        case PROTOBUF_C_TYPE_UINT32:
-        case PROTOBUF_C_TYPE_FIXED32: {
-            uint32_t number;
-            memcpy (&number, member, sizeof number);
-            value = json_integer ((json_int_t) number);
-            break;
-        }
-        case PROTOBUF_C_TYPE_INT64:
-        case PROTOBUF_C_TYPE_SINT64:
-        case PROTOBUF_C_TYPE_SFIXED64: {
-            int64_t number;
-            memcpy (&number, member, sizeof number);
-            value = json_integer ((json_int_t) number);
-            break;
-        }
-        case PROTOBUF_C_TYPE_UINT64:
-        case PROTOBUF_C_TYPE_FIXED64: {
-            uint64_t number;
-            memcpy (&number, member, sizeof number);
-            if (number <= (uint64_t) INT64_MAX)
-                value = json_integer ((json_int_t) number);
-            else {
-                char text [24];
-                snprintf (text, sizeof text, "%" PRIu64, number);
-                value = json_string (text);
-            }
-            break;
-        }
+        default:
+            break;                  //  the integers, above
         case PROTOBUF_C_TYPE_FLOAT: {
             float number;
             memcpy (&number, member, sizeof number);
@@ -258,51 +275,28 @@ s_key_text (const ProtobufCMessage *entry, char *buf, size_t size, const char **
 {
     const ProtobufCFieldDescriptor *field = &entry->descriptor->fields [0];
     const void *member = (const uint8_t *) entry + field->offset;
-    int64_t signed_number = 0;
-    uint64_t unsigned_number = 0;
     *key = buf;
-    switch (field->type) {
-        case PROTOBUF_C_TYPE_STRING:
-            *key = *(const char *const *) member;
-            if (!*key)
-                *key = "";
-            return 0;
-        case PROTOBUF_C_TYPE_BOOL: {
-            protobuf_c_boolean flag;
-            memcpy (&flag, member, sizeof flag);
-            *key = flag? "true": "false";
-            return 0;
-        }
-        case PROTOBUF_C_TYPE_INT32:
-        case PROTOBUF_C_TYPE_SINT32:
-        case PROTOBUF_C_TYPE_SFIXED32: {
-            int32_t number;
-            memcpy (&number, member, sizeof number);
-            signed_number = number;
-            break;
-        }
-        case PROTOBUF_C_TYPE_INT64:
-        case PROTOBUF_C_TYPE_SINT64:
-        case PROTOBUF_C_TYPE_SFIXED64:
-            memcpy (&signed_number, member, sizeof signed_number);
-            break;
-        case PROTOBUF_C_TYPE_UINT32:
-        case PROTOBUF_C_TYPE_FIXED32: {
-            uint32_t number;
-            memcpy (&number, member, sizeof number);
-            signed_number = number;
-            break;
-        }
-        case PROTOBUF_C_TYPE_UINT64:
-        case PROTOBUF_C_TYPE_FIXED64:
-            memcpy (&unsigned_number, member, sizeof unsigned_number);
-            snprintf (buf, size, "%" PRIu64, unsigned_number);
-            return 0;
-        default:
-            return -1;
+    if (field->type == PROTOBUF_C_TYPE_STRING) {
+        *key = *(const char *const *) member;
+        if (!*key)
+            *key = "";
+        return 0;
     }
-    snprintf (buf, size, "%" PRId64, signed_number);
-    return 0;
+    if (field->type == PROTOBUF_C_TYPE_BOOL) {
+        protobuf_c_boolean flag;
+        memcpy (&flag, member, sizeof flag);
+        *key = flag? "true": "false";
+        return 0;
+    }
+    int64_t integer;
+    uint64_t big;
+    int kind = s_integer (field->type, member, &integer, &big);
+    if (kind == 1)
+        snprintf (buf, size, "%" PRId64, integer);
+    else
+    if (kind == 2)
+        snprintf (buf, size, "%" PRIu64, big);
+    return kind? 0: -1;
 }
 
 //  A map field (`count` entries) as a JSON object.  NULL after an error.

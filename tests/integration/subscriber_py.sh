@@ -18,17 +18,14 @@
 # python3-protobuf or protoc.
 set -euo pipefail
 : "${CRMQ_PG_URL:?run through tests/run.sh}"
-if [[ -z ${CRMQ_BUS_ENDPOINT:-} || -z ${CRMQ_BUS_PUB_ENDPOINT:-} ]]; then
-    echo "SKIP: the stack has no crmq-bus (CRMQ_BUS_ENDPOINT, CRMQ_BUS_PUB_ENDPOINT)"
-    exit 77
-fi
 cd "${CRMQ_SOURCE_DIR:-.}"
+source tests/lib/outbox_events.sh
+require_bus
 PY=/usr/bin/python3                 # Debian's, where python3-zmq and python3-protobuf live
 if ! "$PY" -c 'import zmq, google.protobuf, sqlite3' 2>/dev/null || ! command -v protoc >/dev/null; then
     echo "SKIP: needs python3-zmq, python3-protobuf and protobuf-compiler (deploy/install-deps.sh)"
     exit 77
 fi
-source tests/lib/outbox_events.sh
 work=$(mktemp -d)
 pid=
 trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT

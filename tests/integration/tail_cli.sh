@@ -16,13 +16,10 @@
 # Skips (77) when the stack has no crmq-bus (no CRMQ_BUS_ENDPOINT).
 set -euo pipefail
 : "${CRMQ_PG_URL:?run through tests/run.sh}"
-if [[ -z ${CRMQ_BUS_ENDPOINT:-} || -z ${CRMQ_BUS_PUB_ENDPOINT:-} ]]; then
-    echo "SKIP: the stack has no crmq-bus (CRMQ_BUS_ENDPOINT, CRMQ_BUS_PUB_ENDPOINT)"
-    exit 77
-fi
 cd "${CRMQ_SOURCE_DIR:-.}"
-BUILD=${BUILD:-build}
 source tests/lib/outbox_events.sh
+require_bus
+BUILD=${BUILD:-build}
 read -r -a wrapper <<<"${CRMQ_TEST_WRAPPER:-}"
 work=$(mktemp -d)
 pids=()

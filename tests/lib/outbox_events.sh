@@ -8,6 +8,14 @@
 # 'ООО "Ромашка" №<number>', message 'событие <number> "quoted" \ done',
 # details {"n": "<number>"}.  Topics "alert.<...>" are decoded by crmq tail.
 
+# Exits 77 (SKIP) when the stack has no crmq-bus.
+require_bus() {
+    if [[ -z ${CRMQ_BUS_ENDPOINT:-} || -z ${CRMQ_BUS_PUB_ENDPOINT:-} ]]; then
+        echo "SKIP: the stack has no crmq-bus (CRMQ_BUS_ENDPOINT, CRMQ_BUS_PUB_ENDPOINT)"
+        exit 77
+    fi
+}
+
 # The protobuf writers, for one psql session (non-negative integers only).
 OUTBOX_PROTOBUF_SQL=$(cat <<'SQL'
 CREATE FUNCTION pg_temp.pb_varint (v bigint) RETURNS bytea LANGUAGE plpgsql AS $$
