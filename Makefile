@@ -45,7 +45,7 @@ PROTOS    := $(wildcard proto/*.proto)
 PB_C      := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
 PB_H      := $(PB_C:.c=.h)
 MIGRATIONS := $(sort $(wildcard services/*/sql/*.sql))
-SERVICES  := bus contacts sales analytics
+SERVICES  := bus contacts sales analytics scheduler
 # schemas in the order they are migrated: bus (the outbox every service writes) first
 MIGRATION_ORDER := bus $(filter-out bus,$(SERVICES))
 

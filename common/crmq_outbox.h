@@ -16,4 +16,11 @@
 int64_t crmq_outbox_write (crmq_pg_t *pg, const char *producer, const char *topic,
                            const ProtobufCMessage *event);
 
+//  Writes `count` events at once, in one statement: events[i] (packed) under
+//  topics[i], in that order (ascending seqs), with one NOTIFY.  For writers
+//  that produce many events in one transaction (a bulk run of orders).
+//  Returns 0 (also for count 0), or -1 after a failed statement.
+int crmq_outbox_write_many (crmq_pg_t *pg, const char *producer, const char *const *topics,
+                            const ProtobufCMessage *const *events, size_t count);
+
 #endif

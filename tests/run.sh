@@ -22,7 +22,8 @@
 # as a failure too.
 #
 # What a test gets: cwd = the repository root; the stack's CRMQ_* variables
-# (CRMQ_PG_URL, CRMQ_REDIS_URL, CRMQ_{CONTACTS,SALES,ANALYTICS}_ENDPOINT,
+# (CRMQ_PG_URL, CRMQ_REDIS_URL, CRMQ_<SERVICE>_ENDPOINT of each service and
+# CRMQ_BUS_PUB_ENDPOINT,
 # CRMQ_STACK_DIR); BUILD (absolute); PATH starting with $BUILD/bin;
 # CRMQ_SOURCE_DIR (repository root); CRMQ_STACK_SCRIPT (deploy/stack.sh, e.g.
 # "$CRMQ_STACK_SCRIPT" restart-service "$CRMQ_STACK_DIR" contacts); no stdin.
@@ -138,7 +139,7 @@ CURRENT_PID=
 tail_logs() {
     local f lines=${1:-60}
     [[ -n $STACK_DIR && -d $STACK_DIR/log ]] || return 0
-    for f in "$STACK_DIR"/log/{contacts,sales,analytics,migrate,postgresql}.log; do
+    for f in "$STACK_DIR"/log/{contacts,sales,analytics,scheduler,migrate,postgresql}.log; do
         [[ -s $f ]] || continue
         printf -- '----- last %d lines of %s -----\n' "$lines" "${f##*/}"
         tail -n "$lines" "$f"
@@ -220,8 +221,8 @@ fi
 STACK_UP=1
 # shellcheck source=/dev/null
 . "$STACK_DIR/env"
-export CRMQ_PG_URL CRMQ_REDIS_URL CRMQ_CONTACTS_ENDPOINT CRMQ_SALES_ENDPOINT \
-       CRMQ_ANALYTICS_ENDPOINT CRMQ_STACK_DIR
+# (DIR/env exports every CRMQ_*_ENDPOINT of the stack's services)
+export CRMQ_PG_URL CRMQ_REDIS_URL CRMQ_STACK_DIR
 export CRMQ_SOURCE_DIR=$ROOT CRMQ_STACK_SCRIPT=$STACK
 export PATH=$BUILD/bin:$PATH
 echo "== stack in $STACK_DIR: $CRMQ_PG_URL $CRMQ_REDIS_URL"

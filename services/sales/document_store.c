@@ -3,6 +3,7 @@
 #include "document_store.h"
 #include "erp_event_store.h"
 #include "sales_refs.h"
+#include "sales_events.h"
 
 #define S_INSTANT(n) "(timestamptz 'epoch' + $" #n "::bigint * interval '1 microsecond')"
 
@@ -192,7 +193,7 @@ document_store_invoice (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t 
     if (!*id)
         return s_number_used (ctx->pg, SQL_INVOICE_EVENT, "invoice", invoice->external_id,
                               index, "invoice", problem);
-    return ERP_STORED;
+    return sales_events_invoice (ctx, id) == 0? ERP_STORED: -1;
 }
 
 int
@@ -265,7 +266,8 @@ document_store_return (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t i
                             "return_registered", problem);
     if (rc == 0) {
         const char *rollup [2] = { id, ctx->time_zone };
-        rc = crmq_pg_command (ctx->pg, SQL_ROLLUP_RETURN, 2, rollup) == 0? ERP_STORED: -1;
+        rc = crmq_pg_command (ctx->pg, SQL_ROLLUP_RETURN, 2, rollup) == 0
+          && sales_events_return (ctx, id) == 0? ERP_STORED: -1;
     }
     crmq_pg_array_destroy (&products);
     crmq_pg_array_destroy (&quantities);

@@ -3,6 +3,7 @@
 #include "sales_refs.h"
 #include "order_store.h"
 #include "document_store.h"
+#include "sales_events.h"
 
 static const char *SQL_RECORD_EVENT =
     "INSERT INTO sales.erp_events (event_id, kind, body_sha256, occurred_at)"
@@ -143,6 +144,16 @@ s_store_product_group (crmq_pg_t *pg, const Crmq__ProductGroup *group, size_t in
     return s_check_cycle (pg, group->external_id, group->parent_external_id, field, problem);
 }
 
+//  After a document that may link shipments or payments to what they wait
+//  for: their events (sales_events_settled).  Returns rc, or -1.
+static int
+s_settled (erp_context_t *ctx, int rc, bool shipments, bool payments)
+{
+    if (rc != ERP_STORED)
+        return rc;
+    return sales_events_settled (ctx, shipments, payments) == 0? ERP_STORED: -1;
+}
+
 const char *
 erp_event_kind (const Crmq__ErpEvent *event)
 {
@@ -208,16 +219,19 @@ erp_event_store (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t index,
         case CRMQ__ERP_EVENT__BODY_CONTACT_PERSON:
             return ERP_STORED;              //  crmq-contacts holds the person
         case CRMQ__ERP_EVENT__BODY_ORDER_PLACED:
-            return order_store_place (ctx, event, index, problem);
+            return s_settled (ctx, order_store_place (ctx, event, index, problem), true, true);
         case CRMQ__ERP_EVENT__BODY_ORDER_CHANGED:
         case CRMQ__ERP_EVENT__BODY_ORDER_CANCELLED:
             return order_store_change (ctx, event, index, packed, packed_size, problem);
         case CRMQ__ERP_EVENT__BODY_SHIPMENT:
-            return document_store_shipment (ctx, event, index, problem);
+            return s_settled (ctx, document_store_shipment (ctx, event, index, problem),
+                              true, false);
         case CRMQ__ERP_EVENT__BODY_INVOICE:
-            return document_store_invoice (ctx, event, index, problem);
+            return s_settled (ctx, document_store_invoice (ctx, event, index, problem),
+                              false, true);
         case CRMQ__ERP_EVENT__BODY_PAYMENT:
-            return document_store_payment (ctx, event, index, problem);
+            return s_settled (ctx, document_store_payment (ctx, event, index, problem),
+                              false, true);
         case CRMQ__ERP_EVENT__BODY_RETURN_REGISTERED:
             return document_store_return (ctx, event, index, problem);
         default:

@@ -3,6 +3,7 @@
 #include "order_bulk_store.h"
 #include "erp_event_store.h"
 #include "order_store.h"
+#include "sales_events.h"
 #include <openssl/sha.h>
 
 #define S_BILLION  1000000000ULL
@@ -432,8 +433,15 @@ s_write (erp_context_t *ctx, order_bulk_item_t *items, size_t count, size_t acce
                 crmq_pg_array_append (order_ids, id);
                 crmq_pg_array_append (external_ids, items [i].event->order_placed->external_id);
             }
-        rc = order_store_settle (ctx, crmq_pg_array_text (order_ids),
-                                 crmq_pg_array_text (external_ids));
+        //  the run's sales.order.placed in one statement, before the changes
+        //  that waited for its orders; then what the orders linked
+        rc = sales_events_orders (ctx, "sales.order.placed", crmq_pg_array_text (order_ids),
+                                  NULL, 0);
+        if (rc == 0)
+            rc = order_store_settle (ctx, crmq_pg_array_text (order_ids),
+                                     crmq_pg_array_text (external_ids));
+        if (rc == 0)
+            rc = sales_events_settled (ctx, true, true);
         crmq_pg_array_destroy (&order_ids);
         crmq_pg_array_destroy (&external_ids);
     }

@@ -2,6 +2,7 @@
 #include "order_store.h"
 #include "erp_event_store.h"
 #include "sales_refs.h"
+#include "sales_events.h"
 
 #define S_INSTANT(n) "(timestamptz 'epoch' + $" #n "::bigint * interval '1 microsecond')"
 #define S_INSTANT_OR_NULL(n) \
@@ -189,7 +190,10 @@ order_store_place (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t index
             PQclear (result);
             crmq_pg_array_t *externals = crmq_pg_array_new ();
             crmq_pg_array_append (externals, order->external_id);
-            rc = order_store_settle (ctx, ids, crmq_pg_array_text (externals));
+            //  placed before the changes that waited for it are applied
+            rc = sales_events_orders (ctx, "sales.order.placed", ids, NULL, 0);
+            if (rc == 0)
+                rc = order_store_settle (ctx, ids, crmq_pg_array_text (externals));
             crmq_pg_array_destroy (&externals);
         }
     }
@@ -200,7 +204,8 @@ order_store_place (erp_context_t *ctx, const Crmq__ErpEvent *event, size_t index
 //  Replaces a placed order's lines and terms by a change, with its rollups.
 static int
 s_apply_change (erp_context_t *ctx, const char *order_id, const char *client_id,
-                const Crmq__OrderChanged *change, int64_t manager_id, int64_t occurred_at_us)
+                const Crmq__OrderChanged *change, int64_t manager_id, const char *event_id,
+                int64_t occurred_at_us)
 {
     s_lines_t lines;
     s_lines_init (&lines, change->lines, change->n_lines);
@@ -223,21 +228,25 @@ s_apply_change (erp_context_t *ctx, const char *order_id, const char *client_id,
           && crmq_pg_command (ctx->pg, SQL_INSERT_LINES, 7, insert_values) == 0
           && crmq_pg_command (ctx->pg, SQL_UPDATE_ORDER, 6, update_values) == 0
           && s_rollup (ctx, ids, "1") == 0
-          && crmq_pg_command (ctx->pg, SQL_SETTLE_SHIPMENTS, 2, settle_values) == 0? ERP_STORED: -1;
+          && crmq_pg_command (ctx->pg, SQL_SETTLE_SHIPMENTS, 2, settle_values) == 0
+          && sales_events_orders (ctx, "sales.order.changed", ids, event_id,
+                                  occurred_at_us) == 0? ERP_STORED: -1;
     s_lines_destroy (&lines);
     return rc;
 }
 
 static int
 s_apply_cancel (erp_context_t *ctx, const char *order_id, const Crmq__OrderCancelled *cancel,
-                int64_t occurred_at_us)
+                const char *event_id, int64_t occurred_at_us)
 {
     char ids [32], occurred [24];
     snprintf (ids, sizeof ids, "{%s}", order_id);
     snprintf (occurred, sizeof occurred, "%" PRId64, occurred_at_us);
     const char *values [3] = { order_id, cancel->reason, occurred };
     return s_rollup (ctx, ids, "-1") == 0
-        && crmq_pg_command (ctx->pg, SQL_CANCEL, 3, values) == 0? ERP_STORED: -1;
+        && crmq_pg_command (ctx->pg, SQL_CANCEL, 3, values) == 0
+        && sales_events_orders (ctx, "sales.order.cancelled", ids, event_id,
+                                occurred_at_us) == 0? ERP_STORED: -1;
 }
 
 //  Applies a change or cancellation to its order, locked.  Returns
@@ -270,9 +279,10 @@ s_apply (erp_context_t *ctx, const Crmq__ErpEvent *event, int64_t manager_id)
                   cancelled? "cancelled": "older than the last change applied");
         return ERP_STORED;
     }
-    return cancel? s_apply_cancel (ctx, order_id, event->order_cancelled, event->occurred_at_us)
+    return cancel? s_apply_cancel (ctx, order_id, event->order_cancelled, event->event_id,
+                                   event->occurred_at_us)
                  : s_apply_change (ctx, order_id, client_id, event->order_changed, manager_id,
-                                   event->occurred_at_us);
+                                   event->event_id, event->occurred_at_us);
 }
 
 int
