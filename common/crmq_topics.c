@@ -16,13 +16,16 @@ static const crmq_topic_t s_topics [] = {
     //  crmq-sales: deal_store.c, every change of a deal (sales.deal.created,
     //  .updated, .stage_changed, .won, .lost)
     { "sales.deal.",               &crmq__deal_event__descriptor,        "sales" },
-    //  crmq-sales, the ERP's documents as the CRM took them in.  PENDING:
-    //  their event messages are being appended to proto/sales.proto; when
-    //  they land, add one row each here (and to docs/subscribing.md):
-    //    sales.order.placed, sales.order.changed, sales.order.cancelled,
-    //    sales.order.shipped, sales.invoice.issued, sales.payment.received,
-    //    sales.return.registered
-    //  Every alert (alerts.proto): alert.payment.late, alert.task.overdue, ...
+    //  crmq-sales: sales_events.c, the ERP's documents as crmq took them in
+    { "sales.order.placed",        &crmq__order_event__descriptor,       "sales" },
+    { "sales.order.changed",       &crmq__order_event__descriptor,       "sales" },
+    { "sales.order.cancelled",     &crmq__order_event__descriptor,       "sales" },
+    { "sales.order.shipped",       &crmq__shipment_event__descriptor,    "sales" },
+    { "sales.invoice.issued",      &crmq__invoice_event__descriptor,     "sales" },
+    { "sales.payment.received",    &crmq__payment_event__descriptor,     "sales" },
+    { "sales.return.registered",   &crmq__return_event__descriptor,      "sales" },
+    //  Every alert (alerts.proto), crmq-scheduler: alert.payment.late,
+    //  alert.shipment.late, alert.client.activity_drop, ...
     { "alert.",                    &crmq__alert__descriptor,             "scheduler" },
     //  crmq-bus's own marks, "bus.mark." + the prefix they vouch for
     { "bus.mark.",                 &crmq__bus_mark__descriptor,          "bus" },
@@ -77,6 +80,10 @@ crmq_topics_test (bool verbose)
     assert (crmq_topic_descriptor ("sales.deal.won") == &crmq__deal_event__descriptor);
     assert (crmq_topic_descriptor ("sales.deal.") == NULL);
     assert (crmq_topic_descriptor ("sales.dealer.x") == NULL);
+    assert (crmq_topic_descriptor ("sales.order.placed") == &crmq__order_event__descriptor);
+    assert (crmq_topic_descriptor ("sales.order.shipped") == &crmq__shipment_event__descriptor);
+    assert (crmq_topic_descriptor ("sales.payment.received") == &crmq__payment_event__descriptor);
+    assert (crmq_topic_descriptor ("sales.order") == NULL);
     assert (crmq_topic_descriptor ("alert.payment.late") == &crmq__alert__descriptor);
     assert (crmq_topic_descriptor ("alert.client.activity_drop") == &crmq__alert__descriptor);
     assert (crmq_topic_descriptor ("bus.mark.sales.") == &crmq__bus_mark__descriptor);
@@ -88,7 +95,7 @@ crmq_topics_test (bool verbose)
     //  every row is well formed, and no two rows name the same topic
     size_t count;
     const crmq_topic_t *topics = crmq_topics (&count);
-    assert (count >= 8);
+    assert (count >= 15);
     for (size_t i = 0; i < count; i++) {
         assert (topics [i].topic && *topics [i].topic && topics [i].descriptor);
         assert (topics [i].descriptor->magic == PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC);

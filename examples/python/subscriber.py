@@ -101,6 +101,13 @@ def topics():
         "contacts.complaint.opened": interaction,
         "contacts.complaint.updated": interaction,
         "sales.deal.": pb["deals"].DealEvent,
+        "sales.order.placed": pb["sales"].OrderEvent,
+        "sales.order.changed": pb["sales"].OrderEvent,
+        "sales.order.cancelled": pb["sales"].OrderEvent,
+        "sales.order.shipped": pb["sales"].ShipmentEvent,
+        "sales.invoice.issued": pb["sales"].InvoiceEvent,
+        "sales.payment.received": pb["sales"].PaymentEvent,
+        "sales.return.registered": pb["sales"].ReturnEvent,
         "alert.": pb["alerts"].Alert,
     }
 

@@ -12,7 +12,9 @@
 #   5. a topic crmq does not know: the body as base64, "type unknown";
 #   6. --timeout: exit 0 alone, 1 with an unmet --count; no bus: exit 1
 #      naming CRMQ_BUS_ENDPOINT; bad command lines exit 64;
-#   7. crmq bus consumers (name, prefix, position, lag) and drop-consumer.
+#   7. crmq bus consumers (name, prefix, position, lag) and drop-consumer;
+#   8. a real event: a deal added through crmq-sales comes out as
+#      sales.deal.created, a crmq.DealEvent with its amount an exact string.
 # Skips (77) when the stack has no crmq-bus (no CRMQ_BUS_ENDPOINT).
 set -euo pipefail
 : "${CRMQ_PG_URL:?run through tests/run.sh}"
@@ -164,6 +166,22 @@ check "gone from bus.consumers" 0 "$(sql -v name="$name" <<<"SELECT count(*) FRO
 rc=0
 "${wrapper[@]}" "$BUILD/bin/crmq" bus drop-consumer "$name" >"$work/drop2" 2>"$work/err" || rc=$?
 check "again: exit" 1 "$rc"
+
+echo "8. a real event: sales.deal.created"
+from=$(sql <<<"SELECT coalesce (max (seq), 0) + 1 FROM bus.outbox")
+rc=0
+"${wrapper[@]}" "$BUILD/bin/crmq" client add --name "ООО \"Хвост\" $run" --format json >"$work/client" || rc=$?
+check "client add: exit" 0 "$rc"
+client=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$work/client")
+rc=0
+"${wrapper[@]}" "$BUILD/bin/crmq" deal add --title "Сделка \"$run\"" --client "$client" --amount 1500.5 \
+    --currency EUR --format json >"$work/deal" || rc=$?
+check "deal add: exit" 0 "$rc"
+tail_cmd "$work/real" sales.deal. --from "$from" --count 1 --format json --timeout 60
+check "exit" 0 "$rc"
+check "topic and type" "sales.deal.created crmq.DealEvent" "$(field "$work/real" 1 'd["topic"] + " " + d["type"]')"
+check "the deal's title" "Сделка \"$run\"" "$(field "$work/real" 1 'd["event"]["deal"]["title"]')"
+check "its amount, exact" "{'currency': 'EUR', 'amount': '1500.50'}" "$(field "$work/real" 1 'd["event"]["deal"]["amount"]')"
 
 if ((failures)); then
     echo "tail_cli: $failures failed"
