@@ -1,6 +1,7 @@
 /*  main.c - crmq, the command-line client: settings and command dispatch.  */
 #include "crmq.h"
 #include "cli_args.h"
+#include "cli_bus.h"
 #include "cli_channel.h"
 #include "cli_client.h"
 #include "cli_common.h"
@@ -26,6 +27,7 @@
 #include "cli_output.h"
 #include "cli_report.h"
 #include "cli_segment.h"
+#include "cli_tail.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -83,6 +85,7 @@ static const struct {
     { "sales",       cli_sales_commands,          "sales_endpoint" },
     { "pipeline",    cli_pipeline_commands,       "sales_endpoint" },
     { "deal",        cli_deal_commands,           "sales_endpoint" },
+    { "bus",         cli_bus_commands,            "bus_endpoint" },
     { NULL, NULL, NULL }
 };
 
@@ -118,6 +121,10 @@ s_print_usage (FILE *out)
     for (size_t i = 0; s_groups [i].name; i++) {
         if (streq (s_groups [i].name, "pipeline"))
             fprintf (out, "\ndeals and pipelines (crmq-sales):\n");
+        if (streq (s_groups [i].name, "bus"))
+            fprintf (out, "\nthe event log (crmq-bus; see docs/subscribing.md):\n"
+                     "  tail [PREFIX] [--from SEQ] [--format text|json] [--count N] [--timeout S]\n"
+                     "                                   print events as they come, decoded\n");
         cli_command_print_usage (s_groups [i].commands (), out);
     }
     fprintf (out,
@@ -236,6 +243,12 @@ s_import (crmq_config_t *config, int argc, char **argv)
 }
 
 static int
+s_tail (crmq_config_t *config, int argc, char **argv)
+{
+    return cli_tail_run (config, argc, argv);
+}
+
+static int
 s_report (crmq_config_t *config, int argc, char **argv)
 {
     if (argc < 2)
@@ -275,6 +288,7 @@ s_selftest (crmq_config_t *config, int argc, char **argv)
     cli_documents_test (verbose);
     cli_mapping_test (verbose);
     cli_deal_test (verbose);
+    cli_tail_test (verbose);
     printf ("Tests passed OK\n");
     return CLI_EXIT_OK;
 }
@@ -289,6 +303,7 @@ static const struct {
     { "ping",     s_ping },
     { "import",   s_import },
     { "report",   s_report },
+    { "tail",     s_tail },
     { "selftest", s_selftest },
     { NULL, NULL }
 };

@@ -39,6 +39,8 @@
 #include "crmq_message.h"
 #include "crmq_outbox.h"
 #include "crmq_consumer.h"
+#include "crmq_topics.h"
+#include "crmq_event_json.h"
 #include "crmq_phone.h"
 #include "crmq_service.h"
 

@@ -23,6 +23,8 @@ static const s_test_t s_tests [] = {
     { "crmq_validate", crmq_validate_test },
     { "crmq_phone", crmq_phone_test },
     { "crmq_message", crmq_message_test },
+    { "crmq_topics", crmq_topics_test },
+    { "crmq_event_json", crmq_event_json_test },
     { "crmq_backoff", crmq_backoff_test },
     { "crmq_pg", crmq_pg_test },
     { "crmq_pg_array", crmq_pg_array_test },
