@@ -5,7 +5,7 @@
 #   stack.sh up DIR [--infra-only]    start what is not running; writes DIR/env
 #   stack.sh down DIR [--purge]       stop everything; --purge also removes DIR
 #   stack.sh status DIR               one line per part; exit 0 when all run, 3 if not
-#   stack.sh start-service DIR NAME   start one service (contacts|sales|analytics) if stopped
+#   stack.sh start-service DIR NAME   start one service (contacts|sales|analytics|notify) if stopped
 #   stack.sh stop-service DIR NAME    SIGTERM, up to 10 s, then SIGKILL
 #   stack.sh restart-service DIR NAME stop (if running) and start again with DIR/env
 #
@@ -23,7 +23,7 @@
 #                            paths are taken from the repository root)
 #   CRMQ_STACK_RANDOM_PORTS  1 = random free ports instead of the defaults
 #                            (PostgreSQL 5433, Redis 6380, contacts 5551,
-#                            sales 5552, analytics 5555, or the next free one)
+#                            sales 5552, analytics 5555, notify 5556, or the next free one)
 #   CRMQ_STACK_TIMEOUT       seconds to wait for each part to answer (default 60)
 #   PG_BINDIR                PostgreSQL binaries (default: highest
 #                            /usr/lib/postgresql/*/bin)
@@ -33,8 +33,8 @@ set -euo pipefail
 
 PROG=stack.sh
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-SERVICES=(contacts sales analytics)
-declare -A DEFAULT_PORT=([pg]=5433 [redis]=6380 [contacts]=5551 [sales]=5552 [analytics]=5555)
+SERVICES=(contacts sales analytics notify)
+declare -A DEFAULT_PORT=([pg]=5433 [redis]=6380 [contacts]=5551 [sales]=5552 [analytics]=5555 [notify]=5556)
 TIMEOUT=${CRMQ_STACK_TIMEOUT:-60}
 STOP_WAIT=10
 
@@ -188,6 +188,7 @@ read_env_ports() {
             CRMQ_CONTACTS_ENDPOINT)  [[ $val =~ :([0-9]+)$ ]] && OLD_PORT[contacts]=${BASH_REMATCH[1]} ;;
             CRMQ_SALES_ENDPOINT)     [[ $val =~ :([0-9]+)$ ]] && OLD_PORT[sales]=${BASH_REMATCH[1]} ;;
             CRMQ_ANALYTICS_ENDPOINT) [[ $val =~ :([0-9]+)$ ]] && OLD_PORT[analytics]=${BASH_REMATCH[1]} ;;
+            CRMQ_NOTIFY_ENDPOINT)    [[ $val =~ :([0-9]+)$ ]] && OLD_PORT[notify]=${BASH_REMATCH[1]} ;;
         esac
     done <"$ENV_FILE"
 }
@@ -282,7 +283,7 @@ write_env() {
     {
         echo "# crmq local stack in $DIR, written by deploy/stack.sh; source it: . $ENV_FILE"
         for v in CRMQ_PG_URL CRMQ_REDIS_URL CRMQ_CONTACTS_ENDPOINT CRMQ_SALES_ENDPOINT \
-                 CRMQ_ANALYTICS_ENDPOINT CRMQ_STACK_DIR; do
+                 CRMQ_ANALYTICS_ENDPOINT CRMQ_NOTIFY_ENDPOINT CRMQ_STACK_DIR; do
             if [[ -n ${!v:-} ]]; then printf "export %s='%s'\n" "$v" "${!v}"; fi
         done
     } >"$tmp"
@@ -613,6 +614,7 @@ cmd_up() {
     say "  PostgreSQL $CRMQ_PG_URL   Redis $CRMQ_REDIS_URL"
     if ((!infra_only)); then
         say "  contacts $CRMQ_CONTACTS_ENDPOINT   sales $CRMQ_SALES_ENDPOINT   analytics $CRMQ_ANALYTICS_ENDPOINT"
+        say "  notify $CRMQ_NOTIFY_ENDPOINT"
     fi
     say "  use it:  . $ENV_FILE"
 }

@@ -22,7 +22,7 @@
 # as a failure too.
 #
 # What a test gets: cwd = the repository root; the stack's CRMQ_* variables
-# (CRMQ_PG_URL, CRMQ_REDIS_URL, CRMQ_{CONTACTS,SALES,ANALYTICS}_ENDPOINT,
+# (CRMQ_PG_URL, CRMQ_REDIS_URL, CRMQ_{CONTACTS,SALES,ANALYTICS,NOTIFY}_ENDPOINT,
 # CRMQ_STACK_DIR); BUILD (absolute); PATH starting with $BUILD/bin;
 # CRMQ_SOURCE_DIR (repository root); CRMQ_STACK_SCRIPT (deploy/stack.sh, e.g.
 # "$CRMQ_STACK_SCRIPT" restart-service "$CRMQ_STACK_DIR" contacts); no stdin.
@@ -138,7 +138,7 @@ CURRENT_PID=
 tail_logs() {
     local f lines=${1:-60}
     [[ -n $STACK_DIR && -d $STACK_DIR/log ]] || return 0
-    for f in "$STACK_DIR"/log/{contacts,sales,analytics,migrate,postgresql}.log; do
+    for f in "$STACK_DIR"/log/{contacts,sales,analytics,notify,migrate,postgresql}.log; do
         [[ -s $f ]] || continue
         printf -- '----- last %d lines of %s -----\n' "$lines" "${f##*/}"
         tail -n "$lines" "$f"
@@ -221,7 +221,7 @@ STACK_UP=1
 # shellcheck source=/dev/null
 . "$STACK_DIR/env"
 export CRMQ_PG_URL CRMQ_REDIS_URL CRMQ_CONTACTS_ENDPOINT CRMQ_SALES_ENDPOINT \
-       CRMQ_ANALYTICS_ENDPOINT CRMQ_STACK_DIR
+       CRMQ_ANALYTICS_ENDPOINT CRMQ_NOTIFY_ENDPOINT CRMQ_STACK_DIR
 export CRMQ_SOURCE_DIR=$ROOT CRMQ_STACK_SCRIPT=$STACK
 export PATH=$BUILD/bin:$PATH
 echo "== stack in $STACK_DIR: $CRMQ_PG_URL $CRMQ_REDIS_URL"
