@@ -47,9 +47,9 @@ PROTOS    := $(wildcard proto/*.proto)
 PB_C      := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
 PB_H      := $(PB_C:.c=.h)
 MIGRATIONS := $(sort $(wildcard services/*/sql/*.sql))
-SERVICES  := contacts sales analytics notify
+SERVICES  := bus contacts sales analytics notify
 # schemas in the order they are migrated: bus (the outbox every service writes) first
-MIGRATION_ORDER := bus $(SERVICES)
+MIGRATION_ORDER := bus $(filter-out bus,$(SERVICES))
 
 COMMON_SRC := $(wildcard common/*.c)
 COMMON_CXX := $(wildcard common/*.cc)

@@ -36,6 +36,8 @@ static const crmq_setting_t s_settings [] = {
     CRMQ_SETTING_SALES_ENDPOINT,
     CRMQ_SETTING_CONTACTS_ENDPOINT,
     CRMQ_SETTING_ANALYTICS_ENDPOINT,
+    CRMQ_SETTING_BUS_ENDPOINTS,
+    CRMQ_SETTING_SCHEDULER_ENDPOINT,
     CRMQ_SETTING_NOTIFY_ENDPOINT,
     { "pg_url", "CRMQ_PG_URL", CRMQ_SETTING_STRING,
       "postgresql://crmq@127.0.0.1:5432/crmq", 0, 0, "PostgreSQL connection URI (migrate only)" },
@@ -97,8 +99,8 @@ s_print_usage (FILE *out)
         "\n"
         "commands:\n"
         "  migrate                          apply pending database migrations (CRMQ_PG_URL)\n"
-        "  ping contacts|sales|analytics|notify\n"
-        "                                   exit 0 when the service answers\n"
+        "  ping SERVICE                     exit 0 when the service answers (bus, contacts,\n"
+        "                                   sales, analytics, scheduler, notify)\n"
         "  import northwind DIR [--dry-run]\n"
         "                                   publish the Northwind CSVs in DIR to crmq-sales\n"
         "  import online-retail DIR [--dry-run] [--time-zone ZONE] [--currency CODE [--rate R]]\n"
@@ -182,13 +184,16 @@ s_migrate (crmq_config_t *config, int argc, char **argv)
 static int
 s_ping (crmq_config_t *config, int argc, char **argv)
 {
-    const char *usage = "crmq ping contacts|sales|analytics|notify";
+    const char *usage = "crmq ping bus|contacts|sales|analytics|scheduler|notify";
     if (argc != 2)
         return cli_usage (usage, "ping which service?");
     const char *service = argv [1];
     char setting [64];
-    if (!streq (service, "contacts") && !streq (service, "sales") && !streq (service, "analytics")
-    &&  !streq (service, "notify"))
+    const char *services [] = { "bus", "contacts", "sales", "analytics", "scheduler", "notify" };
+    bool known = false;
+    for (size_t index = 0; index < sizeof services / sizeof services [0]; index++)
+        known = known || streq (service, services [index]);
+    if (!known)
         return cli_usage (usage, "unknown service \"%s\"", service);
     snprintf (setting, sizeof setting, "%s_endpoint", service);
     const char *endpoint = crmq_config_str (config, setting);

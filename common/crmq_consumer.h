@@ -58,7 +58,7 @@ typedef struct {
     int64_t from_seq;              //  first seq wanted when no position is stored; 0 = the end
     int batch_max;                 //  events per transaction; 0 = 256
     int rcvhwm;                    //  SUB receive high-water mark, messages; 0 = 10000
-    int rpc_timeout_ms;            //  per bus.Replay attempt; 0 = 5000
+    int rpc_timeout_ms;            //  per bus.Replay (one attempt); 0 = 3000
 } crmq_consumer_config_t;
 
 typedef struct _crmq_consumer_t crmq_consumer_t;
@@ -92,8 +92,5 @@ int64_t crmq_consumer_position (crmq_consumer_t *self);
 uint64_t crmq_consumer_applied (crmq_consumer_t *self);
 uint64_t crmq_consumer_replays (crmq_consumer_t *self);
 uint64_t crmq_consumer_gaps (crmq_consumer_t *self);
-
-//  Self-test (needs CRMQ_PG_URL; skipped without it).
-void crmq_consumer_test (bool verbose);
 
 #endif

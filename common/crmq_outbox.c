@@ -1,10 +1,9 @@
 /*  crmq_outbox.c - the transactional outbox; see crmq_outbox.h.  */
 #include "crmq.h"
 
+//  the table's triggers take the seq and notify crmq-bus at commit
 static const char *SQL_OUTBOX_WRITE =
-    "WITH event AS ("
-    "  INSERT INTO bus.outbox (topic, producer, body) VALUES ($1, $2, $3::bytea) RETURNING seq)"
-    " SELECT seq, pg_notify ('crmq_outbox', $1) FROM event";
+    "INSERT INTO bus.outbox (topic, producer, body) VALUES ($1, $2, $3::bytea) RETURNING seq";
 
 int64_t
 crmq_outbox_write (crmq_pg_t *pg, const char *producer, const char *topic,

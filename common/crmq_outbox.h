@@ -2,8 +2,8 @@
 
     Call inside the transaction that makes the change the event describes:
     the event is committed with the change or not at all.  crmq-bus relays the
-    rows in seq order; consumers replay from the table.  A NOTIFY on channel
-    "crmq_outbox" wakes the relay at commit.                                 */
+    rows in seq order; consumers replay from the table.  A trigger's NOTIFY on
+    channel "crmq_outbox" wakes the relay at commit.                                 */
 #ifndef CRMQ_OUTBOX_H_INCLUDED
 #define CRMQ_OUTBOX_H_INCLUDED
 

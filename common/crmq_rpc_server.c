@@ -369,6 +369,13 @@ crmq_rpc_server_add_reader (crmq_rpc_server_t *self, zsock_t *socket,
     return 0;
 }
 
+zsock_t *
+crmq_rpc_server_socket (crmq_rpc_server_t *self)
+{
+    assert (self);
+    return self->router;
+}
+
 void
 crmq_rpc_server_stop (crmq_rpc_server_t *self)
 {

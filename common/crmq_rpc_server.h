@@ -80,6 +80,10 @@ typedef void (crmq_rpc_reader_fn) (zsock_t *socket, void *arg);
 int crmq_rpc_server_add_reader (crmq_rpc_server_t *self, zsock_t *socket,
                                 crmq_rpc_reader_fn *fn, void *arg);
 
+//  The ROUTER socket, for a service that runs its own loop (wait on it,
+//  then call crmq_rpc_server_serve_once with timeout 0).  Owned by self.
+zsock_t *crmq_rpc_server_socket (crmq_rpc_server_t *self);
+
 //  Makes crmq_rpc_server_run return after the request in hand (from a handler).
 void crmq_rpc_server_stop (crmq_rpc_server_t *self);
 

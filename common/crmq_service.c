@@ -94,7 +94,10 @@ crmq_service_main (const crmq_service_def_t *def, int argc, char **argv)
     if (def->job)
         crmq_rpc_server_set_job (server, def->job, def->job_interval_ms);
     crmq_log (CRMQ_LOG_INFO, "serving", "endpoint=%s", crmq_log_q (endpoint));
-    crmq_rpc_server_run (server);
+    if (def->run)
+        def->run (state, server);
+    else
+        crmq_rpc_server_run (server);
     crmq_log (CRMQ_LOG_INFO, "stopped", "requests=%" PRIu64, crmq_rpc_server_served (server));
     rc = 0;
 done:

@@ -26,6 +26,9 @@ typedef struct {
     //  Optional: called once the request endpoint is bound, before serving
     //  (to add readers, crmq_rpc_server_add_reader); non-zero stops start-up.
     int (*started) (void *state, crmq_rpc_server_t *server);
+    //  Optional: runs the service instead of crmq_rpc_server_run (a service
+    //  with sockets of its own to wait on); returns 0 after SIGTERM/SIGINT.
+    int (*run) (void *state, crmq_rpc_server_t *server);
     //  Optional: a background job run between requests every job_interval_ms.
     crmq_rpc_job_fn *job;
     int job_interval_ms;

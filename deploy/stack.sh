@@ -5,7 +5,7 @@
 #   stack.sh up DIR [--infra-only]    start what is not running; writes DIR/env
 #   stack.sh down DIR [--purge]       stop everything; --purge also removes DIR
 #   stack.sh status DIR               one line per part; exit 0 when all run, 3 if not
-#   stack.sh start-service DIR NAME   start one service (contacts|sales|analytics|notify) if stopped
+#   stack.sh start-service DIR NAME   start one service (bus|contacts|sales|analytics|notify) if stopped
 #   stack.sh stop-service DIR NAME    SIGTERM, up to 10 s, then SIGKILL
 #   stack.sh restart-service DIR NAME stop (if running) and start again with DIR/env
 #
@@ -22,8 +22,9 @@
 #   BUILD                    build folder with bin/ (default build; relative
 #                            paths are taken from the repository root)
 #   CRMQ_STACK_RANDOM_PORTS  1 = random free ports instead of the defaults
-#                            (PostgreSQL 5433, Redis 6380, contacts 5551,
-#                            sales 5552, analytics 5555, notify 5556, or the next free one)
+#                            (PostgreSQL 5433, Redis 6380, bus 5561 and PUB
+#                            5560, contacts 5551, sales 5552, analytics 5555,
+#                            notify 5556, or the next free one)
 #   CRMQ_STACK_TIMEOUT       seconds to wait for each part to answer (default 60)
 #   PG_BINDIR                PostgreSQL binaries (default: highest
 #                            /usr/lib/postgresql/*/bin)
@@ -33,8 +34,12 @@ set -euo pipefail
 
 PROG=stack.sh
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-SERVICES=(contacts sales analytics notify)
-declare -A DEFAULT_PORT=([pg]=5433 [redis]=6380 [contacts]=5551 [sales]=5552 [analytics]=5555 [notify]=5556)
+# in start order: crmq-bus first (the others consume its events)
+SERVICES=(bus contacts sales analytics notify)
+# bus_pub: crmq-bus's second endpoint (PUB, CRMQ_BUS_PUB_ENDPOINT)
+declare -A DEFAULT_PORT=([pg]=5433 [redis]=6380 [bus]=5561 [bus_pub]=5560 [contacts]=5551
+                         [sales]=5552 [analytics]=5555 [notify]=5556)
+EXTRA_PARTS=(bus_pub)
 TIMEOUT=${CRMQ_STACK_TIMEOUT:-60}
 STOP_WAIT=10
 
@@ -177,7 +182,7 @@ PICKED=" "
 declare -A OLD_PORT=()
 read_env_ports() {
     [[ -r $ENV_FILE ]] || return 0
-    local line key val
+    local line key val part
     while IFS= read -r line; do
         [[ $line =~ ^export\ (CRMQ_[A-Z_]+)=(.*)$ ]] || continue
         key=${BASH_REMATCH[1]} val=${BASH_REMATCH[2]}
@@ -185,10 +190,11 @@ read_env_ports() {
         case $key in
             CRMQ_PG_URL)             [[ $val =~ :([0-9]+)/ ]] && OLD_PORT[pg]=${BASH_REMATCH[1]} ;;
             CRMQ_REDIS_URL)          [[ $val =~ :([0-9]+)$ ]] && OLD_PORT[redis]=${BASH_REMATCH[1]} ;;
-            CRMQ_CONTACTS_ENDPOINT)  [[ $val =~ :([0-9]+)$ ]] && OLD_PORT[contacts]=${BASH_REMATCH[1]} ;;
-            CRMQ_SALES_ENDPOINT)     [[ $val =~ :([0-9]+)$ ]] && OLD_PORT[sales]=${BASH_REMATCH[1]} ;;
-            CRMQ_ANALYTICS_ENDPOINT) [[ $val =~ :([0-9]+)$ ]] && OLD_PORT[analytics]=${BASH_REMATCH[1]} ;;
-            CRMQ_NOTIFY_ENDPOINT)    [[ $val =~ :([0-9]+)$ ]] && OLD_PORT[notify]=${BASH_REMATCH[1]} ;;
+            CRMQ_*_ENDPOINT)
+                part=${key#CRMQ_}
+                part=${part%_ENDPOINT}
+                part=${part,,}
+                [[ $val =~ :([0-9]+)$ ]] && OLD_PORT[$part]=${BASH_REMATCH[1]} ;;
         esac
     done <"$ENV_FILE"
 }
@@ -221,7 +227,7 @@ choose_ports() {
     local infra_only=$1 part running p
     read_env_ports
     local parts=(pg redis)
-    ((infra_only)) || parts+=("${SERVICES[@]}")
+    ((infra_only)) || parts+=("${SERVICES[@]}" "${EXTRA_PARTS[@]}")
     # ports of running parts first, so they are never handed to another part
     for part in pg redis "${SERVICES[@]}"; do
         running=0
@@ -242,6 +248,11 @@ choose_ports() {
         PORT[$part]=$p
         PICKED+="$p "
     done
+    # a running crmq-bus keeps its PUB port too
+    if service_running bus && [[ -n ${OLD_PORT[bus_pub]:-} ]]; then
+        PORT[bus_pub]=${OLD_PORT[bus_pub]}
+        PICKED+="${PORT[bus_pub]} "
+    fi
     for part in "${parts[@]}" ; do
         [[ -n ${PORT[$part]:-} ]] && continue
         p=${OLD_PORT[$part]:-}
@@ -255,7 +266,7 @@ choose_ports() {
         PICKED+="$p "
     done
     # keep recorded service ports in env even with --infra-only
-    for part in "${SERVICES[@]}"; do
+    for part in "${SERVICES[@]}" "${EXTRA_PARTS[@]}"; do
         [[ -n ${PORT[$part]:-} ]] || PORT[$part]=${OLD_PORT[$part]:-}
     done
 }
@@ -267,7 +278,7 @@ export_env() {
     export CRMQ_PG_URL="postgresql://crmq@127.0.0.1:${PORT[pg]}/crmq"
     export CRMQ_REDIS_URL="redis://127.0.0.1:${PORT[redis]}"
     local s
-    for s in "${SERVICES[@]}"; do
+    for s in "${SERVICES[@]}" "${EXTRA_PARTS[@]}"; do
         if [[ -n ${PORT[$s]:-} ]]; then
             export "$(endpoint_var "$s")=tcp://127.0.0.1:${PORT[$s]}"
         else
@@ -282,8 +293,8 @@ write_env() {
     local tmp=$ENV_FILE.tmp.$$ v
     {
         echo "# crmq local stack in $DIR, written by deploy/stack.sh; source it: . $ENV_FILE"
-        for v in CRMQ_PG_URL CRMQ_REDIS_URL CRMQ_CONTACTS_ENDPOINT CRMQ_SALES_ENDPOINT \
-                 CRMQ_ANALYTICS_ENDPOINT CRMQ_NOTIFY_ENDPOINT CRMQ_STACK_DIR; do
+        for v in CRMQ_PG_URL CRMQ_REDIS_URL $(for s in "${SERVICES[@]}" "${EXTRA_PARTS[@]}"; do
+                     endpoint_var "$s"; done) CRMQ_STACK_DIR; do
             if [[ -n ${!v:-} ]]; then printf "export %s='%s'\n" "$v" "${!v}"; fi
         done
     } >"$tmp"
@@ -295,7 +306,7 @@ load_env() {
     [[ -r $ENV_FILE ]] || die "$ENV_FILE not found: run '$0 up $DIR' first"
     read_env_ports
     local part
-    for part in pg redis "${SERVICES[@]}"; do
+    for part in pg redis "${SERVICES[@]}" "${EXTRA_PARTS[@]}"; do
         PORT[$part]=${OLD_PORT[$part]:-}
     done
     [[ -n ${PORT[pg]} && -n ${PORT[redis]} ]] || die "$ENV_FILE lacks CRMQ_PG_URL or CRMQ_REDIS_URL"
@@ -613,7 +624,7 @@ cmd_up() {
     say "stack is up in $DIR"
     say "  PostgreSQL $CRMQ_PG_URL   Redis $CRMQ_REDIS_URL"
     if ((!infra_only)); then
-        say "  contacts $CRMQ_CONTACTS_ENDPOINT   sales $CRMQ_SALES_ENDPOINT   analytics $CRMQ_ANALYTICS_ENDPOINT"
+        say "  bus $CRMQ_BUS_ENDPOINT (events $CRMQ_BUS_PUB_ENDPOINT)   contacts $CRMQ_CONTACTS_ENDPOINT   sales $CRMQ_SALES_ENDPOINT   analytics $CRMQ_ANALYTICS_ENDPOINT"
         say "  notify $CRMQ_NOTIFY_ENDPOINT"
     fi
     say "  use it:  . $ENV_FILE"

@@ -17,6 +17,18 @@ END $$;
 CREATE TRIGGER outbox_take_seq BEFORE INSERT ON bus.outbox
     FOR EACH ROW EXECUTE FUNCTION bus.outbox_take_seq ();
 
+-- wakes crmq-bus at commit, once per transaction whatever writes the rows
+-- (identical notifications of one transaction are folded into one)
+CREATE FUNCTION bus.outbox_notify () RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify ('crmq_outbox', '');
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER outbox_notify AFTER INSERT ON bus.outbox
+    FOR EACH STATEMENT EXECUTE FUNCTION bus.outbox_notify ();
+
 -- topics under "bus." are the bus's own (marks), never in the log
 ALTER TABLE bus.outbox ADD CONSTRAINT outbox_topic_not_bus CHECK (topic NOT LIKE 'bus.%');
 
@@ -41,4 +53,13 @@ CREATE TABLE bus.outbox_archive (
     body        bytea NOT NULL,
     created_at  timestamptz NOT NULL,
     archived_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- The relay's published bound: every event with seq <= published_seq has
+-- been published (or can never exist).  After a restart the relay goes on
+-- from here, so subscribers get what was committed while it was down.
+CREATE TABLE bus.relay_state (
+    id             int PRIMARY KEY CHECK (id = 1),
+    published_seq  bigint NOT NULL CHECK (published_seq >= 0),
+    updated_at     timestamptz NOT NULL DEFAULT now()
 );
