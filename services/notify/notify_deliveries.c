@@ -2,6 +2,7 @@
     notify_deliveries.h.  */
 #include "notify_deliveries.h"
 #include "notify_payload.h"
+#include "notify_request.h"
 #include "notify.pb-c.h"
 
 #define S_LIST_DEFAULT  50
@@ -101,10 +102,9 @@ int
 notify_deliveries_list (crmq_pg_t *pg, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     Crmq__NotifyListDeliveriesRequest *request = (Crmq__NotifyListDeliveriesRequest *)
-        crmq_message_unpack (&crmq__notify_list_deliveries_request__descriptor, body, size);
+        notify_request_unpack (&crmq__notify_list_deliveries_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL,
-                                 "malformed NotifyListDeliveriesRequest");
+        return CRMQ_INVALID_ARGUMENT;
     const char *state = request->state;
     int limit = request->limit? request->limit: S_LIST_DEFAULT;
     int code = CRMQ_OK;
@@ -222,9 +222,9 @@ int
 notify_deliveries_retry (crmq_pg_t *pg, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     Crmq__NotifyRetryRequest *request = (Crmq__NotifyRetryRequest *)
-        crmq_message_unpack (&crmq__notify_retry_request__descriptor, body, size);
+        notify_request_unpack (&crmq__notify_retry_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed NotifyRetryRequest");
+        return CRMQ_INVALID_ARGUMENT;
     int code = CRMQ_OK;
     if (request->all_dead == (request->n_ids > 0))
         code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "ids",

@@ -1,6 +1,7 @@
 /*  notify_targets.c - targets: add, list, remove; see notify_targets.h.  */
 #include "notify_targets.h"
 #include "notify_target.h"
+#include "notify_request.h"
 #include "notify.pb-c.h"
 
 //  The columns every target query returns, in the order s_target reads.
@@ -53,9 +54,9 @@ int
 notify_targets_add (crmq_pg_t *pg, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     Crmq__NotifyAddTargetRequest *request = (Crmq__NotifyAddTargetRequest *)
-        crmq_message_unpack (&crmq__notify_add_target_request__descriptor, body, size);
+        notify_request_unpack (&crmq__notify_add_target_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed NotifyAddTargetRequest");
+        return CRMQ_INVALID_ARGUMENT;
     const char *field = NULL;
     char why [300];
     int code;
@@ -91,10 +92,9 @@ int
 notify_targets_list (crmq_pg_t *pg, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     Crmq__NotifyListTargetsRequest *request = (Crmq__NotifyListTargetsRequest *)
-        crmq_message_unpack (&crmq__notify_list_targets_request__descriptor, body, size);
+        notify_request_unpack (&crmq__notify_list_targets_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL,
-                                 "malformed NotifyListTargetsRequest");
+        return CRMQ_INVALID_ARGUMENT;
     const char *values [] = { request->include_inactive? "true": "false" };
     crmq_message_free (&request->base);
     PGresult *result = crmq_pg_exec (pg, SQL_LIST, 1, values);
@@ -155,10 +155,9 @@ int
 notify_targets_remove (crmq_pg_t *pg, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     Crmq__NotifyRemoveTargetRequest *request = (Crmq__NotifyRemoveTargetRequest *)
-        crmq_message_unpack (&crmq__notify_remove_target_request__descriptor, body, size);
+        notify_request_unpack (&crmq__notify_remove_target_request__descriptor, body, size, reply);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL,
-                                 "malformed NotifyRemoveTargetRequest");
+        return CRMQ_INVALID_ARGUMENT;
     s_remove_t job = { request->name, NULL, 0 };
     int rc = crmq_pg_transaction (pg, s_remove_tx, &job);
     int code;

@@ -6,15 +6,8 @@
 # not is sent once more, with the same key), and only deliveries in flight
 # at the kill can get a second one.
 set -euo pipefail
-work=$(mktemp -d)
 # shellcheck source=../lib/notify_test.sh
 . "${CRMQ_SOURCE_DIR:-.}/tests/lib/notify_test.sh"
-cleanup() {
-    stop_helpers
-    restart_notify || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
 tag="k$(date +%s%N | tail -c 9)"
 count=40
 [ -n "${CRMQ_SERVICE_WRAPPER:-}" ] && count=8

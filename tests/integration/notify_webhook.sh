@@ -13,15 +13,8 @@
 # Bad targets are refused with the field named.  crmq-notify runs with
 # short delays for the test and gets its defaults back at the end.
 set -euo pipefail
-work=$(mktemp -d)
 # shellcheck source=../lib/notify_test.sh
 . "${CRMQ_SOURCE_DIR:-.}/tests/lib/notify_test.sh"
-cleanup() {
-    stop_helpers
-    restart_notify || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
 tag="w$(date +%s%N | tail -c 9)"
 
 start_webhook flaky 2

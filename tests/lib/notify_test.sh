@@ -1,10 +1,12 @@
 # Shared by the crmq-notify tests (tests/integration/notify_*.sh); source it
-# after setting `work` (a private temporary folder).  Gives: check, sql,
-# fail MESSAGE, crmq (exit code in $rc, stdout in $work/out), js (a Python expression over
-# the JSON in $work/out), start_webhook NAME MODE [DELAY], start_smtp,
-# write_alert TOPIC CLIENT MESSAGE (prints the seq), restart_notify
-# [VAR=VALUE...] (crmq-notify again with those settings), wait_for
-# SECONDS COMMAND..., and stop_helpers (kills what start_* started).
+# first.  Makes `work` (a private temporary folder, removed at exit, when
+# the helpers are stopped and crmq-notify gets its defaults back).  Gives:
+# check, fail MESSAGE, sql, crmq (exit code in $rc, stdout in $work/out), js
+# (a Python expression over the JSON in $work/out), start_webhook NAME MODE
+# [DELAY], start_smtp, write_alert TOPIC CLIENT MESSAGE (prints the seq),
+# restart_notify [VAR=VALUE...] (crmq-notify again with those settings),
+# wait_for SECONDS COMMAND..., requests, answered, state_is, and
+# stop_helpers (kills what start_* started).
 # Skips (77) without Debian's python3 and its protobuf, or protoc.
 PY=/usr/bin/python3
 if ! "$PY" -c 'import google.protobuf, smtpd' 2>/dev/null || ! command -v protoc >/dev/null; then
@@ -16,6 +18,7 @@ read -r -a wrapper <<<"${CRMQ_TEST_WRAPPER:-}"
 HELPER=${CRMQ_SOURCE_DIR:-.}/tests/lib/notify_helper.py
 failures=0
 helper_pids=()
+work=$(mktemp -d)
 protoc --proto_path="${CRMQ_SOURCE_DIR:-.}/proto" --python_out="$work" alerts.proto
 
 check() {   # check DESCRIPTION EXPECTED ACTUAL
@@ -98,3 +101,10 @@ answered() { (($(requests "$1" "$2" 200) >= 1)); }
 
 # state_is SEQ STATE: true when every delivery of event SEQ is in STATE.
 state_is() { [ "$(sql "SELECT string_agg(DISTINCT state, ',') FROM notify.deliveries WHERE seq = $1")" == "$2" ]; }
+
+cleanup() {
+    stop_helpers
+    restart_notify || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
