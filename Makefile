@@ -35,6 +35,8 @@ LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv \
            -Wl,--push-state,--as-needed -lphonenumber -licui18n -licuuc -Wl,--pop-state \
            -lpthread -lm
 LDFLAGS := $(SANFLAGS)
+#  libraries of one service only: LDLIBS_<service>
+LDLIBS_notify := $(shell pkg-config --libs libcurl 2>/dev/null)
 
 GEN     := $(BUILD)/gen
 OBJ     := $(BUILD)/obj
@@ -45,7 +47,7 @@ PROTOS    := $(wildcard proto/*.proto)
 PB_C      := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
 PB_H      := $(PB_C:.c=.h)
 MIGRATIONS := $(sort $(wildcard services/*/sql/*.sql))
-SERVICES  := bus contacts sales analytics scheduler
+SERVICES  := bus contacts sales analytics scheduler notify
 # schemas in the order they are migrated: bus (the outbox every service writes) first
 MIGRATION_ORDER := bus $(filter-out bus,$(SERVICES))
 
@@ -96,7 +98,7 @@ $(LIB): $(LIB_OBJ)
 define service_rule
 $(BIN)/crmq-$(1): $(patsubst %.c,$(OBJ)/%.o,$(wildcard services/$(1)/*.c)) $(LIB)
 	@mkdir -p $(BIN)
-	$$(CXX) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+	$$(CXX) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) $$(LDLIBS_$(1))
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 

@@ -23,6 +23,7 @@
 #include "cli_manager.h"
 #include "cli_mapping.h"
 #include "cli_master.h"
+#include "cli_notify.h"
 #include "cli_sales.h"
 #include "cli_output.h"
 #include "cli_report.h"
@@ -70,7 +71,8 @@ static const crmq_setting_t s_settings [] = {
 #define USAGE "crmq COMMAND [ARGS]  (crmq help lists the commands)"
 
 //  The command groups: "crmq GROUP COMMAND ...", each talking to the
-//  service of its endpoint setting.
+//  service of its endpoint setting.  A group of two words ("notify
+//  target") comes before the one-word group it starts with.
 static const struct {
     const char *name;
     const cli_command_t *(*commands) (void);
@@ -86,6 +88,9 @@ static const struct {
     { "pipeline",    cli_pipeline_commands,       "sales_endpoint" },
     { "deal",        cli_deal_commands,           "sales_endpoint" },
     { "bus",         cli_bus_commands,            "bus_endpoint" },
+    { "notify target", cli_notify_target_commands, "notify_endpoint" },
+    { "notify dead", cli_notify_dead_commands,    "notify_endpoint" },
+    { "notify",      cli_notify_commands,         "notify_endpoint" },
     { NULL, NULL, NULL }
 };
 
@@ -125,6 +130,8 @@ s_print_usage (FILE *out)
             fprintf (out, "\nthe event log (crmq-bus; see docs/subscribing.md):\n"
                      "  tail [PREFIX] [--from SEQ] [--format text|json] [--count N] [--timeout S]\n"
                      "                                   print events as they come, decoded\n");
+        if (streq (s_groups [i].name, "notify target"))
+            fprintf (out, "\nalerts to webhooks and e-mail (crmq-notify):\n");
         cli_command_print_usage (s_groups [i].commands (), out);
     }
     fprintf (out,
@@ -256,14 +263,31 @@ s_report (crmq_config_t *config, int argc, char **argv)
     return cli_report_run (config, argc - 1, argv + 1);
 }
 
-//  A command group: argv [0] the group, argv [1] the command.
+//  How many words of argv the group `name` (one or two words) takes: 0
+//  when argv does not start with it.
+static int
+s_group_words (const char *name, int argc, char **argv)
+{
+    const char *space = strchr (name, ' ');
+    if (!space)
+        return streq (argv [0], name)? 1: 0;
+    size_t length = (size_t) (space - name);
+    return argc > 1 && strlen (argv [0]) == length && strncmp (argv [0], name, length) == 0
+        && streq (argv [1], space + 1)? 2: 0;
+}
+
+//  A command group: argv [0] (and argv [1] for a group of two words) the
+//  group, then the command.
 static int
 s_group (crmq_config_t *config, int argc, char **argv)
 {
-    for (size_t i = 0; s_groups [i].name; i++)
-        if (streq (argv [0], s_groups [i].name))
-            return cli_command_run (s_groups [i].commands (), argv [0],
-                                    s_groups [i].endpoint_setting, config, argc - 1, argv + 1);
+    for (size_t i = 0; s_groups [i].name; i++) {
+        int words = s_group_words (s_groups [i].name, argc, argv);
+        if (words)
+            return cli_command_run (s_groups [i].commands (), s_groups [i].name,
+                                    s_groups [i].endpoint_setting, config, argc - words,
+                                    argv + words);
+    }
     return -1;
 }
 

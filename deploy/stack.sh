@@ -5,7 +5,7 @@
 #   stack.sh up DIR [--infra-only]    start what is not running; writes DIR/env
 #   stack.sh down DIR [--purge]       stop everything; --purge also removes DIR
 #   stack.sh status DIR               one line per part; exit 0 when all run, 3 if not
-#   stack.sh start-service DIR NAME   start one service (bus|contacts|sales|analytics|scheduler) if stopped
+#   stack.sh start-service DIR NAME   start one service (bus|contacts|sales|analytics|scheduler|notify) if stopped
 #   stack.sh stop-service DIR NAME    SIGTERM, up to 10 s, then SIGKILL
 #   stack.sh restart-service DIR NAME stop (if running) and start again with DIR/env
 #
@@ -24,7 +24,7 @@
 #   CRMQ_STACK_RANDOM_PORTS  1 = random free ports instead of the defaults
 #                            (PostgreSQL 5433, Redis 6380, bus 5561 and PUB
 #                            5560, contacts 5551, sales 5552, analytics 5555,
-#                            scheduler 5554, or the next free one)
+#                            scheduler 5554, notify 5556, or the next free one)
 #   CRMQ_STACK_TIMEOUT       seconds to wait for each part to answer (default 60)
 #   PG_BINDIR                PostgreSQL binaries (default: highest
 #                            /usr/lib/postgresql/*/bin)
@@ -35,10 +35,10 @@ set -euo pipefail
 PROG=stack.sh
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # in start order: crmq-bus first (the others consume its events)
-SERVICES=(bus contacts sales analytics scheduler)
+SERVICES=(bus contacts sales analytics scheduler notify)
 # bus_pub: crmq-bus's second endpoint (PUB, CRMQ_BUS_PUB_ENDPOINT)
 declare -A DEFAULT_PORT=([pg]=5433 [redis]=6380 [bus]=5561 [bus_pub]=5560 [contacts]=5551
-                         [sales]=5552 [analytics]=5555 [scheduler]=5554)
+                         [sales]=5552 [analytics]=5555 [scheduler]=5554 [notify]=5556)
 EXTRA_PARTS=(bus_pub)
 TIMEOUT=${CRMQ_STACK_TIMEOUT:-60}
 STOP_WAIT=10
@@ -625,6 +625,7 @@ cmd_up() {
     say "  PostgreSQL $CRMQ_PG_URL   Redis $CRMQ_REDIS_URL"
     if ((!infra_only)); then
         say "  bus $CRMQ_BUS_ENDPOINT (events $CRMQ_BUS_PUB_ENDPOINT)   contacts $CRMQ_CONTACTS_ENDPOINT   sales $CRMQ_SALES_ENDPOINT   analytics $CRMQ_ANALYTICS_ENDPOINT"
+        say "  notify $CRMQ_NOTIFY_ENDPOINT"
     fi
     say "  use it:  . $ENV_FILE"
 }

@@ -139,7 +139,7 @@ CURRENT_PID=
 tail_logs() {
     local f lines=${1:-60}
     [[ -n $STACK_DIR && -d $STACK_DIR/log ]] || return 0
-    for f in "$STACK_DIR"/log/{contacts,sales,analytics,scheduler,migrate,postgresql}.log; do
+    for f in "$STACK_DIR"/log/{contacts,sales,bus,analytics,scheduler,notify,migrate,postgresql}.log; do
         [[ -s $f ]] || continue
         printf -- '----- last %d lines of %s -----\n' "$lines" "${f##*/}"
         tail -n "$lines" "$f"
