@@ -17,7 +17,8 @@
     received: crmq-sales committed before it) and t_alert (arrival), all on
     the monotonic clock; the alert's raised_us (crmq-scheduler's wall clock)
     against the wall clock at t_reply splits the latency.  Prints alerts
-    received (missing ones named, and whether bus.outbox holds them), then
+    received (missing ones named, and whether crmq-scheduler raised them:
+    scheduler.alerts and bus.outbox, read with CRMQ_PG_URL), then
     p50, p90, p99, max of t_alert - t_reply and t_alert - t_send in ms.
 
     Baseline, same run: a bare ZeroMQ DEALER -> ROUTER echo over tcp
@@ -44,9 +45,12 @@
 static const char *SQL_CATCH_UP =
     "SELECT coalesce ((SELECT position FROM bus.consumers WHERE name = 'scheduler.activity'), -1),"
     "       (SELECT coalesce (max (seq), 0) FROM bus.outbox WHERE starts_with (topic, 'sales.'))";
-static const char *SQL_ALERT_IN_OUTBOX =
-    "SELECT count (*) FROM bus.outbox WHERE topic = '" ALERT_TOPIC "'"
-    "   AND position (convert_to ($1, 'UTF8') IN body) > 0";
+//  the alert crmq-scheduler raised for a payment (0 or 1 rows), and whether
+//  the outbox holds it
+static const char *SQL_ALERT_RAISED =
+    "SELECT count (*), count (o.seq) FROM scheduler.alerts a"
+    "  LEFT JOIN bus.outbox o ON o.seq = a.outbox_seq"
+    " WHERE a.kind = 'payment.late' AND a.subject_id = $1";
 
 typedef struct {
     long events;
@@ -535,32 +539,35 @@ s_parse (int argc, char **argv, s_options_t *options)
     return 0;
 }
 
-//  Prints the run's payments whose alert did not arrive (the first 10 by
-//  name) and how many of those bus.outbox holds.  Returns how many.
+//  Prints the run's accepted payments whose alert did not arrive (the first
+//  10 by name) and, for each, whether crmq-scheduler raised it (a row of
+//  scheduler.alerts and its event in bus.outbox).  Returns how many.
 static long
 s_report_missing (crmq_pg_t *pg, const s_options_t *options, const int64_t *t_alert,
                   const bool *accepted)
 {
-    long missing = 0, in_outbox = 0;
+    long missing = 0, raised = 0, in_outbox = 0;
     char payment_id [96];
     for (long i = 1; i <= options->events; i++) {
         if (t_alert [i] || !accepted [i])
             continue;
         s_payment_id (options, i, payment_id, sizeof payment_id);
         const char *values [1] = { payment_id };
-        PGresult *result = crmq_pg_exec (pg, SQL_ALERT_IN_OUTBOX, 1, values);
-        long long rows = result? strtoll (PQgetvalue (result, 0, 0), NULL, 10): -1;
+        PGresult *result = crmq_pg_exec (pg, SQL_ALERT_RAISED, 1, values);
+        long long alerts = result? strtoll (PQgetvalue (result, 0, 0), NULL, 10): -1;
+        long long events = result? strtoll (PQgetvalue (result, 0, 1), NULL, 10): -1;
         if (result)
             PQclear (result);
-        if (rows > 0)
-            in_outbox++;
+        raised += alerts > 0;
+        in_outbox += events > 0;
         if (missing++ < 10)
-            printf ("  missing: %s (%lld alert%s in bus.outbox)\n", payment_id, rows,
-                    rows == 1? "": "s");
+            printf ("  missing: %s (%s)\n", payment_id,
+                    alerts < 0? "unknown": alerts == 0? "never raised by crmq-scheduler":
+                    events > 0? "raised, in bus.outbox, never received": "raised, not in bus.outbox");
     }
     if (missing)
-        printf ("missing alerts: %ld, of which %ld are in bus.outbox (raised, not received)\n",
-                missing, in_outbox);
+        printf ("missing alerts: %ld: %ld never raised, %ld raised (%ld of them in bus.outbox)"
+                " but never received\n", missing, missing - raised, raised, in_outbox);
     return missing;
 }
 
