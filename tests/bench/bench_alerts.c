@@ -45,12 +45,15 @@
 static const char *SQL_CATCH_UP =
     "SELECT coalesce ((SELECT position FROM bus.consumers WHERE name = 'scheduler.activity'), -1),"
     "       (SELECT coalesce (max (seq), 0) FROM bus.outbox WHERE starts_with (topic, 'sales.'))";
-//  the alert crmq-scheduler raised for a payment (0 or 1 rows), and whether
-//  the outbox holds it
+//  the alerts crmq-scheduler raised for a payment, and those of bus.outbox
+//  (an Alert whose subject_id, field 7, is exactly $1: tag 0x3a, its length
+//  in one byte, the text)
 static const char *SQL_ALERT_RAISED =
-    "SELECT count (*), count (o.seq) FROM scheduler.alerts a"
-    "  LEFT JOIN bus.outbox o ON o.seq = a.outbox_seq"
-    " WHERE a.kind = 'payment.late' AND a.subject_id = $1";
+    "SELECT (SELECT count (*) FROM scheduler.alerts"
+    "         WHERE kind = 'payment.late' AND subject_id = $1),"
+    "       (SELECT count (*) FROM bus.outbox WHERE topic = '" ALERT_TOPIC "'"
+    "           AND position ('\\x3a'::bytea || set_byte ('\\x00'::bytea, 0, length ($1))"
+    "                         || convert_to ($1, 'UTF8') IN body) > 0)";
 
 typedef struct {
     long events;
