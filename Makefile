@@ -5,6 +5,7 @@
 #   make up / down  start / stop the local stack (PostgreSQL, Redis, services) under var/
 #   make clean      remove build/
 #   make bench-ingest  sales.Ingest against a raw COPY (tests/bench/ingest.sh)
+#   make bench-alerts  late payment to its alert on crmq-bus's PUB (tests/bench/alerts.sh)
 #   make valgrind-test  the tests with every service and test binary under valgrind
 #   SANITIZE=1      build with AddressSanitizer and UBSan (into build-asan/)
 
@@ -63,7 +64,7 @@ TEST_BINS    := $(BIN)/crmq-selftest $(patsubst tests/integration/%.c,$(BIN)/%,$
 BENCH_SRC    := $(wildcard tests/bench/*.c)
 BENCH_BINS   := $(patsubst tests/bench/%.c,$(BIN)/%,$(BENCH_SRC))
 
-.PHONY: all deps test valgrind-test demo up down clean bench-ingest
+.PHONY: all deps test valgrind-test demo up down clean bench-ingest bench-alerts
 # generated sources and objects are kept between builds
 .SECONDARY:
 all: $(SERVICE_BINS) $(CLI_BIN) $(TEST_BINS) $(BENCH_BINS)
@@ -133,6 +134,10 @@ $(BENCH_BINS): $(BIN)/%: $(OBJ)/tests/bench/%.o $(LIB)
 # crmq-sales against a raw COPY on a stack of its own; BENCH_ARGS="--lines 100000"
 bench-ingest: $(SERVICE_BINS) $(CLI_BIN) $(BENCH_BINS)
 	BUILD=$(BUILD) tests/bench/ingest.sh $(BENCH_ARGS)
+
+# late payment -> alert.payment.late on a stack of its own; BENCH_ARGS="--events 1000"
+bench-alerts: $(SERVICE_BINS) $(BENCH_BINS)
+	BUILD=$(BUILD) tests/bench/alerts.sh $(BENCH_ARGS)
 
 test: deps
 	$(MAKE) all
