@@ -55,7 +55,7 @@ s_change (const char *order, int day, int64_t quantity, int64_t price_cents)
 {
     char order_id [64];
     snprintf (order_id, sizeof order_id, "%s", s_id (order));
-    return test_change_event (s_event_id (order, "changed"), DAY (day), order_id, s_id ("P"),
+    return test_change_event (s_event_id (order, "changed"), DAY (day), order_id, 0, s_id ("P"),
                               quantity, price_cents);
 }
 
@@ -108,24 +108,6 @@ s_return (const char *name, const char *client, const char *order, int64_t quant
     snprintf (product, sizeof product, "%s", s_id ("P"));
     return test_return_event (s_event_id (name, "returned"), ret, client_id, order_id, product,
                               quantity, price_cents, DAY (day));
-}
-
-//  Sends the events as one batch: every one accepted, `duplicates` of them
-//  as duplicates.  Frees the events.
-static void
-s_send (crmq_rpc_client_t *sales, const char *what, Crmq__ErpEvent **events, size_t count,
-        int duplicates)
-{
-    Crmq__IngestReply *answer = NULL;
-    int code = test_ingest (sales, events, count, &answer);
-    CHECK (code == CRMQ_OK && answer && answer->rejected == 0 && answer->duplicates == duplicates,
-           "%s: code %d, rejected %d, duplicates %d (%s)", what, code,
-           answer? answer->rejected: -1, answer? answer->duplicates: -1,
-           answer && answer->rejected? answer->results [0]->error->message: "");
-    if (answer)
-        crmq__ingest_reply__free_unpacked (answer, NULL);
-    for (size_t i = 0; i < count; i++)
-        test_event_destroy (&events [i]);
 }
 
 static const char *SQL_LAST_SALES_SEQ =
@@ -360,7 +342,7 @@ main (void)
         test_client_event (s_event_id ("B", "client"), s_id ("B"), "Beta"),
         test_client_event (s_event_id ("C", "client"), s_id ("C"), "Gamma"),
         test_product_event (s_event_id ("P", "product"), s_id ("P"), "Product") };
-    s_send (sales, "master data", master, 4, 0);
+    test_send (sales, "master data", master, 4, 0);
     Crmq__ErpEvent *round1 [8] = {
         s_order ("OA1", "A", 1, 5, 2, 50000),           //  1000.00, required day 5
         s_order ("OA2", "A", 10, 12, 3, 10000),         //   300.00, required day 12
@@ -370,7 +352,7 @@ main (void)
         s_shipment ("SA1", "OA1", 7),                   //  2 days after day 5: late
         s_invoice ("IA1", "A", "OA1", 100000, 1, 15),
         s_payment ("PA1", "A", "IA1", 100000, 20) };    //  5 days after day 15: late
-    s_send (sales, "round 1", round1, 8, 0);
+    test_send (sales, "round 1", round1, 8, 0);
     int64_t ids [3] = { s_client_id (pg, "A"), s_client_id (pg, "B"), s_client_id (pg, "C") };
     CHECK (ids [0] > 0 && ids [1] > 0 && ids [2] > 0, "the clients' ids");
 
@@ -406,7 +388,7 @@ main (void)
         s_cancel ("OB1", 4),
         s_order ("OB2", "B", 40, 0, 1, 99999),          //   999.99
         s_cancel ("OC1", 3) };                          //  C has no order left
-    s_send (sales, "round 2, changes", round2a, 5, 0);
+    test_send (sales, "round 2, changes", round2a, 5, 0);
     test_kill_and_restart ("analytics", 0);
 
     printf ("... and while it starts: an on-time shipment and payment, a return, resends\n");
@@ -418,7 +400,7 @@ main (void)
         s_order ("OA1", "A", 1, 5, 2, 50000),           //  resends of round 1
         s_shipment ("SA1", "OA1", 7),
         s_payment ("PA1", "A", "IA1", 100000, 20) };
-    s_send (sales, "round 2, documents and resends", round2b, 7, 3);
+    test_send (sales, "round 2, documents and resends", round2b, 7, 3);
 
     last = s_wait_consumer (pg, wait_s);
     reply = s_metrics (analytics, ids, 3, 0);
@@ -491,7 +473,7 @@ main (void)
         s_order ("OB2", "B", 40, 0, 1, 99999),
         s_return ("RA1", "A", "OA1", 1, 12050, 15),
         s_payment ("PA2", "A", "IA2", 40000, 25) };
-    s_send (sales, "resends", resend, 6, 6);
+    test_send (sales, "resends", resend, 6, 6);
     s_restart ();
     s_wait_consumer (pg, wait_s);
     zclock_sleep (getenv ("CRMQ_SERVICE_WRAPPER")? 6000: 1500);

@@ -346,16 +346,19 @@ test_event_new (const char *event_id, int64_t occurred_at_us)
     return event;
 }
 
-//  An order change to one line: quantity (whole units), unit price in cents.
+//  An order change to one line: quantity (whole units), unit price in cents;
+//  required_at_us 0 = none.
 static inline Crmq__ErpEvent *
 test_change_event (const char *event_id, int64_t occurred_at_us, const char *order_id,
-                   const char *product_id, int64_t quantity, int64_t price_cents)
+                   int64_t required_at_us, const char *product_id, int64_t quantity,
+                   int64_t price_cents)
 {
     Crmq__ErpEvent *event = test_event_new (event_id, occurred_at_us);
     event->body_case = CRMQ__ERP_EVENT__BODY_ORDER_CHANGED;
     Crmq__OrderChanged *change = (Crmq__OrderChanged *) zmalloc (sizeof (Crmq__OrderChanged));
     crmq__order_changed__init (change);
     change->external_id = strdup (order_id);
+    change->required_at_us = required_at_us;
     change->n_lines = 1;
     change->lines = (Crmq__OrderLine **) zmalloc (sizeof (Crmq__OrderLine *));
     change->lines [0] = (Crmq__OrderLine *) zmalloc (sizeof (Crmq__OrderLine));
@@ -534,6 +537,24 @@ test_ingest (crmq_rpc_client_t *client, Crmq__ErpEvent **events, size_t count,
             return CRMQ_INTERNAL;
     }
     return code;
+}
+
+//  Sends the events as one sales.Ingest batch and CHECKs that every one was
+//  accepted, `duplicates` of them as duplicates (resends).  Frees the events.
+static inline void
+test_send (crmq_rpc_client_t *sales, const char *what, Crmq__ErpEvent **events, size_t count,
+           int duplicates)
+{
+    Crmq__IngestReply *answer = NULL;
+    int code = test_ingest (sales, events, count, &answer);
+    CHECK (code == CRMQ_OK && answer && answer->rejected == 0 && answer->duplicates == duplicates,
+           "%s: code %d, rejected %d, duplicates %d (%s)", what, code,
+           answer? answer->rejected: -1, answer? answer->duplicates: -1,
+           answer && answer->rejected? answer->results [0]->error->message: "");
+    if (answer)
+        crmq__ingest_reply__free_unpacked (answer, NULL);
+    for (size_t i = 0; i < count; i++)
+        test_event_destroy (&events [i]);
 }
 
 #endif
