@@ -68,14 +68,7 @@ s_print_json (cli_output_t *output, int64_t as_of_seq)
     bool built = root
               && json_object_set_new (root, "as_of_seq", json_integer (as_of_seq)) == 0
               && json_object_set_new (root, "rows", cli_output_json (output)) == 0;
-    int rc = CLI_EXIT_FAILURE;
-    if (!built)
-        fprintf (stderr, "crmq: out of memory building the JSON output\n");
-    else
-    if (cli_json_print (root, stdout) != 0 || fflush (stdout) != 0)
-        fprintf (stderr, "crmq: cannot write the output\n");
-    else
-        rc = CLI_EXIT_OK;
+    int rc = cli_json_print_stdout (root, built);
     json_decref (root);
     return rc;
 }

@@ -325,14 +325,7 @@ s_abc_json (const s_options_t *options, const Crmq__AbcReply *reply, const char 
                     s_value_text (measure, reply->total, total, sizeof total))) == 0
              && json_object_set_new (root, "classes", cli_output_json (classes)) == 0
              && (!clients || json_object_set_new (root, "rows", cli_output_json (clients)) == 0);
-    int rc = CLI_EXIT_FAILURE;
-    if (!built)
-        fprintf (stderr, "crmq: out of memory building the JSON output\n");
-    else
-    if (cli_json_print (root, stdout) != 0 || fflush (stdout) != 0)
-        fprintf (stderr, "crmq: cannot write the output\n");
-    else
-        rc = CLI_EXIT_OK;
+    int rc = cli_json_print_stdout (root, built);
     json_decref (period);
     json_decref (root);
     cli_output_destroy (&classes);
