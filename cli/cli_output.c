@@ -537,6 +537,20 @@ cli_json_print (json_t *root, FILE *out)
     return rc;
 }
 
+int
+cli_json_print_stdout (json_t *root, bool built)
+{
+    int rc = CLI_EXIT_FAILURE;
+    if (!built || !root)
+        fprintf (stderr, "crmq: out of memory building the JSON output\n");
+    else
+    if (cli_json_print (root, stdout) != 0 || fflush (stdout) != 0)
+        fprintf (stderr, "crmq: cannot write the output\n");
+    else
+        rc = CLI_EXIT_OK;
+    return rc;
+}
+
 static int
 s_print_json (cli_output_t *self, FILE *out)
 {

@@ -133,6 +133,11 @@ char *cli_json_text (json_t *value);
 //  insertion order, and a newline.  Returns 0, or -1 when writing failed.
 int cli_json_print (json_t *root, FILE *out);
 
+//  Prints `root` (borrowed) to stdout for a command, when `built` says
+//  every part of it was added: returns CLI_EXIT_OK, or CLI_EXIT_FAILURE after
+//  saying on stderr that memory ran out or the output could not be written.
+int cli_json_print_stdout (json_t *root, bool built);
+
 //  Self-test: prints each shape in each format to a memory stream and checks it.
 void cli_output_test (bool verbose);
 

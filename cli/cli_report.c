@@ -1,5 +1,7 @@
-/*  cli_report.c - analytics reports: client base and ABC.  */
+/*  cli_report.c - analytics reports: client base and ABC (client-metrics
+    in cli_client_metrics.c).  */
 #include "cli_report.h"
+#include "cli_client_metrics.h"
 #include "cli_common.h"
 #include "cli_output.h"
 
@@ -323,14 +325,7 @@ s_abc_json (const s_options_t *options, const Crmq__AbcReply *reply, const char 
                     s_value_text (measure, reply->total, total, sizeof total))) == 0
              && json_object_set_new (root, "classes", cli_output_json (classes)) == 0
              && (!clients || json_object_set_new (root, "rows", cli_output_json (clients)) == 0);
-    int rc = CLI_EXIT_FAILURE;
-    if (!built)
-        fprintf (stderr, "crmq: out of memory building the JSON output\n");
-    else
-    if (cli_json_print (root, stdout) != 0 || fflush (stdout) != 0)
-        fprintf (stderr, "crmq: cannot write the output\n");
-    else
-        rc = CLI_EXIT_OK;
+    int rc = cli_json_print_stdout (root, built);
     json_decref (period);
     json_decref (root);
     cli_output_destroy (&classes);
@@ -383,8 +378,11 @@ s_abc (crmq_rpc_client_t *client, const s_options_t *options)
 int
 cli_report_run (crmq_config_t *config, int argc, char **argv)
 {
+    if (argc >= 1 && streq (argv [0], "client-metrics"))
+        return cli_command_run (cli_client_metrics_commands (), "report", "analytics_endpoint",
+                                config, argc, argv);
     if (argc < 1 || (!streq (argv [0], "base") && !streq (argv [0], "abc")))
-        return cli_usage (CLI_REPORT_USAGE, "report base or report abc?");
+        return cli_usage (CLI_REPORT_USAGE, "report base, abc or client-metrics?");
     s_options_t options = { 0 };
     int rc = s_parse (config, argc, argv, &options);
     if (rc != 0)

@@ -1,8 +1,10 @@
-/*  cli_report.h - `crmq report base|abc`: analytics reports printed as a
-    table, CSV or JSON (cli_output).
+/*  cli_report.h - `crmq report base|abc|client-metrics`: analytics reports
+    printed as a table, CSV or JSON (cli_output).
 
       crmq report base [--from DATE] [--to DATE] [--format F]
       crmq report abc  [--from DATE] [--to DATE] [--measure M] [--clients] [--format F]
+      crmq report client-metrics [--client ID]... [--limit N] [--format F]
+                                  (cli_client_metrics.h)
 
     DATE is YYYY-MM-DD in CRMQ_TIME_ZONE; the period is half-open (--to is
     excluded); a missing bound is unbounded.  Titles say so: "Client base,
@@ -25,13 +27,16 @@
 #define CLI_REPORT_H_INCLUDED
 
 #include "crmq.h"
+#include "cli_client_metrics.h"
 
 #define CLI_REPORT_USAGE \
     "crmq report base [--from DATE] [--to DATE] [--format table|csv|json]\n" \
     "       crmq report abc [--from DATE] [--to DATE] [--measure revenue|quantity|orders]" \
-    " [--clients] [--format table|csv|json]"
+    " [--clients] [--format table|csv|json]\n" \
+    "       " CLI_CLIENT_METRICS_USAGE
 
-//  Runs the command; argv [0] is the report name ("base", "abc").  Settings
+//  Runs the command; argv [0] is the report name ("base", "abc",
+//  "client-metrics").  Settings
 //  used: analytics_endpoint, rpc_timeout_ms, rpc_retries, max_message_bytes,
 //  time_zone.
 //  Returns the exit code: 0, 1 when the call failed (printed), 64 bad usage.

@@ -120,6 +120,9 @@ s_print_usage (FILE *out)
         "             [--clients] [--format F]\n"
         "                                   ABC classes of clients; --clients adds each client\n"
         "                                   (cumulative %% includes the client's own share)\n"
+        "  report client-metrics [--client ID]... [--limit N] [--format F]\n"
+        "                                   per-client metrics kept from the event log: orders,\n"
+        "                                   revenue, returns, late shipments and payments\n"
         "  help                             this text and the settings\n"
         "\n"
         "client cards and history (crmq-contacts):\n");

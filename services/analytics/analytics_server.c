@@ -8,11 +8,18 @@
       is A, under b_share B, otherwise C; a measure <= 0 is always C.  The
       total is the sum of the positive measures.                            */
 #include "analytics_server.h"
+#include "client_metrics.h"
 #include "report_cache.h"
 
+#define S_METRICS_IDS_MAX       1000    //  client ids per ClientMetrics request
+#define S_METRICS_LIMIT_DEFAULT 100
+#define S_METRICS_LIMIT_MAX     10000
+
 typedef struct {
+    crmq_service_t *service;
     crmq_pg_t *pg;
     report_cache_t *cache;
+    crmq_consumer_t *consumer;      //  "analytics.client_metrics", from `started` on
     char base_currency [4];
 } analytics_server_t;
 
@@ -21,6 +28,7 @@ analytics_server_new (crmq_service_t *service)
 {
     crmq_config_t *config = crmq_service_config (service);
     analytics_server_t *self = (analytics_server_t *) zmalloc (sizeof (analytics_server_t));
+    self->service = service;
     self->pg = crmq_service_pg (service);
     self->cache = report_cache_new (crmq_service_redis (service),
                                     (int) crmq_config_int (config, "report_cache_ttl_s"));
@@ -34,10 +42,50 @@ analytics_server_destroy (void **self_p)
 {
     analytics_server_t *self = (analytics_server_t *) *self_p;
     if (self) {
+        crmq_consumer_destroy (&self->consumer);
         report_cache_destroy (&self->cache);
         free (self);
         *self_p = NULL;
     }
+}
+
+//  --------------------------------------------------------------------------
+//  The consumer of the sales events
+
+static void
+s_consume (zsock_t *socket, void *arg)
+{
+    (void) socket;
+    analytics_server_t *self = (analytics_server_t *) arg;
+    crmq_consumer_process (self->consumer, 0);
+}
+
+int
+analytics_server_started (void *state, crmq_rpc_server_t *server)
+{
+    analytics_server_t *self = (analytics_server_t *) state;
+    crmq_config_t *config = crmq_service_config (self->service);
+    crmq_consumer_config_t consumer = {
+        .name = CLIENT_METRICS_CONSUMER,
+        .prefix = CLIENT_METRICS_PREFIX,
+        .pub_endpoint = crmq_config_str (config, "bus_pub_endpoint"),
+        .replay_endpoint = crmq_config_str (config, "bus_endpoint"),
+        .pg = self->pg,
+        .apply = client_metrics_apply,
+        .arg = self,
+        .from_seq = 1
+    };
+    self->consumer = crmq_consumer_new (&consumer);
+    if (!self->consumer)
+        return -1;
+    return crmq_rpc_server_add_reader (server, crmq_consumer_socket (self->consumer),
+                                       s_consume, self);
+}
+
+void
+analytics_server_job (void *state)
+{
+    s_consume (NULL, state);
 }
 
 //  --------------------------------------------------------------------------
@@ -403,8 +451,48 @@ s_abc (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
     return s_report ((analytics_server_t *) state, &s_abc_def, body, size, reply);
 }
 
+//  --------------------------------------------------------------------------
+//  analytics.ClientMetrics
+
+static int
+s_client_metrics_compute (analytics_server_t *self, const void *request_, crmq_reply_t *reply,
+                          uint8_t **packed, size_t *packed_size)
+{
+    const Crmq__ClientMetricsRequest *request = (const Crmq__ClientMetricsRequest *) request_;
+    if (request->n_client_ids > S_METRICS_IDS_MAX)
+        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "client_ids",
+                                 "at most %d client ids", S_METRICS_IDS_MAX);
+    for (size_t i = 0; i < request->n_client_ids; i++)
+        if (request->client_ids [i] <= 0)
+            return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "client_ids",
+                                     "client ids are above 0");
+    if (request->limit < 0 || request->limit > S_METRICS_LIMIT_MAX)
+        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "limit", "limit is 0..%d",
+                                 S_METRICS_LIMIT_MAX);
+    Crmq__ClientMetricsReply answer = CRMQ__CLIENT_METRICS_REPLY__INIT;
+    int limit = request->limit? request->limit: S_METRICS_LIMIT_DEFAULT;
+    int rc = client_metrics_read (self->pg, request->client_ids, request->n_client_ids, limit,
+                                  self->base_currency, &answer);
+    if (rc == 0)
+        s_pack (&answer.base, packed, packed_size);
+    client_metrics_reply_free (&answer);
+    return rc;
+}
+
+static const report_def_t s_client_metrics_def = {
+    "ClientMetrics", &crmq__client_metrics_request__descriptor,
+    &crmq__client_metrics_reply__descriptor, s_client_metrics_compute
+};
+
+static int
+s_client_metrics (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
+{
+    return s_report ((analytics_server_t *) state, &s_client_metrics_def, body, size, reply);
+}
+
 const crmq_rpc_method_t analytics_server_methods [] = {
     { "analytics.ClientBase", s_client_base },
     { "analytics.Abc", s_abc },
+    { "analytics.ClientMetrics", s_client_metrics },
     { NULL, NULL }
 };

@@ -3,6 +3,8 @@
     analytics.ClientBase  clients, clients with orders, orders, lines, revenue
                           and average order for a half-open period
     analytics.Abc         ABC classes of clients by revenue, quantity or orders
+    analytics.ClientMetrics  per-client metrics kept from the event log
+                          (client_metrics.h) and the consumer's position
 
     Each report runs in one REPEATABLE READ READ ONLY transaction; results are
     cached in Redis under the request and that transaction's snapshot
@@ -11,6 +13,7 @@
 #define ANALYTICS_SERVER_H_INCLUDED
 
 #include "crmq.h"
+#include "crmq_service.h"
 
 //  The method table for crmq_service_main.
 extern const crmq_rpc_method_t analytics_server_methods [];
@@ -18,7 +21,15 @@ extern const crmq_rpc_method_t analytics_server_methods [];
 //  Builds the handlers' state over the service's PostgreSQL and Redis.
 void *analytics_server_new (crmq_service_t *service);
 
-//  Frees the state; sets *self_p to NULL.
+//  Frees the state (and its consumer); sets *self_p to NULL.
 void analytics_server_destroy (void **self_p);
+
+//  The `started` hook: creates the durable consumer
+//  "analytics.client_metrics" of the sales events and adds its socket to
+//  the server's readers.  Returns 0, or -1 (start-up stops).
+int analytics_server_started (void *state, crmq_rpc_server_t *server);
+
+//  The job: consumes what is there (retries, replays when no message came).
+void analytics_server_job (void *state);
 
 #endif

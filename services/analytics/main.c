@@ -1,10 +1,12 @@
-/*  crmq-analytics: reports over the sales facts.  */
+/*  crmq-analytics: reports over the sales facts; per-client metrics kept
+    from the event log.  */
 #include "crmq.h"
 #include "analytics_server.h"
 
 static const crmq_setting_t s_settings [] = {
     CRMQ_SETTINGS_COMMON,
     CRMQ_SETTING_ANALYTICS_ENDPOINT,
+    CRMQ_SETTING_BUS_ENDPOINTS,
     { "report_cache_ttl_s", "CRMQ_REPORT_CACHE_TTL_S", CRMQ_SETTING_INT, "3600", 0, 604800,
       "seconds a report result stays in Redis; 0 = do not cache" },
     { "base_currency", "CRMQ_BASE_CURRENCY", CRMQ_SETTING_STRING, "USD", 0, 3,
@@ -21,7 +23,10 @@ main (int argc, char **argv)
         .endpoint_setting = "analytics_endpoint",
         .methods = analytics_server_methods,
         .state_new = analytics_server_new,
-        .state_destroy = analytics_server_destroy
+        .state_destroy = analytics_server_destroy,
+        .started = analytics_server_started,
+        .job = analytics_server_job,
+        .job_interval_ms = 200
     };
     return crmq_service_main (&def, argc, argv);
 }

@@ -14,32 +14,9 @@
 #define JULY_1  836179200000000LL
 
 static Crmq__ErpEvent *
-s_event (const char *event_id, int64_t occurred_at_us)
-{
-    Crmq__ErpEvent *event = (Crmq__ErpEvent *) zmalloc (sizeof (Crmq__ErpEvent));
-    crmq__erp_event__init (event);
-    event->event_id = strdup (event_id);
-    event->occurred_at_us = occurred_at_us;
-    return event;
-}
-
-static Crmq__OrderLine **
-s_lines (const char *product, int64_t quantity, int64_t price_cents, size_t *count)
-{
-    Crmq__OrderLine **lines = (Crmq__OrderLine **) zmalloc (sizeof (Crmq__OrderLine *));
-    lines [0] = (Crmq__OrderLine *) zmalloc (sizeof (Crmq__OrderLine));
-    crmq__order_line__init (lines [0]);
-    lines [0]->product_external_id = strdup (product);
-    lines [0]->quantity = test_decimal (quantity, 0);
-    lines [0]->unit_price = test_money (price_cents, "");
-    *count = 1;
-    return lines;
-}
-
-static Crmq__ErpEvent *
 s_group (const char *event_id, const char *id, const char *name, const char *parent)
 {
-    Crmq__ErpEvent *event = s_event (event_id, JULY_1);
+    Crmq__ErpEvent *event = test_event_new (event_id, JULY_1);
     event->body_case = CRMQ__ERP_EVENT__BODY_PRODUCT_GROUP;
     event->product_group = (Crmq__ProductGroup *) zmalloc (sizeof (Crmq__ProductGroup));
     crmq__product_group__init (event->product_group);
@@ -52,7 +29,7 @@ s_group (const char *event_id, const char *id, const char *name, const char *par
 static Crmq__ErpEvent *
 s_person (const char *event_id, const char *client, const char *id, const char *phone)
 {
-    Crmq__ErpEvent *event = s_event (event_id, JULY_1);
+    Crmq__ErpEvent *event = test_event_new (event_id, JULY_1);
     event->body_case = CRMQ__ERP_EVENT__BODY_CONTACT_PERSON;
     event->contact_person = (Crmq__ContactPersonData *) zmalloc (sizeof (Crmq__ContactPersonData));
     crmq__contact_person_data__init (event->contact_person);
@@ -77,101 +54,26 @@ s_order (const char *event_id, const char *order_id, int64_t placed_at_us, int64
 }
 
 static Crmq__ErpEvent *
-s_change (const char *event_id, int64_t occurred_at_us, const char *order_id,
-          int64_t required_at_us, const char *product, int64_t quantity, int64_t price_cents)
-{
-    Crmq__ErpEvent *event = s_event (event_id, occurred_at_us);
-    event->body_case = CRMQ__ERP_EVENT__BODY_ORDER_CHANGED;
-    Crmq__OrderChanged *change = (Crmq__OrderChanged *) zmalloc (sizeof (Crmq__OrderChanged));
-    crmq__order_changed__init (change);
-    change->external_id = strdup (order_id);
-    change->required_at_us = required_at_us;
-    change->lines = s_lines (product, quantity, price_cents, &change->n_lines);
-    event->order_changed = change;
-    return event;
-}
-
-static Crmq__ErpEvent *
 s_cancel (const char *event_id, const char *order_id)
 {
-    Crmq__ErpEvent *event = s_event (event_id, JULY_1 + 5 * DAY_US);
-    event->body_case = CRMQ__ERP_EVENT__BODY_ORDER_CANCELLED;
-    event->order_cancelled = (Crmq__OrderCancelled *) zmalloc (sizeof (Crmq__OrderCancelled));
-    crmq__order_cancelled__init (event->order_cancelled);
-    event->order_cancelled->external_id = strdup (order_id);
-    event->order_cancelled->reason = strdup ("клиент передумал \"совсем\"");
-    return event;
+    return test_cancel_event (event_id, JULY_1 + 5 * DAY_US, order_id,
+                              "клиент передумал \"совсем\"");
 }
 
-static Crmq__ErpEvent *
-s_shipment (const char *event_id, const char *shipment_id, const char *order_id, int64_t at_us)
-{
-    Crmq__ErpEvent *event = s_event (event_id, at_us);
-    event->body_case = CRMQ__ERP_EVENT__BODY_SHIPMENT;
-    event->shipment = (Crmq__ShipmentRegistered *) zmalloc (sizeof (Crmq__ShipmentRegistered));
-    crmq__shipment_registered__init (event->shipment);
-    event->shipment->external_id = strdup (shipment_id);
-    event->shipment->order_external_id = strdup (order_id);
-    event->shipment->shipped_at_us = at_us;
-    return event;
-}
-
-static Crmq__ErpEvent *
-s_invoice (const char *event_id, const char *invoice_id, const char *client, const char *order_id,
-           int64_t cents, int64_t issued_us, int64_t due_us)
-{
-    Crmq__ErpEvent *event = s_event (event_id, issued_us);
-    event->body_case = CRMQ__ERP_EVENT__BODY_INVOICE;
-    event->invoice = (Crmq__InvoiceIssued *) zmalloc (sizeof (Crmq__InvoiceIssued));
-    crmq__invoice_issued__init (event->invoice);
-    event->invoice->external_id = strdup (invoice_id);
-    event->invoice->client_external_id = strdup (client);
-    event->invoice->order_external_id = strdup (order_id);
-    event->invoice->amount = test_money (cents, "");
-    event->invoice->issued_at_us = issued_us;
-    event->invoice->due_at_us = due_us;
-    return event;
-}
-
+//  A payment and a return of client DOC-C.
 static Crmq__ErpEvent *
 s_payment (const char *event_id, const char *payment_id, const char *invoice_id, int64_t cents,
            int64_t paid_us)
 {
-    Crmq__ErpEvent *event = s_event (event_id, paid_us);
-    event->body_case = CRMQ__ERP_EVENT__BODY_PAYMENT;
-    event->payment = (Crmq__PaymentReceived *) zmalloc (sizeof (Crmq__PaymentReceived));
-    crmq__payment_received__init (event->payment);
-    event->payment->external_id = strdup (payment_id);
-    event->payment->client_external_id = strdup ("DOC-C");
-    event->payment->invoice_external_id = strdup (invoice_id);
-    event->payment->order_external_id = strdup ("");
-    event->payment->amount = test_money (cents, "");
-    event->payment->paid_at_us = paid_us;
-    return event;
+    return test_payment_event (event_id, payment_id, "DOC-C", invoice_id, cents, paid_us);
 }
 
 static Crmq__ErpEvent *
 s_return (const char *event_id, const char *return_id, const char *order_id, const char *product,
           int64_t quantity, int64_t price_cents, int64_t at_us)
 {
-    Crmq__ErpEvent *event = s_event (event_id, at_us);
-    event->body_case = CRMQ__ERP_EVENT__BODY_RETURN_REGISTERED;
-    Crmq__ReturnRegistered *ret = (Crmq__ReturnRegistered *) zmalloc (sizeof (Crmq__ReturnRegistered));
-    crmq__return_registered__init (ret);
-    ret->external_id = strdup (return_id);
-    ret->client_external_id = strdup ("DOC-C");
-    ret->order_external_id = strdup (order_id);
-    ret->returned_at_us = at_us;
-    ret->reason = strdup ("damaged");
-    ret->lines = (Crmq__ReturnLine **) zmalloc (sizeof (Crmq__ReturnLine *));
-    ret->lines [0] = (Crmq__ReturnLine *) zmalloc (sizeof (Crmq__ReturnLine));
-    crmq__return_line__init (ret->lines [0]);
-    ret->lines [0]->product_external_id = strdup (product);
-    ret->lines [0]->quantity = test_decimal (quantity, 0);
-    ret->lines [0]->unit_price = test_money (price_cents, "");
-    ret->n_lines = 1;
-    event->return_registered = ret;
-    return event;
+    return test_return_event (event_id, return_id, "DOC-C", order_id, product, quantity,
+                              price_cents, at_us);
 }
 
 //  Sends a batch; checks the per-event codes (0 = accepted or duplicate as
@@ -279,9 +181,9 @@ main (void)
 
     printf ("documents before their orders and invoice\n");
     Crmq__ErpEvent *early [5] = {
-        s_shipment ("doc:ship:1", "DOC-S1", "DOC-O1", JULY_1 + 20 * DAY_US),
+        test_shipment_event ("doc:ship:1", "DOC-S1", "DOC-O1", JULY_1 + 20 * DAY_US),
         s_payment ("doc:pay:1", "DOC-PAY1", "DOC-INV1", 5000, JULY_1 + 12 * DAY_US),
-        s_change ("doc:change:2", JULY_1 + 3 * DAY_US, "DOC-O2", 0, "DOC-P2", 4, 1000),
+        test_change_event ("doc:change:2", JULY_1 + 3 * DAY_US, "DOC-O2", 0, "DOC-P2", 4, 1000),
         s_cancel ("doc:cancel:3", "DOC-O3"),
         s_return ("doc:return:1", "DOC-R1", "DOC-O1", "DOC-P1", 1, 1800, JULY_1 + 25 * DAY_US) };
     s_send (sales, "early", early, 5, 0, CRMQ_OK, NULL);
@@ -323,7 +225,7 @@ main (void)
         s_order ("doc:order:1", "DOC-O1", JULY_1 + DAY_US, JULY_1 + 15 * DAY_US, "DOC-P1", 2, 1800),
         s_order ("doc:order:2", "DOC-O2", JULY_1 + 2 * DAY_US, 0, "DOC-P1", 1, 1800),
         s_order ("doc:order:3", "DOC-O3", JULY_1 + 2 * DAY_US, 0, "DOC-P1", 5, 1800),
-        s_invoice ("doc:invoice:1", "DOC-INV1", "DOC-C", "DOC-O1", 3600, JULY_1 + DAY_US,
+        test_invoice_event ("doc:invoice:1", "DOC-INV1", "DOC-C", "DOC-O1", 3600, JULY_1 + DAY_US,
                    JULY_1 + 10 * DAY_US) };
     s_send (sales, "orders", orders, 4, 0, CRMQ_OK, NULL);
     CHECK (test_count (pg, "SELECT count (*) FROM sales.unresolved WHERE event_id LIKE 'doc:%'") == 0,
@@ -360,8 +262,8 @@ main (void)
 
     printf ("a later change moves the required date: the shipment is on time\n");
     Crmq__ErpEvent *later [2] = {
-        s_change ("doc:change:1b", JULY_1 + 9 * DAY_US, "DOC-O1", JULY_1 + 30 * DAY_US, "DOC-P1", 2, 1800),
-        s_change ("doc:change:1a", JULY_1 + 8 * DAY_US, "DOC-O1", JULY_1 + 5 * DAY_US, "DOC-P1", 9, 1800) };
+        test_change_event ("doc:change:1b", JULY_1 + 9 * DAY_US, "DOC-O1", JULY_1 + 30 * DAY_US, "DOC-P1", 2, 1800),
+        test_change_event ("doc:change:1a", JULY_1 + 8 * DAY_US, "DOC-O1", JULY_1 + 5 * DAY_US, "DOC-P1", 9, 1800) };
     s_send (sales, "later", later, 2, 0, CRMQ_OK, NULL);
     CHECK_TEXT (pg, "SELECT late FROM sales.shipments WHERE external_id = 'DOC-S1'", "f");
     CHECK_TEXT (pg, "SELECT amount FROM sales.orders WHERE external_id = 'DOC-O1'", "36.00");
@@ -382,13 +284,13 @@ main (void)
     printf ("resends are duplicates; reused numbers and unknown clients are refused\n");
     char *before = test_fingerprint (pg);
     Crmq__ErpEvent *again [2] = {
-        s_shipment ("doc:ship:1", "DOC-S1", "DOC-O1", JULY_1 + 20 * DAY_US),
-        s_invoice ("doc:invoice:1", "DOC-INV1", "DOC-C", "DOC-O1", 3600, JULY_1 + DAY_US,
+        test_shipment_event ("doc:ship:1", "DOC-S1", "DOC-O1", JULY_1 + 20 * DAY_US),
+        test_invoice_event ("doc:invoice:1", "DOC-INV1", "DOC-C", "DOC-O1", 3600, JULY_1 + DAY_US,
                    JULY_1 + 10 * DAY_US) };
     s_send (sales, "again", again, 2, 2, CRMQ_OK, NULL);
-    Crmq__ErpEvent *reused [1] = { s_shipment ("doc:ship:1-bis", "DOC-S1", "DOC-O2", JULY_1) };
+    Crmq__ErpEvent *reused [1] = { test_shipment_event ("doc:ship:1-bis", "DOC-S1", "DOC-O2", JULY_1) };
     s_send (sales, "reused", reused, 1, 0, CRMQ_ALREADY_EXISTS, "events[0].shipment.external_id");
-    Crmq__ErpEvent *unknown [1] = { s_invoice ("doc:invoice:x", "DOC-INVX", "NO-SUCH-CLIENT", "",
+    Crmq__ErpEvent *unknown [1] = { test_invoice_event ("doc:invoice:x", "DOC-INVX", "NO-SUCH-CLIENT", "",
                                                100, JULY_1, 0) };
     s_send (sales, "unknown", unknown, 1, 0, CRMQ_NOT_FOUND, "events[0].invoice.client_external_id");
     Crmq__ErpEvent *changed [1] = { s_cancel ("doc:ship:1", "DOC-O1") };
@@ -396,7 +298,7 @@ main (void)
     Crmq__ErpEvent *huge [1] = { s_order ("doc:order:huge", "DOC-OH", JULY_1, 0, "DOC-P1",
                                           999999999, 99999999999) };
     s_send (sales, "huge line", huge, 1, 0, CRMQ_INVALID_ARGUMENT, "events[0].order_placed.lines[0]");
-    Crmq__ErpEvent *fraction [1] = { s_invoice ("doc:invoice:frac", "DOC-INVF", "DOC-C", "", 100,
+    Crmq__ErpEvent *fraction [1] = { test_invoice_event ("doc:invoice:frac", "DOC-INVF", "DOC-C", "", 100,
                                                 JULY_1, 0) };
     fraction [0]->invoice->amount->nanos = 1000000;     //  1.001
     s_send (sales, "fraction of a cent", fraction, 1, 0, CRMQ_INVALID_ARGUMENT,

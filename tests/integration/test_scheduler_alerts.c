@@ -19,16 +19,6 @@ s_id (const char *name)
 }
 
 static Crmq__ErpEvent *
-s_event (const char *name, int64_t occurred_at_us)
-{
-    Crmq__ErpEvent *event = (Crmq__ErpEvent *) zmalloc (sizeof (Crmq__ErpEvent));
-    crmq__erp_event__init (event);
-    event->event_id = strdup (s_id (name));
-    event->occurred_at_us = occurred_at_us;
-    return event;
-}
-
-static Crmq__ErpEvent *
 s_order (const char *name, const char *client, int64_t placed_us, int64_t required_us)
 {
     char order [64], client_id [64], product [64];
@@ -47,63 +37,28 @@ s_order (const char *name, const char *client, int64_t placed_us, int64_t requir
 static Crmq__ErpEvent *
 s_shipment (const char *name, const char *order, int64_t at_us)
 {
-    Crmq__ErpEvent *event = s_event (name, at_us);
-    event->body_case = CRMQ__ERP_EVENT__BODY_SHIPMENT;
-    event->shipment = (Crmq__ShipmentRegistered *) zmalloc (sizeof (Crmq__ShipmentRegistered));
-    crmq__shipment_registered__init (event->shipment);
-    event->shipment->external_id = strdup (s_id (name));
-    event->shipment->order_external_id = strdup (s_id (order));
-    event->shipment->shipped_at_us = at_us;
-    return event;
+    char shipment [64];
+    snprintf (shipment, sizeof shipment, "%s", s_id (name));
+    return test_shipment_event (shipment, shipment, s_id (order), at_us);
 }
 
+//  An invoice and a payment of client A, 1000.00 each.
 static Crmq__ErpEvent *
 s_invoice (const char *name, const char *order, int64_t issued_us, int64_t due_us)
 {
-    Crmq__ErpEvent *event = s_event (name, issued_us);
-    event->body_case = CRMQ__ERP_EVENT__BODY_INVOICE;
-    event->invoice = (Crmq__InvoiceIssued *) zmalloc (sizeof (Crmq__InvoiceIssued));
-    crmq__invoice_issued__init (event->invoice);
-    event->invoice->external_id = strdup (s_id (name));
-    event->invoice->client_external_id = strdup (s_id ("A"));
-    event->invoice->order_external_id = strdup (s_id (order));
-    event->invoice->amount = test_money (100000, "");
-    event->invoice->issued_at_us = issued_us;
-    event->invoice->due_at_us = due_us;
-    return event;
+    char invoice [64], client [64];
+    snprintf (invoice, sizeof invoice, "%s", s_id (name));
+    snprintf (client, sizeof client, "%s", s_id ("A"));
+    return test_invoice_event (invoice, invoice, client, s_id (order), 100000, issued_us, due_us);
 }
 
 static Crmq__ErpEvent *
 s_payment (const char *name, const char *invoice, int64_t paid_us)
 {
-    Crmq__ErpEvent *event = s_event (name, paid_us);
-    event->body_case = CRMQ__ERP_EVENT__BODY_PAYMENT;
-    event->payment = (Crmq__PaymentReceived *) zmalloc (sizeof (Crmq__PaymentReceived));
-    crmq__payment_received__init (event->payment);
-    event->payment->external_id = strdup (s_id (name));
-    event->payment->client_external_id = strdup (s_id ("A"));
-    event->payment->invoice_external_id = strdup (s_id (invoice));
-    event->payment->order_external_id = strdup ("");
-    event->payment->amount = test_money (100000, "");
-    event->payment->paid_at_us = paid_us;
-    return event;
-}
-
-//  Sends the events as one batch; every one accepted (or a duplicate).
-static void
-s_send (crmq_rpc_client_t *sales, const char *what, Crmq__ErpEvent **events, size_t count,
-        int duplicates)
-{
-    Crmq__IngestReply *answer = NULL;
-    int code = test_ingest (sales, events, count, &answer);
-    CHECK (code == CRMQ_OK && answer && answer->rejected == 0 && answer->duplicates == duplicates,
-           "%s: code %d, rejected %d, duplicates %d (%s)", what, code,
-           answer? answer->rejected: -1, answer? answer->duplicates: -1,
-           answer && answer->rejected? answer->results [0]->error->message: "");
-    if (answer)
-        crmq__ingest_reply__free_unpacked (answer, NULL);
-    for (size_t i = 0; i < count; i++)
-        test_event_destroy (&events [i]);
+    char payment [64], client [64];
+    snprintf (payment, sizeof payment, "%s", s_id (name));
+    snprintf (client, sizeof client, "%s", s_id ("A"));
+    return test_payment_event (payment, payment, client, s_id (invoice), 100000, paid_us);
 }
 
 //  Outbox rows under `topic` whose body names `subject` (this run's ids).
@@ -173,21 +128,21 @@ main (void)
         test_client_event (s_id ("client:A"), s_id ("A"), "Alpha"),
         test_client_event (s_id ("client:B"), s_id ("B"), "Beta"),
         test_product_event (s_id ("product"), s_id ("P"), "Product") };
-    s_send (sales, "master", master, 3, 0);
+    test_send (sales, "master", master, 3, 0);
     Crmq__ErpEvent *steady [5];
     for (int i = 0; i < 5; i++) {
         char name [16];
         snprintf (name, sizeof name, "OB%d", i);
         steady [i] = s_order (name, "B", now - (95 - 10 * i) * DAY_US, 0);
     }
-    s_send (sales, "B's orders", steady, 5, 0);
+    test_send (sales, "B's orders", steady, 5, 0);
 
     printf ("client A: late and on-time shipments and payments, one payment before its invoice\n");
     Crmq__ErpEvent *orders [3] = {
         s_order ("O1", "A", now - 40 * DAY_US, now - 30 * DAY_US),
         s_order ("O2", "A", now - 10 * DAY_US, now + 5 * DAY_US),
         s_order ("O3", "A", now - 50 * DAY_US, 0) };
-    s_send (sales, "A's orders", orders, 3, 0);
+    test_send (sales, "A's orders", orders, 3, 0);
     Crmq__ErpEvent *documents [6] = {
         s_shipment ("S1", "O1", now - 25 * DAY_US),                     //  5 days late
         s_shipment ("S2", "O2", now - 1 * DAY_US),                      //  on time
@@ -195,13 +150,13 @@ main (void)
         s_invoice ("I2", "O2", now - 10 * DAY_US, now + 10 * DAY_US),
         s_payment ("PAY1", "I1", now - 8 * DAY_US),                     //  12 days late
         s_payment ("PAY2", "I2", now - 1 * DAY_US) };                   //  on time
-    s_send (sales, "A's documents", documents, 6, 0);
+    test_send (sales, "A's documents", documents, 6, 0);
     Crmq__ErpEvent *early [1] = { s_payment ("PAY3", "I3", now - 2 * DAY_US) };
-    s_send (sales, "a payment before its invoice", early, 1, 0);
+    test_send (sales, "a payment before its invoice", early, 1, 0);
     CHECK (s_outbox (pg, "sales.payment.received", s_id ("PAY3")) == 0,
            "a payment waiting for its invoice is not reported yet");
     Crmq__ErpEvent *late_invoice [1] = { s_invoice ("I3", "O3", now - 50 * DAY_US, now - 9 * DAY_US) };
-    s_send (sales, "its invoice", late_invoice, 1, 0);
+    test_send (sales, "its invoice", late_invoice, 1, 0);
 
     printf ("crmq-sales wrote each document's event once\n");
     CHECK (s_outbox (pg, "sales.order.placed", s_id ("OB")) == 5, "B's orders placed");
@@ -231,7 +186,7 @@ main (void)
 
     printf ("the late payment resent: a duplicate, nothing new\n");
     Crmq__ErpEvent *resend [1] = { s_payment ("PAY1", "I1", now - 8 * DAY_US) };
-    s_send (sales, "resend", resend, 1, 1);
+    test_send (sales, "resend", resend, 1, 1);
 
     printf ("crmq-scheduler restarted: its start-up check finds client B\n");
     char command [1200];

@@ -335,6 +335,131 @@ test_order_event (const char *event_id, const char *order_id, const char *client
     return event;
 }
 
+//  An event with only its id and instant set, for the document builders below.
+static inline Crmq__ErpEvent *
+test_event_new (const char *event_id, int64_t occurred_at_us)
+{
+    Crmq__ErpEvent *event = (Crmq__ErpEvent *) zmalloc (sizeof (Crmq__ErpEvent));
+    crmq__erp_event__init (event);
+    event->event_id = strdup (event_id);
+    event->occurred_at_us = occurred_at_us;
+    return event;
+}
+
+//  An order change to one line: quantity (whole units), unit price in cents;
+//  required_at_us 0 = none.
+static inline Crmq__ErpEvent *
+test_change_event (const char *event_id, int64_t occurred_at_us, const char *order_id,
+                   int64_t required_at_us, const char *product_id, int64_t quantity,
+                   int64_t price_cents)
+{
+    Crmq__ErpEvent *event = test_event_new (event_id, occurred_at_us);
+    event->body_case = CRMQ__ERP_EVENT__BODY_ORDER_CHANGED;
+    Crmq__OrderChanged *change = (Crmq__OrderChanged *) zmalloc (sizeof (Crmq__OrderChanged));
+    crmq__order_changed__init (change);
+    change->external_id = strdup (order_id);
+    change->required_at_us = required_at_us;
+    change->n_lines = 1;
+    change->lines = (Crmq__OrderLine **) zmalloc (sizeof (Crmq__OrderLine *));
+    change->lines [0] = (Crmq__OrderLine *) zmalloc (sizeof (Crmq__OrderLine));
+    crmq__order_line__init (change->lines [0]);
+    change->lines [0]->product_external_id = strdup (product_id);
+    change->lines [0]->quantity = test_decimal (quantity, 0);
+    change->lines [0]->unit_price = test_money (price_cents, "");
+    event->order_changed = change;
+    return event;
+}
+
+static inline Crmq__ErpEvent *
+test_cancel_event (const char *event_id, int64_t occurred_at_us, const char *order_id,
+                   const char *reason)
+{
+    Crmq__ErpEvent *event = test_event_new (event_id, occurred_at_us);
+    event->body_case = CRMQ__ERP_EVENT__BODY_ORDER_CANCELLED;
+    event->order_cancelled = (Crmq__OrderCancelled *) zmalloc (sizeof (Crmq__OrderCancelled));
+    crmq__order_cancelled__init (event->order_cancelled);
+    event->order_cancelled->external_id = strdup (order_id);
+    event->order_cancelled->reason = strdup (reason);
+    return event;
+}
+
+//  A shipment of the whole order.
+static inline Crmq__ErpEvent *
+test_shipment_event (const char *event_id, const char *shipment_id, const char *order_id,
+                     int64_t shipped_at_us)
+{
+    Crmq__ErpEvent *event = test_event_new (event_id, shipped_at_us);
+    event->body_case = CRMQ__ERP_EVENT__BODY_SHIPMENT;
+    event->shipment = (Crmq__ShipmentRegistered *) zmalloc (sizeof (Crmq__ShipmentRegistered));
+    crmq__shipment_registered__init (event->shipment);
+    event->shipment->external_id = strdup (shipment_id);
+    event->shipment->order_external_id = strdup (order_id);
+    event->shipment->shipped_at_us = shipped_at_us;
+    return event;
+}
+
+//  An invoice of `cents` in the base currency; due_us 0 = no due date.
+static inline Crmq__ErpEvent *
+test_invoice_event (const char *event_id, const char *invoice_id, const char *client_id,
+                    const char *order_id, int64_t cents, int64_t issued_us, int64_t due_us)
+{
+    Crmq__ErpEvent *event = test_event_new (event_id, issued_us);
+    event->body_case = CRMQ__ERP_EVENT__BODY_INVOICE;
+    event->invoice = (Crmq__InvoiceIssued *) zmalloc (sizeof (Crmq__InvoiceIssued));
+    crmq__invoice_issued__init (event->invoice);
+    event->invoice->external_id = strdup (invoice_id);
+    event->invoice->client_external_id = strdup (client_id);
+    event->invoice->order_external_id = strdup (order_id);
+    event->invoice->amount = test_money (cents, "");
+    event->invoice->issued_at_us = issued_us;
+    event->invoice->due_at_us = due_us;
+    return event;
+}
+
+//  A payment of `cents` against an invoice.
+static inline Crmq__ErpEvent *
+test_payment_event (const char *event_id, const char *payment_id, const char *client_id,
+                    const char *invoice_id, int64_t cents, int64_t paid_us)
+{
+    Crmq__ErpEvent *event = test_event_new (event_id, paid_us);
+    event->body_case = CRMQ__ERP_EVENT__BODY_PAYMENT;
+    event->payment = (Crmq__PaymentReceived *) zmalloc (sizeof (Crmq__PaymentReceived));
+    crmq__payment_received__init (event->payment);
+    event->payment->external_id = strdup (payment_id);
+    event->payment->client_external_id = strdup (client_id);
+    event->payment->invoice_external_id = strdup (invoice_id);
+    event->payment->order_external_id = strdup ("");
+    event->payment->amount = test_money (cents, "");
+    event->payment->paid_at_us = paid_us;
+    return event;
+}
+
+//  A return of one line: quantity (whole units) credited at price_cents each.
+static inline Crmq__ErpEvent *
+test_return_event (const char *event_id, const char *return_id, const char *client_id,
+                   const char *order_id, const char *product_id, int64_t quantity,
+                   int64_t price_cents, int64_t returned_us)
+{
+    Crmq__ErpEvent *event = test_event_new (event_id, returned_us);
+    event->body_case = CRMQ__ERP_EVENT__BODY_RETURN_REGISTERED;
+    Crmq__ReturnRegistered *ret = (Crmq__ReturnRegistered *) zmalloc (sizeof (Crmq__ReturnRegistered));
+    crmq__return_registered__init (ret);
+    ret->external_id = strdup (return_id);
+    ret->client_external_id = strdup (client_id);
+    ret->order_external_id = strdup (order_id);
+    ret->returned_at_us = returned_us;
+    ret->reason = strdup ("damaged");
+    ret->n_lines = 1;
+    ret->lines = (Crmq__ReturnLine **) zmalloc (sizeof (Crmq__ReturnLine *));
+    ret->lines [0] = (Crmq__ReturnLine *) zmalloc (sizeof (Crmq__ReturnLine));
+    crmq__return_line__init (ret->lines [0]);
+    ret->lines [0]->product_external_id = strdup (product_id);
+    ret->lines [0]->quantity = test_decimal (quantity, 0);
+    ret->lines [0]->unit_price = test_money (price_cents, "");
+    event->return_registered = ret;
+    return event;
+}
+
 //  Frees an event built above (every string was strdup'ed, every message zmalloc'ed).
 static inline void
 test_event_destroy (Crmq__ErpEvent **event_p)
@@ -412,6 +537,24 @@ test_ingest (crmq_rpc_client_t *client, Crmq__ErpEvent **events, size_t count,
             return CRMQ_INTERNAL;
     }
     return code;
+}
+
+//  Sends the events as one sales.Ingest batch and CHECKs that every one was
+//  accepted, `duplicates` of them as duplicates (resends).  Frees the events.
+static inline void
+test_send (crmq_rpc_client_t *sales, const char *what, Crmq__ErpEvent **events, size_t count,
+           int duplicates)
+{
+    Crmq__IngestReply *answer = NULL;
+    int code = test_ingest (sales, events, count, &answer);
+    CHECK (code == CRMQ_OK && answer && answer->rejected == 0 && answer->duplicates == duplicates,
+           "%s: code %d, rejected %d, duplicates %d (%s)", what, code,
+           answer? answer->rejected: -1, answer? answer->duplicates: -1,
+           answer && answer->rejected? answer->results [0]->error->message: "");
+    if (answer)
+        crmq__ingest_reply__free_unpacked (answer, NULL);
+    for (size_t i = 0; i < count; i++)
+        test_event_destroy (&events [i]);
 }
 
 #endif
