@@ -367,6 +367,9 @@ full_page_writes = on
 max_connections = 200
 timezone = 'UTC'
 log_timezone = 'UTC'
+# tables here grow from nothing to thousands of rows in seconds (imports,
+# tests): fresh statistics keep the planner off plans made for empty tables
+autovacuum_naptime = 5s
 EOF
 }
 

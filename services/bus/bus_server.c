@@ -6,7 +6,8 @@
 #define S_REPLAY_LIMIT_DEFAULT  1000
 #define S_REPLAY_LIMIT_MAX      10000
 #define S_PREFIX_MAX            200
-#define S_RETENTION_BATCH       10000
+#define S_RETENTION_BATCH       10000   //  events removed per statement
+#define S_RETENTION_MS          1000    //  longest retention run
 #define S_TICK_MS               200     //  longest wait: signals are noticed this fast
 
 typedef struct {
@@ -272,8 +273,14 @@ bus_server_run (void *state, crmq_rpc_server_t *server)
             if (crmq_rpc_server_serve_once (server, 0) <= 0)
                 break;
         if (zclock_mono () >= self->retention_next_ms) {
-            bus_retention_run (self->pg, self->retention_s, self->retention_mode,
-                               bus_relay_published (self->relay), S_RETENTION_BATCH);
+            //  batch after batch, for at most S_RETENTION_MS, so that the
+            //  relay and the requests wait no longer than that
+            int64_t until = zclock_mono () + S_RETENTION_MS;
+            while (bus_retention_run (self->pg, self->retention_s, self->retention_mode,
+                                      bus_relay_published (self->relay), S_RETENTION_BATCH)
+                       == S_RETENTION_BATCH
+                   && zclock_mono () < until)
+                ;
             self->retention_next_ms = zclock_mono () + self->retention_interval_ms;
         }
     }
