@@ -14,9 +14,30 @@ check() {   # check DESCRIPTION EXPECTED ACTUAL
 }
 sql() { psql "$CRMQ_PG_URL" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 
+# Waits (up to 10 minutes) until every durable consumer of sales events
+# (crmq-scheduler's, crmq-analytics') has applied the last one written.
+wait_sales_consumers() {
+    local end lagging i
+    end=$(sql "SELECT coalesce(max(seq), 0) FROM bus.outbox WHERE topic LIKE 'sales.%'")
+    for ((i = 0; i < 1200; i++)); do
+        lagging=$(sql "SELECT count(*) FROM bus.consumers
+                        WHERE topic_prefix = 'sales.' AND position < $end")
+        [[ $lagging == 0 ]] && return 0
+        sleep 0.5
+    done
+    echo "  FAIL sales consumers still behind seq $end after 10 minutes"
+    failures=$((failures + 1))
+}
+
 # Every sales fact and the clients and managers, gone (rollups included, so
-# that they keep agreeing with the documents).
+# that they keep agreeing with the documents), and what the consumers of the
+# sales events derived from them: ids start again at 1, and a client or order
+# id of a later test must not meet the figures of an earlier one.
 reset_sales() {
+    wait_sales_consumers
+    sql "TRUNCATE analytics.client_metrics, analytics.order_totals,
+                  scheduler.alerts, scheduler.client_orders, scheduler.client_returns,
+                  scheduler.client_activity"
     sql "TRUNCATE sales.order_lines, sales.orders, sales.products, sales.product_groups,
                   sales.shipment_lines, sales.shipments, sales.invoices, sales.payments,
                   sales.return_lines, sales.returns, sales.pending_changes,
