@@ -65,6 +65,7 @@ s_drop_consumer (cli_context_t *context)
 {
     Crmq__DropConsumerRequest request = CRMQ__DROP_CONSUMER_REQUEST__INIT;
     request.name = (char *) cli_args_arg (context->args, 0);
+    request.force = cli_args_has (context->args, "force");
     Crmq__DropConsumerReply *reply;
     int rc = s_call (context, "bus.DropConsumer", &request.base,
                      &crmq__drop_consumer_reply__descriptor, (ProtobufCMessage **) &reply);
@@ -89,15 +90,22 @@ static const cli_arg_t s_format_only [] = {
     CLI_ARG_END
 };
 
+static const cli_arg_t s_drop_args [] = {
+    CLI_OPTION ("force", CLI_ARG_FLAG, NULL),
+    CLI_ARG_FORMAT_OPTION,
+    CLI_ARG_END
+};
+
 static const cli_command_t s_commands [] = {
     { "consumers",
       "crmq bus consumers [--format F]",
       "registered consumers of the event log: position, lag, last move",
       s_format_only, 0, 0, NULL, s_consumers },
     { "drop-consumer",
-      "crmq bus drop-consumer NAME [--format F]",
-      "forget a consumer that will not come back (frees the log's retention)",
-      s_format_only, 1, 1, "NAME", s_drop_consumer },
+      "crmq bus drop-consumer NAME [--force] [--format F]",
+      "forget a consumer that will not come back (frees the log's retention);\n"
+      "one active in the last minute only with --force",
+      s_drop_args, 1, 1, "NAME", s_drop_consumer },
     { NULL, NULL, NULL, NULL, 0, 0, NULL, NULL }
 };
 

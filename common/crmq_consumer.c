@@ -23,6 +23,7 @@
 #define S_REPLAY_LIMIT      1000        //  events per bus.Replay
 #define S_QUIET_MS          3000        //  no mark for this long: replay to make sure
 #define S_MARK_PREFIX       "bus.mark."
+#define S_TOUCH_MS          10000       //  durable: the row is touched this often
 
 typedef struct {
     int64_t seq;
@@ -47,6 +48,7 @@ struct _crmq_consumer_t {
     int64_t replay_due_ms;          //  monotonic time of a replay owed, 0 = none
     crmq_backoff_t backoff;         //  between failed replays or applies
     int64_t last_mark_ms;
+    int64_t touched_ms;             //  durable: when the row was last touched
     s_held_t *held;                 //  received, not yet vouched for, ascending seq
     size_t held_count, held_size;
     uint64_t applied, replays, gaps;
@@ -116,6 +118,11 @@ static const char *SQL_LOCK_POSITION =
     "SELECT position FROM bus.consumers WHERE name = $1 FOR UPDATE";
 static const char *SQL_STORE_POSITION =
     "UPDATE bus.consumers SET position = $2::bigint, updated_at = now () WHERE name = $1";
+//  every few seconds: alive, and past the events of other prefixes (nothing
+//  of ours is below `confirmed` unapplied), so lag and retention see it
+static const char *SQL_TOUCH =
+    "UPDATE bus.consumers SET position = greatest (position, $2::bigint), updated_at = now ()"
+    " WHERE name = $1 RETURNING position";
 
 typedef struct {
     crmq_consumer_t *self;
@@ -154,10 +161,16 @@ s_batch_tx (crmq_pg_t *pg, void *arg)
     if (!result)
         return -1;
     if (PQntuples (result) != 1) {
+        //  dropped while running: register again where this process stands
         PQclear (result);
-        crmq_log (CRMQ_LOG_ERROR, "consumer row gone (dropped?)", "consumer=%s",
-                  crmq_log_q (self->name));
-        return CRMQ_FAILED_PRECONDITION;
+        char value [24];
+        snprintf (value, sizeof value, "%" PRId64, self->position > 0? self->position: 0);
+        const char *row [3] = { self->name, self->prefix, value };
+        result = crmq_pg_exec (pg, SQL_REGISTER, 3, row);
+        if (!result)
+            return -1;
+        crmq_log (CRMQ_LOG_WARN, "consumer row was dropped while running: registered again",
+                  "consumer=%s position=%s", crmq_log_q (self->name), value);
     }
     int64_t position = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
     PQclear (result);
@@ -279,6 +292,10 @@ s_replay (crmq_consumer_t *self)
         }
         int applied = events? s_apply (self, events, usable): -1;
         free (events);
+        if (reply->first_seq > self->confirmed + 1)
+            crmq_log (CRMQ_LOG_WARN, "seqs no longer kept (retention): any event of this prefix"
+                      " among them is lost", "consumer=%s from=%" PRId64 " first_kept=%" PRId64,
+                      crmq_log_q (self->name), self->confirmed + 1, reply->first_seq);
         bool more = count >= S_REPLAY_LIMIT;
         int64_t bound = reply->published_seq;
         crmq__replay_reply__free_unpacked (reply, NULL);
@@ -502,6 +519,30 @@ s_sync_to_end (crmq_consumer_t *self)
     return 0;
 }
 
+//  Touches the row (alive) and moves it up to `confirmed`; registers it
+//  again if it was dropped.
+static void
+s_touch (crmq_consumer_t *self)
+{
+    char value [24];
+    snprintf (value, sizeof value, "%" PRId64, self->confirmed > 0? self->confirmed: 0);
+    const char *values [2] = { self->name, value };
+    PGresult *result = crmq_pg_exec (self->pg, SQL_TOUCH, 2, values);
+    if (!result)
+        return;                     //  PostgreSQL away: the next call tries again
+    bool gone = PQntuples (result) == 0;
+    if (!gone)
+        self->position = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+    PQclear (result);
+    if (gone) {
+        snprintf (value, sizeof value, "%" PRId64, self->position > 0? self->position: 0);
+        const char *row [3] = { self->name, self->prefix, value };
+        PQclear (crmq_pg_exec (self->pg, SQL_REGISTER, 3, row));
+        crmq_log (CRMQ_LOG_WARN, "consumer row was dropped while running: registered again",
+                  "consumer=%s position=%s", crmq_log_q (self->name), value);
+    }
+}
+
 int
 crmq_consumer_process (crmq_consumer_t *self, int timeout_ms)
 {
@@ -534,6 +575,10 @@ crmq_consumer_process (crmq_consumer_t *self, int timeout_ms)
         }
         else
             total += rc;
+    }
+    if (self->pg && !failed && self->synced && now - self->touched_ms >= S_TOUCH_MS) {
+        s_touch (self);
+        self->touched_ms = now;
     }
     if (total > 0)
         self->applied += (uint64_t) total;

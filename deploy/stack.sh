@@ -627,7 +627,8 @@ cmd_up() {
     say "stack is up in $DIR"
     say "  PostgreSQL $CRMQ_PG_URL   Redis $CRMQ_REDIS_URL"
     if ((!infra_only)); then
-        say "  bus $CRMQ_BUS_ENDPOINT (events $CRMQ_BUS_PUB_ENDPOINT)   contacts $CRMQ_CONTACTS_ENDPOINT   sales $CRMQ_SALES_ENDPOINT   analytics $CRMQ_ANALYTICS_ENDPOINT"
+        say "  bus $CRMQ_BUS_ENDPOINT (events $CRMQ_BUS_PUB_ENDPOINT)   contacts $CRMQ_CONTACTS_ENDPOINT   sales $CRMQ_SALES_ENDPOINT"
+        say "  analytics $CRMQ_ANALYTICS_ENDPOINT   scheduler ${CRMQ_SCHEDULER_ENDPOINT:-}   notify ${CRMQ_NOTIFY_ENDPOINT:-}"
         say "  notify $CRMQ_NOTIFY_ENDPOINT"
     fi
     say "  use it:  . $ENV_FILE"

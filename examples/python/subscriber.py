@@ -269,24 +269,27 @@ class Subscriber:
         """Handles every matching event after the position, up to the bus's
         published bound."""
         start = self.position
+        handled = 0
         while not self.done():
             request = pb["bus"].ReplayRequest(from_seq=self.position + 1,
                                               topic_prefix=self.args.prefix, limit=REPLAY_LIMIT)
             reply = self._call("bus.Replay", request, pb["bus"].ReplayReply)
-            if reply.first_seq > self.position + 1 and reply.events:
-                print("subscriber: events %d..%d were removed by the bus's retention before"
-                      " they could be replayed" % (self.position + 1, reply.first_seq - 1),
+            if reply.first_seq > self.position + 1:
+                print("subscriber: seq %d..%d are no longer kept (the bus's retention): any"
+                      " event of this prefix among them is lost" % (self.position + 1,
+                                                                     reply.first_seq - 1),
                       file=sys.stderr)
             for event in reply.events:
                 if event.seq > self.position and not self.done():
                     self.handle(event.seq, event.topic, event.body)
+                    handled += 1
             if len(reply.events) < REPLAY_LIMIT:
                 break
         for seq in [s for s in self.held if s <= self.position]:
             del self.held[seq]
         self.last_mark = time.monotonic()
         print("subscriber: replay (%s) from %d: %d events, position %d"
-              % (why, start + 1, self.position - start, self.position), file=sys.stderr)
+              % (why, start + 1, handled, self.position), file=sys.stderr)
 
     # -- handling -----------------------------------------------------------
 

@@ -2,7 +2,7 @@
 #include "bus_relay.h"
 
 #define S_CANDIDATES_MAX   64       //  pairs (v, X) waiting; more are dropped (only delays)
-#define S_PREFIXES_MAX     256      //  mark prefixes tracked
+#define S_PREFIXES_MAX     1024     //  mark prefixes tracked
 #define S_PENDING_POLL_MS  2        //  first re-checks of a waiting pair, then slower
 #define S_PENDING_SLOW_MS  50       //  re-checks while a long transaction runs
 #define S_OFFLINE_MS       100      //  re-tries while PostgreSQL is away
@@ -370,10 +370,19 @@ s_prefix_subscribed (bus_relay_t *self, const char *text)
 {
     s_prefix_t *prefix = s_prefix_find (self, text);
     if (!prefix) {
-        if (self->prefix_count == S_PREFIXES_MAX || !s_connected (self)) {
-            crmq_log (CRMQ_LOG_WARN, "mark prefix not tracked", "prefix=%s", crmq_log_q (text));
+        char why [128];
+        if (!crmq_id_valid (text, 0, 200, why, sizeof why)) {
+            crmq_log (CRMQ_LOG_WARN, "mark prefix refused", "why=%s", crmq_log_q (why));
             return;
         }
+        if (self->prefix_count == S_PREFIXES_MAX) {
+            crmq_log (CRMQ_LOG_WARN, "mark prefix not tracked: the table is full (a subscriber"
+                      " with too many mark subscriptions?)", "prefix=%s tracked=%d",
+                      crmq_log_q (text), S_PREFIXES_MAX);
+            return;
+        }
+        if (!s_connected (self))
+            return;
         char bound [24];
         snprintf (bound, sizeof bound, "%" PRId64, self->published);
         const char *values [2] = { bound, text };

@@ -36,8 +36,14 @@ static const char *SQL_FIRST_SEQ =
 static const char *SQL_CONSUMERS =
     "SELECT name, topic_prefix, position, (extract (epoch FROM updated_at) * 1000000)::bigint"
     "  FROM bus.consumers ORDER BY name";
+//  $2: force; a consumer seen in the last minute is running (consumers
+//  touch their row every few seconds) and is kept unless forced
 static const char *SQL_DROP_CONSUMER =
-    "DELETE FROM bus.consumers WHERE name = $1";
+    "WITH c AS (SELECT name, updated_at > now () - interval '1 minute' AS alive"
+    "             FROM bus.consumers WHERE name = $1),"
+    " d AS (DELETE FROM bus.consumers b USING c"
+    "        WHERE b.name = c.name AND (NOT c.alive OR $2::boolean) RETURNING b.name)"
+    " SELECT (SELECT count (*) FROM c), (SELECT count (*) FROM d)";
 
 void *
 bus_server_new (crmq_service_t *service)
@@ -89,6 +95,8 @@ s_db_error (bus_server_t *self, crmq_reply_t *reply)
                              crmq_pg_error (self->pg));
 }
 
+//  The oldest event kept; when retention removed every event, the one after
+//  the published bound (so that a consumer behind it sees what it lost).
 static int64_t
 s_first_seq (bus_server_t *self)
 {
@@ -97,16 +105,18 @@ s_first_seq (bus_server_t *self)
         return -1;
     int64_t first = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
     PQclear (result);
-    return first;
+    return first? first: bus_relay_published (self->relay) + 1;
 }
 
 static int
 s_replay (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     bus_server_t *self = (bus_server_t *) state;
-    Crmq__ReplayRequest *request = crmq__replay_request__unpack (NULL, size, body);
+    Crmq__ReplayRequest *request = (Crmq__ReplayRequest *)
+        crmq_message_unpack (&crmq__replay_request__descriptor, body, size);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "unreadable ReplayRequest");
+        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL,
+                                 "unreadable ReplayRequest (or a NUL byte in a string)");
     char why [128];
     int rc;
     int limit = request->limit? request->limit: S_REPLAY_LIMIT_DEFAULT;
@@ -166,7 +176,7 @@ s_replay (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
             PQclear (result);
         }
     }
-    crmq__replay_request__free_unpacked (request, NULL);
+    crmq_message_free (&request->base);
     return rc;
 }
 
@@ -174,10 +184,11 @@ static int
 s_consumers (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     bus_server_t *self = (bus_server_t *) state;
-    Crmq__ConsumersRequest *request = crmq__consumers_request__unpack (NULL, size, body);
+    Crmq__ConsumersRequest *request = (Crmq__ConsumersRequest *)
+        crmq_message_unpack (&crmq__consumers_request__descriptor, body, size);
     if (!request)
         return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "unreadable ConsumersRequest");
-    crmq__consumers_request__free_unpacked (request, NULL);
+    crmq_message_free (&request->base);
     PGresult *result = crmq_pg_exec (self->pg, SQL_CONSUMERS, 0, NULL);
     int64_t first = s_first_seq (self);
     if (!result || first < 0) {
@@ -211,24 +222,32 @@ static int
 s_drop_consumer (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     bus_server_t *self = (bus_server_t *) state;
-    Crmq__DropConsumerRequest *request = crmq__drop_consumer_request__unpack (NULL, size, body);
+    Crmq__DropConsumerRequest *request = (Crmq__DropConsumerRequest *)
+        crmq_message_unpack (&crmq__drop_consumer_request__descriptor, body, size);
     if (!request)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "unreadable DropConsumerRequest");
+        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL,
+                                 "unreadable DropConsumerRequest (or a NUL byte in a string)");
     char why [128];
     int rc;
     if (!crmq_id_valid (request->name, 1, 100, why, sizeof why))
         rc = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "name", "name %s", why);
     else {
-        const char *values [1] = { request->name };
-        PGresult *result = crmq_pg_exec (self->pg, SQL_DROP_CONSUMER, 1, values);
+        const char *values [2] = { request->name, request->force? "true": "false" };
+        PGresult *result = crmq_pg_exec (self->pg, SQL_DROP_CONSUMER, 2, values);
         if (!result)
             rc = s_db_error (self, reply);
         else {
-            bool dropped = atoi (PQcmdTuples (result)) > 0;
+            bool found = atoi (PQgetvalue (result, 0, 0)) > 0;
+            bool dropped = atoi (PQgetvalue (result, 0, 1)) > 0;
             PQclear (result);
-            if (!dropped)
+            if (!found)
                 rc = crmq_reply_error (reply, CRMQ_NOT_FOUND, "name", "no consumer named %s",
                                        request->name);
+            else
+            if (!dropped)
+                rc = crmq_reply_error (reply, CRMQ_FAILED_PRECONDITION, "name",
+                                       "consumer %s was active in the last minute: stop it"
+                                       " first (or force)", request->name);
             else {
                 crmq_log (CRMQ_LOG_INFO, "consumer dropped", "consumer=%s", crmq_log_q (request->name));
                 Crmq__DropConsumerReply answer = CRMQ__DROP_CONSUMER_REPLY__INIT;
@@ -237,7 +256,7 @@ s_drop_consumer (void *state, const uint8_t *body, size_t size, crmq_reply_t *re
             }
         }
     }
-    crmq__drop_consumer_request__free_unpacked (request, NULL);
+    crmq_message_free (&request->base);
     return rc;
 }
 

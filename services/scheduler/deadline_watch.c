@@ -8,7 +8,7 @@ s_money_text (const Crmq__Money *money, char *buf, size_t size)
 {
     char number [48] = "0";
     if (money)
-        crmq_decimal_format (money->units, money->nanos, number, sizeof number);
+        crmq_decimal_format_fixed (money->units, money->nanos, 2, false, number, sizeof number);
     snprintf (buf, size, "%s%s%s", number, money && *money->currency? " ": "",
               money? money->currency: "");
     return buf;
@@ -163,7 +163,7 @@ deadline_watch_test (crmq_pg_t *pg, bool verbose)
     for (size_t i = 0; i < alert->n_details; i++) {
         days |= streq (alert->details [i]->key, "days_late") && streq (alert->details [i]->value, "12");
         money |= streq (alert->details [i]->key, "amount")
-              && streq (alert->details [i]->value, "1234.5 USD");
+              && streq (alert->details [i]->value, "1234.50 USD");
         due |= streq (alert->details [i]->key, "due_date")
             && streq (alert->details [i]->value, "2024-05-01");
     }

@@ -143,7 +143,8 @@ done
 echo "7. crmq bus consumers and drop-consumer"
 name="tailtest$run"
 sql -v name="$name" -v prefix="$prefix" -v position="${seqs[2]}" \
-    <<<"INSERT INTO bus.consumers (name, topic_prefix, position) VALUES (:'name', :'prefix', :'position')"
+    <<<"INSERT INTO bus.consumers (name, topic_prefix, position, updated_at)
+        VALUES (:'name', :'prefix', :'position', now () - interval '1 hour')"
 rc=0
 "${wrapper[@]}" "$BUILD/bin/crmq" bus consumers --format json >"$work/consumers" || rc=$?
 check "exit" 0 "$rc"

@@ -430,7 +430,11 @@ s_test_requests (crmq_rpc_client_t *client)
         Crmq__DropConsumerRequest drop = CRMQ__DROP_CONSUMER_REQUEST__INIT;
         drop.name = name;
         code = test_call (client, "bus.DropConsumer", &drop.base, NULL, NULL);
-        CHECK (code == 0, "consumer %s dropped: %d", name, code);
+        CHECK (code == CRMQ_FAILED_PRECONDITION, "consumer %s active a moment ago: kept: %d",
+               name, code);
+        drop.force = true;
+        code = test_call (client, "bus.DropConsumer", &drop.base, NULL, NULL);
+        CHECK (code == 0, "consumer %s dropped with force: %d", name, code);
     }
     Crmq__DropConsumerRequest drop = CRMQ__DROP_CONSUMER_REQUEST__INIT;
     drop.name = "no such consumer";
