@@ -25,9 +25,18 @@ s_url_valid (const char *url, char *why, size_t why_size)
         return false;
     }
     bool valid = false;
-    char *scheme = NULL, *host = NULL;
+    char *scheme = NULL, *host = NULL, *user = NULL;
+    const char *authority = strstr (url, "://");
     if (curl_url_set (parsed, CURLUPART_URL, url, 0) != CURLUE_OK)
         snprintf (why, why_size, "is not a URL (http://host[:port]/path)");
+    else
+    //  libcurl reads "http:///path" as the host "path"
+    if (!authority || authority [3] == '/' || authority [3] == 0)
+        snprintf (why, why_size, "has no host");
+    else
+    //  a password in the URL would be shown by every listing of the targets
+    if (curl_url_get (parsed, CURLUPART_USER, &user, 0) == CURLUE_OK)
+        snprintf (why, why_size, "must not carry a user or password");
     else
     if (curl_url_get (parsed, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK
     ||  (!streq (scheme, "http") && !streq (scheme, "https")))
@@ -39,6 +48,7 @@ s_url_valid (const char *url, char *why, size_t why_size)
         valid = true;
     curl_free (scheme);
     curl_free (host);
+    curl_free (user);
     curl_url_cleanup (parsed);
     return valid;
 }
@@ -129,6 +139,11 @@ notify_target_test (bool verbose)
     assert (streq (field, "address") && strstr (why, "http://"));
     assert (!notify_target_check ("ops", "webhook", "example.com/hook", "", &field, why, sizeof why));
     assert (!notify_target_check ("ops", "webhook", "http://a b/", "", &field, why, sizeof why));
+    assert (!notify_target_check ("ops", "webhook", "http:///path", "", &field, why, sizeof why));
+    assert (strstr (why, "no host"));
+    assert (!notify_target_check ("ops", "webhook", "http://u:secret@h.example.com/", "", &field,
+                                  why, sizeof why));
+    assert (strstr (why, "password"));
     assert (!notify_target_check ("ops", "webhook", "http://x/\r\nHost: y", "", &field, why, sizeof why));
     assert (!notify_target_check ("", "webhook", "http://x/", "", &field, why, sizeof why));
     assert (streq (field, "name"));
