@@ -40,7 +40,7 @@ fingerprint() {
            SELECT 'd' || x::text FROM sales.deals x UNION ALL
            SELECT 'h' || x::text FROM sales.deal_stages x UNION ALL
            SELECT 'o' || x::text FROM sales.deal_orders x UNION ALL
-           SELECT 'e' || x::text FROM bus.outbox x) r"
+           SELECT 'e' || x::text FROM bus.outbox x WHERE producer = 'sales') r"
 }
 # refused EXIT STATUS ARGS...: a call that must fail so and change nothing
 refused() {

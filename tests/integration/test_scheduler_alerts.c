@@ -174,7 +174,7 @@ main (void)
            "PAY1's alert names it");
     CHECK (streq (s_detail (alert, "days_late"), "12"), "12 days late, not %s",
            s_detail (alert, "days_late"));
-    CHECK (streq (s_detail (alert, "amount"), "1000 USD"), "amount %s", s_detail (alert, "amount"));
+    CHECK (streq (s_detail (alert, "amount"), "1000.00 USD"), "amount %s", s_detail (alert, "amount"));
     CHECK (alert && alert->client_id > 0 && alert->cause_seq > 0, "client and cause");
     if (alert)
         crmq__alert__free_unpacked (alert, NULL);

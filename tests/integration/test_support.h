@@ -79,14 +79,18 @@ test_kill_and_restart (const char *name, int down_ms)
 //  md5 over the text of every row of `tables` (schema-qualified names, a
 //  NULL-terminated list of the test's own constants): equal before and after
 //  a request means the request changed nothing there.  Caller frees.
+//  "bus.outbox" counts the events of crmq-contacts and crmq-sales only: the
+//  other services write theirs (alerts of a periodic check) at any moment.
 static inline char *
 test_fingerprint_of (crmq_pg_t *pg, const char *const *tables)
 {
     char sql [4096] = "SELECT coalesce (md5 (string_agg (t, '|' ORDER BY t)), '') FROM (";
     for (const char *const *table = tables; *table; table++) {
+        const char *from = streq (*table, "bus.outbox")
+            ? "(SELECT * FROM bus.outbox WHERE producer IN ('contacts', 'sales'))": *table;
         size_t length = strlen (sql);
         snprintf (sql + length, sizeof sql - length,
-                  " SELECT '%s' || x::text AS t FROM %s x UNION ALL", *table, *table);
+                  " SELECT '%s' || x::text AS t FROM %s x UNION ALL", *table, from);
     }
     strncat (sql, " SELECT 'empty') all_rows", sizeof sql - strlen (sql) - 1);
     PGresult *result = crmq_pg_exec (pg, sql, 0, NULL);
