@@ -108,7 +108,8 @@ static const cli_arg_t s_options [] = {
 static void
 s_unreachable (crmq_config_t *config, const char *what)
 {
-    fprintf (stderr, "crmq: tail: %s: crmq-bus does not answer at %s (CRMQ_BUS_ENDPOINT);"
+    fprintf (stderr, "crmq: tail: %s: crmq-bus does not answer, or cannot read the log, at %s"
+             " (CRMQ_BUS_ENDPOINT);"
              " events come from %s (CRMQ_BUS_PUB_ENDPOINT)\n", what,
              crmq_config_str (config, "bus_endpoint"), crmq_config_str (config, "bus_pub_endpoint"));
 }
@@ -146,12 +147,19 @@ cli_tail_run (crmq_config_t *config, int argc, char **argv)
         cli_args_destroy (&args);
         return rc;
     }
+    const char *prefix = cli_args_count (args)? cli_args_arg (args, 0): "";
+    char why [128];
+    if (!crmq_id_valid (prefix, 0, 200, why, sizeof why)) {
+        rc = cli_args_usage (args, "PREFIX %s", why);
+        cli_args_destroy (&args);
+        return rc;
+    }
     s_tail_t tail = { stdout, format && streq (format, "json"), cli_args_number (args, "count"),
                       0, crmq_time_now_us (), false };
     int64_t timeout_us = cli_args_number (args, "timeout") * 1000000;
     crmq_consumer_config_t consumer_config = {
         .name = "crmq-tail",
-        .prefix = cli_args_count (args)? cli_args_arg (args, 0): "",
+        .prefix = prefix,
         .pub_endpoint = crmq_config_str (config, "bus_pub_endpoint"),
         .replay_endpoint = crmq_config_str (config, "bus_endpoint"),
         .pg = NULL,

@@ -29,11 +29,13 @@ refused a whole batch), 2 on bad arguments or a missing dependency.
 """
 
 import argparse
+import atexit
 import collections
 import datetime
 import decimal
 import glob
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -458,7 +460,11 @@ def main():
     if args.batch_size < 1 or args.in_flight < 1 or args.timeout_ms < 1 or args.retries < 0:
         parser.error("--batch-size, --in-flight and --timeout-ms take 1 or more, --retries 0 or more")
 
-    out = args.proto_out or tempfile.mkdtemp(prefix="crmq-pb-")
+    out = args.proto_out
+    if not out:
+        # generated modules of our own, removed when we exit
+        out = tempfile.mkdtemp(prefix="crmq-pb-")
+        atexit.register(shutil.rmtree, out, ignore_errors=True)
     load_protos(os.path.normpath(args.proto_dir), out)
     master, documents = build_events(args.prefix)
     publisher = Publisher(args.endpoint, args.timeout_ms, args.retries, args.in_flight,

@@ -96,14 +96,15 @@ notify_worker_in_flight (notify_worker_t *self)
     return notify_sender_active (self->sender);
 }
 
-//  Records a failed attempt of delivery `id` under `claim`.
+//  Records a failed attempt of delivery `id` under `claim`; a permanent
+//  failure (an alert that can never be sent as it is) makes it dead at once.
 static void
-s_failed (notify_worker_t *self, int64_t id, int64_t claim, const char *error)
+s_failed (notify_worker_t *self, int64_t id, int64_t claim, const char *error, bool permanent)
 {
     char id_text [24], claim_text [24], max_text [16], first_text [16], most_text [16], jitter [16];
     snprintf (id_text, sizeof id_text, "%" PRId64, id);
     snprintf (claim_text, sizeof claim_text, "%" PRId64, claim);
-    snprintf (max_text, sizeof max_text, "%d", self->config.max_attempts);
+    snprintf (max_text, sizeof max_text, "%d", permanent? 0: self->config.max_attempts);
     snprintf (first_text, sizeof first_text, "%d", self->config.first_delay_ms);
     snprintf (most_text, sizeof most_text, "%d", self->config.max_delay_ms);
     //  the delay is drawn from [d/2, d]: d times 0.500 to 1.000
@@ -134,7 +135,7 @@ s_record (const notify_result_t *outcome, void *arg)
     snprintf (id_text, sizeof id_text, "%" PRId64, outcome->id);
     snprintf (claim_text, sizeof claim_text, "%" PRId64, outcome->claim);
     if (!outcome->delivered) {
-        s_failed (self, outcome->id, outcome->claim, outcome->error);
+        s_failed (self, outcome->id, outcome->claim, outcome->error, false);
         return;
     }
     const char *values [] = { id_text, claim_text };
@@ -165,7 +166,7 @@ s_start (notify_worker_t *self, PGresult *result, int row)
                                                                     body, size): NULL;
     PQfreemem (body);
     if (!alert) {
-        s_failed (self, id, claim, "unreadable alert");
+        s_failed (self, id, claim, "unreadable alert", true);
         return;
     }
     char key [48];
@@ -183,7 +184,8 @@ s_start (notify_worker_t *self, PGresult *result, int row)
         rc = notify_sender_email (self->sender, id, claim, address, &payload);
     if (rc != 0)
         s_failed (self, id, claim, built? "cannot start the transfer (out of memory)"
-                                          : "cannot build the message (text that is not UTF-8)");
+                                          : "cannot build the message (text that is not UTF-8)",
+                  !built);
 }
 
 //  Claims up to the free slots' count of due deliveries and starts them.

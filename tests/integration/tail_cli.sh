@@ -139,6 +139,10 @@ for bad in "--format xml" "--count 0" "--from -1" "a b" "--timeout" "--count 1 -
     tail_cmd "$work/bad" "${words[@]}"
     check "crmq tail $bad: exit" 64 "$rc"
 done
+tail_cmd "$work/bad" $'al\x01ert'
+check "a prefix with a control character: exit" 64 "$rc"
+tail_cmd "$work/bad" "$(printf 'p%.0s' {1..201})"
+check "a prefix of 201 bytes: exit" 64 "$rc"
 
 echo "7. crmq bus consumers and drop-consumer"
 name="tailtest$run"
