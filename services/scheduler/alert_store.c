@@ -13,6 +13,15 @@ static const char *SQL_LIST =
     " WHERE ($1 = '' OR kind = $1) AND ($2::bigint = 0 OR client_id = $2::bigint)"
     " ORDER BY id DESC LIMIT $3::int";
 
+//  Where client names come from: the service's one source, set at start-up.
+static client_names_t *s_names = NULL;
+
+void
+alert_store_use_names (client_names_t *names)
+{
+    s_names = names;
+}
+
 void
 alert_draft_init (alert_draft_t *self, const char *kind, const char *severity,
                   const char *subject_type, const char *subject_id)
@@ -24,7 +33,7 @@ alert_draft_init (alert_draft_t *self, const char *kind, const char *severity,
     self->alert.severity = (char *) severity;
     self->alert.subject_type = (char *) subject_type;
     self->alert.subject_id = self->subject_id;
-    self->alert.client_name = (char *) "";
+    self->alert.client_name = self->client_name;
     self->alert.message = self->message;
     self->alert.details = self->pointers;
     self->alert.raised_us = crmq_time_now_us ();
@@ -61,6 +70,8 @@ int
 alert_store_raise (crmq_pg_t *pg, alert_draft_t *draft, int episode)
 {
     Crmq__Alert *alert = &draft->alert;
+    if (s_names && alert->client_id > 0 && !*draft->client_name)
+        client_names_get (s_names, alert->client_id, draft->client_name, sizeof draft->client_name);
     size_t size = crmq__alert__get_packed_size (alert);
     uint8_t *body = (uint8_t *) malloc (size? size: 1);
     crmq__alert__pack (alert, body);

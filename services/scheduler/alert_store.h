@@ -10,6 +10,7 @@
 #define ALERT_STORE_H_INCLUDED
 
 #include "crmq.h"
+#include "client_names.h"
 
 #define ALERT_DETAILS_MAX  10
 
@@ -20,6 +21,7 @@ typedef struct {
     char keys [ALERT_DETAILS_MAX][32];
     char values [ALERT_DETAILS_MAX][128];
     char subject_id [128];
+    char client_name [256];
     char message [512];
 } alert_draft_t;
 
@@ -36,6 +38,10 @@ void alert_draft_detail (alert_draft_t *self, const char *key, const char *forma
 //  Sets the human-readable sentence, printf-style (cut at 511 bytes).
 void alert_draft_message (alert_draft_t *self, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
+
+//  Makes alert_store_raise fill an alert's client_name from `names` (not
+//  owned; NULL: names stay empty).  Set once at start-up, before any raise.
+void alert_store_use_names (client_names_t *names);
 
 //  Raises the draft's alert for `episode` (0 unless the kind has episodes)
 //  inside the caller's transaction.  Returns 1 when raised, 0 when it was

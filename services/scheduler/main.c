@@ -9,6 +9,10 @@ static const crmq_setting_t s_settings [] = {
     CRMQ_SETTINGS_COMMON,
     CRMQ_SETTING_SCHEDULER_ENDPOINT,
     CRMQ_SETTING_BUS_ENDPOINTS,
+    CRMQ_SETTING_CONTACTS_ENDPOINT,
+    { "client_name_timeout_ms", "CRMQ_CLIENT_NAME_TIMEOUT_MS", CRMQ_SETTING_INT, "500", 10, 10000,
+      "longest wait for crmq-contacts when an alert is raised (the client's name; after a"
+      " failure alerts go without names for 10 s), milliseconds" },
     { "activity_drop_k", "CRMQ_ACTIVITY_DROP_K", CRMQ_SETTING_STRING, "2", 0, 20,
       "activity drop: days since the last order above k x the median gap between orders (decimal > 0)" },
     { "activity_drop_min_days", "CRMQ_ACTIVITY_DROP_MIN_DAYS", CRMQ_SETTING_INT, "30", 1, 3650,

@@ -12,6 +12,7 @@ typedef struct {
     crmq_service_t *service;
     crmq_pg_t *pg;                      //  the service's
     crmq_consumer_t *consumer;
+    client_names_t *names;              //  for the alerts' client_name
     activity_settings_t settings;
     int64_t check_interval_us;
     int64_t next_check_us;              //  0 = at the first chance
@@ -58,6 +59,14 @@ scheduler_server_new (crmq_service_t *service)
         free (self);
         return NULL;
     }
+    self->names = client_names_new (crmq_config_str (config, "contacts_endpoint"),
+                                    (int) crmq_config_int (config, "client_name_timeout_ms"));
+    if (!self->names) {
+        crmq_log (CRMQ_LOG_ERROR, "bad CRMQ_CONTACTS_ENDPOINT", NULL);
+        free (self);
+        return NULL;
+    }
+    alert_store_use_names (self->names);
     return self;
 }
 
@@ -67,6 +76,8 @@ scheduler_server_destroy (void **self_p)
     if (*self_p) {
         s_state_t *self = (s_state_t *) *self_p;
         crmq_consumer_destroy (&self->consumer);
+        alert_store_use_names (NULL);
+        client_names_destroy (&self->names);
         free (self);
         *self_p = NULL;
     }

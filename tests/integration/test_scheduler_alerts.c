@@ -176,6 +176,8 @@ main (void)
            s_detail (alert, "days_late"));
     CHECK (streq (s_detail (alert, "amount"), "1000.00 USD"), "amount %s", s_detail (alert, "amount"));
     CHECK (alert && alert->client_id > 0 && alert->cause_seq > 0, "client and cause");
+    CHECK (alert && streq (alert->client_name, "Alpha"), "the client's name from crmq-contacts: '%s'",
+           alert? alert->client_name: "");
     if (alert)
         crmq__alert__free_unpacked (alert, NULL);
     alert = s_alert (pg, "alert.shipment.late", s_id ("S1"));
