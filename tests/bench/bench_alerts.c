@@ -30,6 +30,7 @@
     once, 1 when not, 2 on a usage or set-up error.  Latency decides nothing
     about the exit code.                                                    */
 #include "crmq.h"
+#include "bench_support.h"
 #include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -134,47 +135,6 @@ s_payment_number (const s_options_t *options, const char *subject)
     return end && *end == 0 && number >= 1 && number <= options->events? number: 0;
 }
 
-static int
-s_add (crmq_publisher_t *publisher, const Crmq__ErpEvent *event)
-{
-    int rc = crmq_publisher_add (publisher, event);
-    if (rc != 0)
-        fprintf (stderr, "bench_alerts: %s: %s\n", event->event_id,
-                 crmq_publisher_message (publisher));
-    return rc;
-}
-
-static int
-s_barrier (crmq_publisher_t *publisher)
-{
-    if (crmq_publisher_barrier (publisher) == 0)
-        return 0;
-    fprintf (stderr, "bench_alerts: %s: %s\n", crmq_status_name (crmq_publisher_code (publisher)),
-             crmq_publisher_message (publisher));
-    return -1;
-}
-
-typedef struct {
-    long events;
-    long rejected;
-    char first_rejection [512];
-} s_acks_t;
-
-static void
-s_on_ack (void *arg, uint64_t batch_id, const Crmq__IngestReply *reply)
-{
-    (void) batch_id;
-    s_acks_t *acks = (s_acks_t *) arg;
-    for (size_t i = 0; i < reply->n_results; i++) {
-        const Crmq__EventResult *result = reply->results [i];
-        acks->events++;
-        if (result->code != CRMQ_OK && acks->rejected++ == 0)
-            snprintf (acks->first_rejection, sizeof acks->first_rejection, "%s: %s: %s",
-                      result->event_id, crmq_status_name (result->code),
-                      result->error? result->error->message: "");
-    }
-}
-
 //  A manager, the clients and a product, acknowledged.
 static int
 s_publish_master (crmq_publisher_t *publisher, const s_options_t *options)
@@ -190,7 +150,7 @@ s_publish_master (crmq_publisher_t *publisher, const s_options_t *options)
     event.event_id = event_id;
     event.body_case = CRMQ__ERP_EVENT__BODY_MANAGER;
     event.manager = &manager;
-    int rc = s_add (publisher, &event);
+    int rc = bench_add ("bench_alerts", publisher, &event);
     for (int c = 1; c <= options->clients && rc == 0; c++) {
         Crmq__ErpEvent client_event = CRMQ__ERP_EVENT__INIT;
         Crmq__Client client = CRMQ__CLIENT__INIT;
@@ -203,7 +163,7 @@ s_publish_master (crmq_publisher_t *publisher, const s_options_t *options)
         client_event.event_id = event_id;
         client_event.body_case = CRMQ__ERP_EVENT__BODY_CLIENT;
         client_event.client = &client;
-        rc = s_add (publisher, &client_event);
+        rc = bench_add ("bench_alerts", publisher, &client_event);
     }
     if (rc == 0) {
         Crmq__ErpEvent product_event = CRMQ__ERP_EVENT__INIT;
@@ -218,9 +178,9 @@ s_publish_master (crmq_publisher_t *publisher, const s_options_t *options)
         product_event.event_id = event_id;
         product_event.body_case = CRMQ__ERP_EVENT__BODY_PRODUCT;
         product_event.product = &product;
-        rc = s_add (publisher, &product_event);
+        rc = bench_add ("bench_alerts", publisher, &product_event);
     }
-    return rc == 0? s_barrier (publisher): -1;
+    return rc == 0? bench_barrier ("bench_alerts", publisher): -1;
 }
 
 static void
@@ -260,9 +220,9 @@ s_publish_orders (crmq_publisher_t *publisher, const s_options_t *options, int64
         event.occurred_at_us = placed.placed_at_us;
         event.body_case = CRMQ__ERP_EVENT__BODY_ORDER_PLACED;
         event.order_placed = &placed;
-        rc = s_add (publisher, &event);
+        rc = bench_add ("bench_alerts", publisher, &event);
     }
-    return rc == 0? s_barrier (publisher): -1;
+    return rc == 0? bench_barrier ("bench_alerts", publisher): -1;
 }
 
 //  N invoices of 1000.00, one per order, due a day before `now_us`, acknowledged.
@@ -290,9 +250,9 @@ s_publish_invoices (crmq_publisher_t *publisher, const s_options_t *options, int
         event.occurred_at_us = invoice.issued_at_us;
         event.body_case = CRMQ__ERP_EVENT__BODY_INVOICE;
         event.invoice = &invoice;
-        rc = s_add (publisher, &event);
+        rc = bench_add ("bench_alerts", publisher, &event);
     }
-    return rc == 0? s_barrier (publisher): -1;
+    return rc == 0? bench_barrier ("bench_alerts", publisher): -1;
 }
 
 //  Sends payment `number` alone in one sales.Ingest request and waits for
@@ -599,7 +559,7 @@ main (int argc, char **argv)
 
     //  Set-up, not timed
     int exit_code = 1;
-    s_acks_t acks = { 0 };
+    bench_acks_t acks = { 0 };
     crmq_publisher_t *master = crmq_publisher_new (sales_endpoint, MASTER_BATCH,
                                                   CRMQ_RPC_CLIENT_MAX_REQUEST);
     crmq_publisher_t *setup = crmq_publisher_new (sales_endpoint, SETUP_BATCH,
@@ -618,9 +578,9 @@ main (int argc, char **argv)
     if (!master || !setup || !sales)
         goto done;
     crmq_publisher_set_timeout (master, 120000, 10);
-    crmq_publisher_set_ack_fn (master, s_on_ack, &acks);
+    crmq_publisher_set_ack_fn (master, bench_on_ack, &acks);
     crmq_publisher_set_timeout (setup, 120000, 3);
-    crmq_publisher_set_ack_fn (setup, s_on_ack, &acks);
+    crmq_publisher_set_ack_fn (setup, bench_on_ack, &acks);
     int64_t started = s_mono_us ();
     int64_t now_us = crmq_time_now_us ();
     if (s_publish_master (master, &options) != 0

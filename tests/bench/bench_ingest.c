@@ -22,6 +22,7 @@
     line was acknowledged and stored exactly once, 1 when not, 2 on a usage
     or set-up error.  Speed decides nothing about the exit code.            */
 #include "crmq.h"
+#include "bench_support.h"
 #include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -203,54 +204,10 @@ s_sales_pid (void)
 //  --------------------------------------------------------------------------
 //  Publishing through crmq-sales
 
-typedef struct {
-    long events;                    //  acknowledged
-    long duplicates;
-    long rejected;
-    char first_rejection [512];
-} s_acks_t;
-
-static void
-s_on_ack (void *arg, uint64_t batch_id, const Crmq__IngestReply *reply)
-{
-    (void) batch_id;
-    s_acks_t *acks = (s_acks_t *) arg;
-    for (size_t i = 0; i < reply->n_results; i++) {
-        const Crmq__EventResult *result = reply->results [i];
-        acks->events++;
-        if (result->duplicate)
-            acks->duplicates++;
-        if (result->code != CRMQ_OK && acks->rejected++ == 0)
-            snprintf (acks->first_rejection, sizeof acks->first_rejection, "%s: %s: %s",
-                      result->event_id, crmq_status_name (result->code),
-                      result->error? result->error->message: "");
-    }
-}
-
 static double
 s_seconds (void)
 {
     return (double) zclock_usecs () / 1e6;
-}
-
-//  Adds one event; prints and returns -1 when the publisher stopped.
-static int
-s_add (crmq_publisher_t *publisher, const Crmq__ErpEvent *event)
-{
-    int rc = crmq_publisher_add (publisher, event);
-    if (rc != 0)
-        fprintf (stderr, "bench_ingest: %s: %s\n", event->event_id, crmq_publisher_message (publisher));
-    return rc;
-}
-
-static int
-s_barrier (crmq_publisher_t *publisher)
-{
-    if (crmq_publisher_barrier (publisher) == 0)
-        return 0;
-    fprintf (stderr, "bench_ingest: %s: %s\n", crmq_status_name (crmq_publisher_code (publisher)),
-             crmq_publisher_message (publisher));
-    return -1;
 }
 
 //  Managers, clients and products, acknowledged before any order.
@@ -271,7 +228,7 @@ s_publish_master (crmq_publisher_t *publisher, const s_options_t *options)
         event.event_id = event_id;
         event.body_case = CRMQ__ERP_EVENT__BODY_MANAGER;
         event.manager = &manager;
-        rc = s_add (publisher, &event);
+        rc = bench_add ("bench_ingest", publisher, &event);
     }
     char manager_id [32];
     for (int c = 1; c <= options->clients && rc == 0; c++) {
@@ -287,7 +244,7 @@ s_publish_master (crmq_publisher_t *publisher, const s_options_t *options)
         event.event_id = event_id;
         event.body_case = CRMQ__ERP_EVENT__BODY_CLIENT;
         event.client = &client;
-        rc = s_add (publisher, &event);
+        rc = bench_add ("bench_ingest", publisher, &event);
     }
     for (int p = 1; p <= options->products && rc == 0; p++) {
         Crmq__ErpEvent event = CRMQ__ERP_EVENT__INIT;
@@ -307,9 +264,9 @@ s_publish_master (crmq_publisher_t *publisher, const s_options_t *options)
         event.event_id = event_id;
         event.body_case = CRMQ__ERP_EVENT__BODY_PRODUCT;
         event.product = &product;
-        rc = s_add (publisher, &event);
+        rc = bench_add ("bench_ingest", publisher, &event);
     }
-    return rc == 0? s_barrier (publisher): -1;
+    return rc == 0? bench_barrier ("bench_ingest", publisher): -1;
 }
 
 //  The orders of the stream until options->lines lines.  Sets *orders_p,
@@ -366,13 +323,13 @@ s_publish_orders (crmq_publisher_t *publisher, const s_options_t *options, long 
         event.occurred_at_us = order.placed_at_us;
         event.body_case = CRMQ__ERP_EVENT__BODY_ORDER_PLACED;
         event.order_placed = &placed;
-        rc = s_add (publisher, &event);
+        rc = bench_add ("bench_ingest", publisher, &event);
         total += order.n_lines;
     }
     *orders_p = orders;
     *lines_p = total;
     *amount_p = amount;
-    return rc == 0? s_barrier (publisher): -1;
+    return rc == 0? bench_barrier ("bench_ingest", publisher): -1;
 }
 
 //  --------------------------------------------------------------------------
@@ -610,16 +567,16 @@ main (int argc, char **argv)
     //  clients to crmq-contacts in one call that must finish within its
     //  CRMQ_CONTACTS_TIMEOUT_MS (3 s), even on a busy machine; not timed
     size_t max_request = max_bytes? (size_t) atol (max_bytes): 16777216;
-    s_acks_t acks = { 0 };
+    bench_acks_t acks = { 0 };
     crmq_publisher_t *master = crmq_publisher_new (endpoint, MASTER_BATCH, max_request);
     crmq_publisher_t *publisher = crmq_publisher_new (endpoint, (size_t) options.batch, max_request);
     if (!master || !publisher)
         return 2;
     crmq_publisher_set_timeout (master, 120000, 10);
-    crmq_publisher_set_ack_fn (master, s_on_ack, &acks);
+    crmq_publisher_set_ack_fn (master, bench_on_ack, &acks);
     crmq_publisher_set_window (publisher, (size_t) options.window);
     crmq_publisher_set_timeout (publisher, 120000, 3);
-    crmq_publisher_set_ack_fn (publisher, s_on_ack, &acks);
+    crmq_publisher_set_ack_fn (publisher, bench_on_ack, &acks);
     printf ("run %s: seed %llu, %d managers, %d clients, %d products in %d groups; batches of %d"
             " events, %d in flight\n", options.tag, (unsigned long long) options.seed,
             options.managers, options.clients, options.products, options.groups, options.batch,
@@ -635,7 +592,7 @@ main (int argc, char **argv)
         goto done;
     printf ("master data: %ld events in %.2f s\n", acks.events, s_seconds () - started);
     fflush (stdout);
-    acks = (s_acks_t) { 0 };
+    acks = (bench_acks_t) { 0 };
     long orders = 0, lines = 0;
     int64_t amount = 0;
     size_t batches_before = crmq_publisher_batches (publisher);
