@@ -884,6 +884,8 @@ main (void)
         const char *zone = original? original: "UTC";
         CHECK (test_number (s_pg, "SELECT count (*) FROM (SELECT sales.rebuild_rollups ($1)) r",
                             zone, NULL) == 1, "rollups rebuilt");
+        if (streq (zone, "UTC"))
+            test_check_rollups (s_pg, "rebuilt in UTC");
     }
     free (original);
     crmq_rpc_client_destroy (&s_analytics);
