@@ -14,25 +14,21 @@
 //  to win, previous, change, year earlier, change, won in other
 //  currencies, those currencies.
 static void
-s_query (report_run_t *run, report_query_t *query, const report_sales_range_t *range)
+s_query (report_run_t *run, report_query_t *query, const void *arg)
 {
-    report_query_add (query, "WITH ");
-    report_sales_clients (run, query);
+    const report_sales_range_t *range = (const report_sales_range_t *) arg;
+    report_sales_start (run, query);
     report_query_add (query, ", ");
     report_sales_windows (run, query, range);
     const char *zone = report_query_param (query, run->time_zone);
     const char *currency = report_query_param (query, run->currency);
+    char columns [256];
+    snprintf (columns, sizeof columns, "d.status, d.currency, d.amount,"
+              " (d.created_at AT TIME ZONE %s)::date AS created_day,"
+              " (d.closed_at AT TIME ZONE %s)::date AS closed_day,"
+              " extract (epoch FROM d.closed_at - d.created_at) / 86400 AS days", zone, zone);
+    report_sales_deals (run, query, columns);
     report_query_add (query,
-        ", deals AS MATERIALIZED (SELECT d.status, d.currency, d.amount,"
-        "   (d.created_at AT TIME ZONE %s)::date AS created_day,"
-        "   (d.closed_at AT TIME ZONE %s)::date AS closed_day,"
-        "   extract (epoch FROM d.closed_at - d.created_at) / 86400 AS days"
-        "   FROM analytics.deals d JOIN clients c ON c.id = d.client_id"
-        "   LEFT JOIN analytics.managers m ON m.id = d.manager_id WHERE true",
-        zone, zone);
-    report_sales_manager_filter (run, query, "m.external_id");
-    report_query_add (query,
-        ")"
         ", events AS (SELECT created_day AS day, 1 AS created, 0 AS won, 0 AS lost,"
         "   0::numeric AS won_amount, 0::numeric AS won_days, 0 AS foreign_won FROM deals"
         "   UNION ALL SELECT closed_day, 0, (status = 'won')::int, (status = 'lost')::int,"
@@ -91,10 +87,7 @@ report_deal_dynamics (report_run_t *run)
                              " FROM analytics.deals", &range);
     if (rc != 0 || range.empty)
         return rc;
-    report_query_t *query = report_query_new ();
-    s_query (run, query, &range);
-    PGresult *result = report_query_exec (query, run->pg);
-    report_query_destroy (&query);
+    PGresult *result = report_sales_exec (run, s_query, &range);
     if (!result)
         return -1;
     long long foreign = 0;

@@ -63,13 +63,20 @@ s_group_filtered (report_run_t *run)
     return false;
 }
 
+//  What the statement is built for.
+typedef struct {
+    report_sales_range_t range;
+    const s_dimension_t *dimension;
+} s_args_t;
+
 //  Appends the statement: ps, dimension, name, value, previous, change,
 //  last year, change, clients, orders, blanked (comparison profit left
 //  blank for missing costs).
 static void
-s_query (report_run_t *run, report_query_t *query, const report_sales_range_t *range,
-         const s_dimension_t *dimension)
+s_query (report_run_t *run, report_query_t *query, const void *arg)
 {
+    const report_sales_range_t *range = &((const s_args_t *) arg)->range;
+    const s_dimension_t *dimension = ((const s_args_t *) arg)->dimension;
     bool by = dimension->bit != 0;
     bool by_group = dimension->bit == REPORT_DIM_PRODUCT_GROUP;
     bool grouped = by_group || s_group_filtered (run);
@@ -206,15 +213,12 @@ report_dynamics (report_run_t *run)
         if (missing)
             return 0;
     }
-    report_sales_range_t range;
+    s_args_t args = { .dimension = dimension };
     int rc = report_sales_range (run, "SELECT min (day) FROM analytics.client_day_group_rollups",
-                                 &range);
-    if (rc != 0 || range.empty)
+                                 &args.range);
+    if (rc != 0 || args.range.empty)
         return rc;
-    report_query_t *query = report_query_new ();
-    s_query (run, query, &range, dimension);
-    PGresult *result = report_query_exec (query, run->pg);
-    report_query_destroy (&query);
+    PGresult *result = report_sales_exec (run, s_query, &args);
     if (!result)
         return -1;
     long long blanked = 0;

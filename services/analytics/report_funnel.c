@@ -14,20 +14,13 @@
 #include "report_sales_facts.h"
 
 static void
-s_query (report_run_t *run, report_query_t *query)
+s_query (report_run_t *run, report_query_t *query, const void *arg)
 {
-    report_query_add (query, "WITH ");
-    report_sales_clients (run, query);
-    report_query_add (query, ", ");
-    report_sales_instants (run, query);
+    (void) arg;
+    report_sales_start (run, query);
+    report_sales_deals (run, query, "d.id, d.status, d.stage_id, d.currency, d.amount,"
+                        " d.created_at, d.closed_at");
     report_query_add (query,
-        ", deals AS MATERIALIZED (SELECT d.id, d.status, d.stage_id, d.currency, d.amount,"
-        "   d.created_at, d.closed_at"
-        "   FROM analytics.deals d JOIN clients c ON c.id = d.client_id"
-        "   LEFT JOIN analytics.managers m ON m.id = d.manager_id WHERE true");
-    report_sales_manager_filter (run, query, "m.external_id");
-    report_query_add (query,
-        ")"
         ", stages AS (SELECT s.id, s.pipeline_id, p.name AS pipeline, s.name, s.position,"
         "   s.outcome, lead (s.id) OVER (PARTITION BY s.pipeline_id ORDER BY s.position, s.id)"
         "   AS next_id"
@@ -101,10 +94,7 @@ report_funnel (report_run_t *run)
                                                   stage_columns);
     report_table_t *summary = report_result_table (run->result, "summary", "Funnel", "",
                                                    summary_columns);
-    report_query_t *query = report_query_new ();
-    s_query (run, query);
-    PGresult *result = report_query_exec (query, run->pg);
-    report_query_destroy (&query);
+    PGresult *result = report_sales_exec (run, s_query, NULL);
     if (!result)
         return -1;
     for (int row = 0; row < PQntuples (result); row++) {

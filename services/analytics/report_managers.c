@@ -18,12 +18,10 @@
 #include "report_sales_facts.h"
 
 static void
-s_query (report_run_t *run, report_query_t *query)
+s_query (report_run_t *run, report_query_t *query, const void *arg)
 {
-    report_query_add (query, "WITH ");
-    report_sales_clients (run, query);
-    report_query_add (query, ", ");
-    report_sales_instants (run, query);
+    (void) arg;
+    report_sales_start (run, query);
     const char *currency = report_query_param (query, run->currency);
     report_query_add (query,
         ", sold AS MATERIALIZED (SELECT o.manager_id, o.client_id, o.amount"
@@ -108,10 +106,7 @@ report_managers (report_run_t *run)
         return rc;
     report_table_t *managers = report_result_table (run->result, "managers", "Managers", "bars",
                                                     columns);
-    report_query_t *query = report_query_new ();
-    s_query (run, query);
-    PGresult *result = report_query_exec (query, run->pg);
-    report_query_destroy (&query);
+    PGresult *result = report_sales_exec (run, s_query, NULL);
     if (!result)
         return -1;
     report_table_rows_pg (managers, result, 0);

@@ -132,12 +132,42 @@ report_sales_instants (report_run_t *run, report_query_t *query)
 }
 
 void
+report_sales_start (report_run_t *run, report_query_t *query)
+{
+    report_query_add (query, "WITH ");
+    report_sales_clients (run, query);
+    report_query_add (query, ", ");
+    report_sales_instants (run, query);
+}
+
+void
+report_sales_deals (report_run_t *run, report_query_t *query, const char *columns)
+{
+    report_query_add (query,
+        ", deals AS MATERIALIZED (SELECT %s"
+        "   FROM analytics.deals d JOIN clients c ON c.id = d.client_id"
+        "   LEFT JOIN analytics.managers m ON m.id = d.manager_id WHERE true", columns);
+    report_sales_manager_filter (run, query, "m.external_id");
+    report_query_add (query, ")");
+}
+
+void
 report_sales_change (report_query_t *query, const char *value, const char *base)
 {
     report_query_add (query,
         "CASE WHEN coalesce (%s, 0) = 0 THEN NULL"
         " ELSE round ((%s - %s)::numeric / abs (%s), 9) END",
         base, value, base, base);
+}
+
+PGresult *
+report_sales_exec (report_run_t *run, report_sales_build_fn *build, const void *arg)
+{
+    report_query_t *query = report_query_new ();
+    build (run, query, arg);
+    PGresult *result = report_query_exec (query, run->pg);
+    report_query_destroy (&query);
+    return result;
 }
 
 void

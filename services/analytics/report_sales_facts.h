@@ -58,9 +58,22 @@ int report_sales_no_group_filter (report_run_t *run);
 //  midnights in the company's zone (-infinity / infinity for open ends).
 void report_sales_instants (report_run_t *run, report_query_t *query);
 
+//  Starts a statement: "WITH " report_sales_clients, report_sales_instants.
+void report_sales_start (report_run_t *run, report_query_t *query);
+
+//  Appends ", deals AS MATERIALIZED (SELECT `columns` ...)" over the deals
+//  `d` of the clients `c` (report_sales_clients) whose manager `m` passes
+//  the manager filters.
+void report_sales_deals (report_run_t *run, report_query_t *query, const char *columns);
+
 //  Appends the SQL of the change from `base` to `value` as a fraction with
 //  9 decimals, (value - base) / |base|, NULL when base is 0 or NULL.
 void report_sales_change (report_query_t *query, const char *value, const char *base);
+
+//  Builds a report's statement with `build` (given `arg`) and runs it.
+//  Returns the result (caller PQclears) or NULL after a failed statement.
+typedef void (report_sales_build_fn) (report_run_t *run, report_query_t *query, const void *arg);
+PGresult *report_sales_exec (report_run_t *run, report_sales_build_fn *build, const void *arg);
 
 //  Appends a note when deals in other currencies than the base currency
 //  were left out of a won amount: `count` deals in `currencies` (a
