@@ -4,6 +4,7 @@
 #include "cli_client_metrics.h"
 #include "cli_common.h"
 #include "cli_output.h"
+#include "cli_report_html.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -378,6 +379,8 @@ s_abc (crmq_rpc_client_t *client, const s_options_t *options)
 int
 cli_report_run (crmq_config_t *config, int argc, char **argv)
 {
+    if (argc >= 1 && streq (argv [0], "html"))
+        return cli_report_html (config, argc, argv);
     if (argc >= 1 && streq (argv [0], "client-metrics"))
         return cli_command_run (cli_client_metrics_commands (), "report", "analytics_endpoint",
                                 config, argc, argv);
