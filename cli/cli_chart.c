@@ -1439,6 +1439,19 @@ s_test_well_formed (const char *svg)
     assert (depth == 0 && roots == 1);
 }
 
+//  The chart of a table that must draw: rendered, shown when verbose,
+//  checked well-formed.  Caller frees.
+static char *
+s_test_chart (s_test_table_t *self, bool standalone, bool verbose)
+{
+    char *svg = s_test_render (self, standalone);
+    assert (svg);
+    if (verbose)
+        printf ("%s\n", svg);
+    s_test_well_formed (svg);
+    return svg;
+}
+
 static size_t
 s_test_count (const char *text, const char *needle)
 {
@@ -1472,11 +1485,7 @@ cli_chart_test (bool verbose)
         s_test_set (table, i, 5, "%s", cumulative [i]);
         s_test_set (table, i, 6, "%s", i == 0? "A": i < 3? "B": "C");
     }
-    char *svg = s_test_render (table, true);
-    assert (svg);
-    if (verbose)
-        printf ("%s\n", svg);
-    s_test_well_formed (svg);
+    char *svg = s_test_chart (table, true, verbose);
     assert (strncmp (svg, "<?xml version=\"1.0\" encoding=\"UTF-8\"", 36) == 0);
     assert (strstr (svg, "xmlns=\"http://www.w3.org/2000/svg\""));
     assert (s_test_count (svg, "class=\"bar\"") == 5);
@@ -1508,11 +1517,7 @@ cli_chart_test (bool verbose)
         s_test_set (table, i, 0, "client %zu", i);
         s_test_set (table, i, 1, "%zu.5", 1000 - i);
     }
-    svg = s_test_render (table, true);
-    assert (svg);
-    if (verbose)
-        printf ("%s\n", svg);
-    s_test_well_formed (svg);
+    svg = s_test_chart (table, true, verbose);
     assert (s_test_count (svg, "class=\"bar\"") == 200);
     assert (s_test_count (svg, "class=\"point\"") == 0);
     assert (strstr (svg, "1000 rows, 5 per bar"));
@@ -1537,11 +1542,7 @@ cli_chart_test (bool verbose)
         s_test_set (table, i, 3, "0.5");
         s_test_set (table, i, 4, "%zu", 10 * i);
     }
-    svg = s_test_render (table, true);
-    assert (svg);
-    if (verbose)
-        printf ("%s\n", svg);
-    s_test_well_formed (svg);
+    svg = s_test_chart (table, true, verbose);
     assert (s_test_count (svg, "class=\"line\"") == 3);
     assert (s_test_count (svg, "class=\"point\"") == 3 + 2 + 3);
     assert (s_test_count (svg, "stroke-dasharray=\"6 4\" d=") == 1);
@@ -1560,11 +1561,7 @@ cli_chart_test (bool verbose)
         s_test_set (table, i, 1, "region %02zu", i / 2);
         s_test_set (table, i, 2, "%zu.00", 100 * (i / 2 + 1));
     }
-    svg = s_test_render (table, false);
-    assert (svg);
-    if (verbose)
-        printf ("%s\n", svg);
-    s_test_well_formed (svg);
+    svg = s_test_chart (table, false, verbose);
     assert (s_test_count (svg, "class=\"line\"") == 9);
     assert (strstr (svg, ">region 11<") && !strstr (svg, ">region 03<") && strstr (svg, ">other<"));
     assert (s_test_count (svg, "class=\"point\"") == 18);
@@ -1581,11 +1578,7 @@ cli_chart_test (bool verbose)
         s_test_set (table, i, 2, "%zu.25", 40000 - 1000 * i);
     }
     s_test_set (table, 39, 2, "-5.00");
-    svg = s_test_render (table, true);
-    assert (svg);
-    if (verbose)
-        printf ("%s\n", svg);
-    s_test_well_formed (svg);
+    svg = s_test_chart (table, true, verbose);
     assert (s_test_count (svg, "class=\"bar\"") == 30);
     assert (strstr (svg, ">40,000.25<"));
     assert (strstr (svg, "(first 30 of 91 rows)"));
@@ -1602,11 +1595,7 @@ cli_chart_test (bool verbose)
         s_test_set (table, i, 2, "%zu", i * 1000);
         s_test_set (table, i, 3, "1.00");
     }
-    svg = s_test_render (table, true);
-    assert (svg);
-    if (verbose)
-        printf ("%s\n", svg);
-    s_test_well_formed (svg);
+    svg = s_test_chart (table, true, verbose);
     assert (s_test_count (svg, "class=\"cell\"") == 9);
     assert (s_test_count (svg, "fill=\"#f4f4f4\"") == 1);      //  A x X: no row
     assert (strstr (svg, ">7,000<"));
@@ -1623,11 +1612,7 @@ cli_chart_test (bool verbose)
         s_test_set (table, i, 1, "%zu", i % 2 + 1);
         s_test_set (table, i, 2, "%zu", i);
     }
-    svg = s_test_render (table, true);
-    assert (svg);
-    if (verbose)
-        printf ("%s\n", svg);
-    s_test_well_formed (svg);
+    svg = s_test_chart (table, true, verbose);
     assert (s_test_count (svg, "class=\"cell\"") == 4);
     char *two = strstr (svg, ">2<"), *ten = strstr (svg, ">10<");
     assert (two && ten && two < ten);

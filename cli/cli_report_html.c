@@ -182,29 +182,6 @@ s_run (crmq_rpc_client_t *client, const s_options_t *options, const char *report
     return 0;
 }
 
-//  "1996-07-01 to 1998-06-01 (excluded)", "from ...", "before ...", or
-//  `open` for an unbounded period, from instants in the zone.
-static void
-s_period_text (const Crmq__Period *period, const char *time_zone, const char *open, char *buf,
-               size_t size)
-{
-    char from [32] = "", to [32] = "";
-    if (period && period->from_us)
-        crmq_time_format (period->from_us, time_zone, true, from, sizeof from);
-    if (period && period->to_us)
-        crmq_time_format (period->to_us, time_zone, true, to, sizeof to);
-    if (*from && *to)
-        snprintf (buf, size, "%s to %s (excluded)", from, to);
-    else
-    if (*from)
-        snprintf (buf, size, "from %s", from);
-    else
-    if (*to)
-        snprintf (buf, size, "before %s", to);
-    else
-        snprintf (buf, size, "%s", open);
-}
-
 //  A numeric column: right-aligned.
 static bool
 s_numeric (const char *type)
@@ -265,8 +242,8 @@ s_write_report (FILE *out, const s_options_t *options, size_t index, const s_ans
         return;
     }
     char period [96], computed [32] = "";
-    s_period_text (result->params? result->params->period: NULL, options->time_zone, "all time",
-                   period, sizeof period);
+    cli_period_text (result->params? result->params->period: NULL, options->time_zone,
+                     "all time", period, sizeof period);
     fprintf (out, "<p class=\"run\">");
     cli_chart_put_text (out, period, 0);
     fprintf (out, "; as of event %" PRId64, result->as_of_seq);
@@ -318,11 +295,11 @@ s_write_page (FILE *out, const s_options_t *options, const s_answer_t *answers)
     }
     char period_text [96], generated [32];
     if (!options->relative && !period)
-        s_period_text (&options->period, options->time_zone, "each report's default",
-                       period_text, sizeof period_text);
+        cli_period_text (&options->period, options->time_zone, "each report's default",
+                         period_text, sizeof period_text);
     else
-        s_period_text (period, options->time_zone, "all time", period_text,
-                       sizeof period_text);
+        cli_period_text (period, options->time_zone, "all time", period_text,
+                         sizeof period_text);
     if (!cli_instant_text (crmq_time_now_us (), options->time_zone, generated,
                            sizeof generated))
         snprintf (generated, sizeof generated, "?");
