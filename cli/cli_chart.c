@@ -1251,8 +1251,11 @@ cli_chart_write (const Crmq__ReportTable *table, const char *currency, bool stan
     if (streq (kind, "heatmap"))
         draw = s_heatmap;
     else
-    if (*kind)
-        return s_unusable (table, "unknown chart kind");
+    if (*kind) {
+        char reason [160];
+        snprintf (reason, sizeof reason, "unknown chart kind \"%.100s\"", kind);
+        return s_unusable (table, reason);
+    }
     else
         return s_unusable (table, "the table has no chart");
 

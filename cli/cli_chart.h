@@ -14,7 +14,8 @@
              values sorted as text (ISO dates sort by time), evenly spaced.
              Series: every int, decimal or money column that is no rank or
              id and whose name holds no "change"; those named previous*,
-             last_year*, same_* or year_ago* are comparisons, drawn dashed.
+             last_year*, same_* or year_ago* are comparisons, drawn dashed;
+             at most 10 series, in column order.
              The series in the unit of the first one (counts = int, amounts
              = money or decimal) use the left axis, the others the right
              one.  With a dimension (a text or class column besides x), one

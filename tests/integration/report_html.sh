@@ -239,5 +239,5 @@ check "unknown --period" 64 "$?"
 crmq report html --out "$work/no/such/folder/x.html" > /dev/null 2> "$work/err2.txt"
 check "unwritable file" 1 "$?"
 set -e
-check "the error names the file" 1 "$(grep -c "$work/no/such/folder/x.html" "$work/err2.txt" || true)"
+check "the error names the file" 1 "$(grep -c "^crmq: $work/no/such/folder/x.html: " "$work/err2.txt" || true)"
 finish report_html
