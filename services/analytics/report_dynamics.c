@@ -129,7 +129,9 @@ s_query (report_run_t *run, report_query_t *query, const void *arg)
         snprintf (key, sizeof key, "CASE WHEN rk.rank <= %d THEN rk.rank ELSE %d END",
                   S_TOP, S_TOP + 1);
         report_query_add (query,
-            ", keys AS (SELECT rank AS key, dim, dim_name FROM ranked WHERE rank <= %d"
+            ", keys AS (SELECT rank AS key, dim,"
+            "   CASE WHEN dim = '' THEN '(none)' ELSE dim_name END AS dim_name"
+            "   FROM ranked WHERE rank <= %d"
             "   UNION ALL SELECT %d, 'other', 'other' FROM ranked WHERE rank = %d)",
             S_TOP, S_TOP + 1, S_TOP + 1);
     }

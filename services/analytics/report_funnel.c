@@ -55,7 +55,7 @@ s_query (report_run_t *run, report_query_t *query, const void *arg)
         "   coalesce (string_agg (DISTINCT currency, ', ' ORDER BY currency)"
         "             FILTER (WHERE status = 'won' AND currency <> %s), '') AS currencies"
         "   FROM deals, instants i WHERE closed_at >= i.f AND closed_at < i.t)"
-        " SELECT 0 AS part, s.pipeline, s.name, s.outcome, coalesce (e.entered, 0)::text,"
+        " SELECT 0 AS part, s.name, s.pipeline, s.outcome, coalesce (e.entered, 0)::text,"
         "   coalesce (o.deals, 0)::text,"
         "   CASE WHEN s.outcome = 'open' AND s.next_id IS NOT NULL"
         "        THEN coalesce (e.moved, 0)::text END,"
@@ -78,7 +78,7 @@ int
 report_funnel (report_run_t *run)
 {
     static const char *stage_columns [] = {
-        "pipeline:text:Pipeline", "stage:text:Stage", "outcome:class:Outcome",
+        "stage:text:Stage", "pipeline:text:Pipeline", "outcome:class:Outcome",
         "entered:int:Entered", "in_stage:int:There now", "moved_next:int:Moved on",
         "conversion:share:Conversion to the next stage",
         "average_days:decimal:Average days in the stage", "won:int:Won from it", NULL

@@ -62,7 +62,9 @@ s_query (report_run_t *run, report_query_t *query, const void *arg)
         currency, currency);
     report_query_add (query,
         ", kept AS MATERIALIZED (SELECT coalesce (m.id, f.manager_id) AS manager_id,"
-        "   m.external_id, m.name,"
+        "   m.external_id,"
+        "   CASE WHEN m.id IS NULL AND f.manager_id IS NULL THEN '(no manager)' ELSE m.name END"
+        "   AS name,"
         "   coalesce (f.revenue, 0)::numeric(28, 2) AS revenue, coalesce (b.clients, 0) AS clients,"
         "   coalesce (f.orders, 0) AS orders, coalesce (f.won, 0) AS won,"
         "   coalesce (f.lost, 0) AS lost, coalesce (f.won_amount, 0)::numeric(28, 2) AS won_amount,"
