@@ -51,6 +51,43 @@ void report_facts_fraction (const Crmq__Decimal *value, const char *fallback, ch
 //  The "value:type:Title" column of the run's measure (report_result.h).
 const char *report_facts_measure_column (report_run_t *run);
 
+//  Appends "<name> AS (...)": per client with documents in [from, to) (day
+//  placeholders or SQL date expressions) from the day rollups: client_id,
+//  payments, late_payments (paid after the invoice's due date), shipments
+//  (with their order known), late_shipments (after the order's required
+//  date); each on the day of the payment or shipment.  Clients are not
+//  filtered here; no product group filter applies (documents are not
+//  split by group).
+void report_facts_documents (report_run_t *run, report_query_t *query, const char *name,
+                             const char *from, const char *to);
+
+//  Appends "<name> AS (...)": per client with requests or complaints
+//  (analytics.client_cases, any status) started in [from, to) (days of the
+//  company's zone, as above): client_id, requests, complaints.  Clients
+//  are not filtered here.
+void report_facts_cases (report_run_t *run, report_query_t *query, const char *name,
+                         const char *from, const char *to);
+
+//  A dimension of the clients: its name, the SQL of its key (text) and of
+//  the label shown for it over the clients expression aliased `c`
+//  (report_facts_clients), and a column title.
+typedef struct {
+    int bit;                    //  REPORT_DIM_*
+    const char *name;           //  "manager"
+    const char *key;            //  "c.manager" (the manager's external id, or "")
+    const char *label;          //  "c.manager_name"
+    const char *title;          //  "Manager"
+} report_dimension_t;
+
+//  The client dimension of the run's first --by (manager, region, country,
+//  category or source), or NULL (none, or product_group).
+const report_dimension_t *report_facts_dimension (report_run_t *run);
+
+//  For a report that groups by one dimension at most: 0, or
+//  CRMQ_INVALID_ARGUMENT after crmq_reply_error naming "dimensions" when
+//  the run has more than one.
+int report_facts_one_dimension (report_run_t *run);
+
 //  Placeholders of the run's period days (added to `query` on first use).
 const char *report_facts_from (report_run_t *run, report_query_t *query);
 const char *report_facts_to (report_run_t *run, report_query_t *query);
