@@ -180,16 +180,6 @@ s_query (report_run_t *run, report_query_t *query, const s_shape_t *shape)
         report_query_param (query, limit));
 }
 
-//  True when the run keeps or drops product groups.
-static bool
-s_group_filtered (report_run_t *run)
-{
-    for (size_t i = 0; i < run->params->n_filters; i++)
-        if (streq (run->params->filters [i]->field, "product_group"))
-            return true;
-    return false;
-}
-
 int
 report_clients (report_run_t *run)
 {
@@ -234,7 +224,7 @@ report_clients (report_run_t *run)
         report_result_note (run->result, "late payments, late shipments and complaints belong "
                             "to clients, not to product groups: blank in product group rows");
     else
-    if (s_group_filtered (run))
+    if (report_facts_group_filtered (run))
         report_result_note (run->result, "late payments, late shipments and complaints are the "
                             "clients' whole figures: the product group filter does not apply "
                             "to them");

@@ -54,8 +54,8 @@ report_facts_group_filter (report_run_t *run, report_query_t *query)
     }
 }
 
-static bool
-s_group_filtered (report_run_t *run)
+bool
+report_facts_group_filtered (report_run_t *run)
 {
     const Crmq__ReportParams *params = run->params;
     for (size_t i = 0; i < params->n_filters; i++)
@@ -71,7 +71,7 @@ report_facts_totals (report_run_t *run, report_query_t *query, const char *name,
     //  Under a product group filter the group rollups give the orders (with
     //  lines of the kept groups); otherwise the day rollups give them (an
     //  order counted once whatever its groups).
-    bool grouped = s_group_filtered (run);
+    bool grouped = report_facts_group_filtered (run);
     report_query_add (query,
         "%s AS (SELECT coalesce (g.client_id, o.client_id) AS client_id,"
         " coalesce (g.sales, 0) AS sales, coalesce (g.returns, 0) AS returns,"

@@ -31,6 +31,9 @@ void report_facts_totals (report_run_t *run, report_query_t *query, const char *
 //  `r` with a product_group_id; nothing without such a filter.
 void report_facts_group_filter (report_run_t *run, report_query_t *query);
 
+//  True when the run has a product_group filter (keeping or dropping).
+bool report_facts_group_filtered (report_run_t *run);
+
 //  The SQL expression of the run's measure over a totals row aliased `t`.
 const char *report_facts_measure (report_run_t *run);
 
