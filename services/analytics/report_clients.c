@@ -32,6 +32,14 @@ typedef struct {
     bool open_start;
 } s_shape_t;
 
+//  The start of the previous period of [from, to) as SQL, into buf.
+static const char *
+s_previous_from (const char *from, const char *to, char *buf, size_t size)
+{
+    snprintf (buf, size, "(%s::date - (%s::date - %s::date))", from, to, from);
+    return buf;
+}
+
 //  Appends "rows AS (...)": id, external_id, name, clients, revenue, cost,
 //  quantity, orders, discounts, returns, previous, late_payments,
 //  late_shipments, complaints, first_day; per client or client dimension.
@@ -39,19 +47,15 @@ static void
 s_client_rows (report_run_t *run, report_query_t *query, const s_shape_t *shape,
                const char *from, const char *to)
 {
-    report_query_add (query, ", ");
-    report_facts_totals (run, query, "totals", from, to);
+    report_facts_with_totals (run, query, from, to);
     if (shape->previous) {
         report_query_add (query, ", ");
         char previous_from [96];
-        snprintf (previous_from, sizeof previous_from, "(%s::date - (%s::date - %s::date))",
-                  from, to, from);
-        report_facts_totals (run, query, "previous", previous_from, from);
+        report_facts_totals (run, query, "previous",
+                             s_previous_from (from, to, previous_from, sizeof previous_from),
+                             from);
     }
-    report_query_add (query, ", ");
-    report_facts_documents (run, query, "documents", from, to);
-    report_query_add (query, ", ");
-    report_facts_cases (run, query, "cases", from, to);
+    report_facts_documents (run, query, from, to);
     report_query_add (query,
         ", firsts AS (SELECT r.client_id, min (r.day) AS first_day"
         "   FROM analytics.client_day_group_rollups r"
@@ -118,9 +122,8 @@ s_group_rows (report_run_t *run, report_query_t *query, const s_shape_t *shape,
     s_group_sums (run, query, "sums", from, to);
     if (shape->previous) {
         char previous_from [96];
-        snprintf (previous_from, sizeof previous_from, "(%s::date - (%s::date - %s::date))",
-                  from, to, from);
-        s_group_sums (run, query, "previous", previous_from, from);
+        s_group_sums (run, query, "previous",
+                      s_previous_from (from, to, previous_from, sizeof previous_from), from);
     }
     else
         report_query_add (query, ", previous AS (SELECT 0::bigint AS group_id,"
@@ -146,29 +149,26 @@ s_query (report_run_t *run, report_query_t *query, const s_shape_t *shape)
     //  only a parameter the text uses: PostgreSQL cannot type the others
     const char *as_of = streq (run->to_day, "infinity")?
                         report_query_param (query, run->as_of_day): NULL;
-    report_query_add (query, "WITH ");
-    report_facts_clients (run, query);
-    if (shape->product_group)
+    if (shape->product_group) {
+        report_query_add (query, "WITH ");
+        report_facts_clients (run, query);
         s_group_rows (run, query, shape, from, to);
+    }
     else
         s_client_rows (run, query, shape, from, to);
     char limit [16];
     snprintf (limit, sizeof limit, "%d", run->params->limit);
     //  the span of the order frequency: [start, end) in days
     char start [48], end [48];
-    snprintf (start, sizeof start, "%s", shape->open_start? "r.first_day": from);
+    snprintf (start, sizeof start, "%s", shape->open_start? "first_day": from);
     snprintf (end, sizeof end, "%s", as_of? as_of: to);
+    report_facts_ranked (query, "revenue");
     report_query_add (query,
-        ", ranked AS MATERIALIZED (SELECT r.*, %s::date - %s::date AS span,"
-        "   row_number () OVER (ORDER BY r.revenue DESC, r.id, r.external_id) AS rank,"
-        "   sum (r.revenue) FILTER (WHERE r.revenue > 0) OVER () AS total, count (*) OVER () AS n"
-        "   FROM rows r)"
         " SELECT rank::text, id::text, external_id, name, clients::text, revenue::text,"
         "   %s::text, quantity::text, orders::text,"
-        "   CASE WHEN orders = 0 THEN 0.00 WHEN span > 0 THEN round (orders * 30 / span, 2)"
-        "   END::text,"
-        "   CASE WHEN orders > 0 AND revenue > 0 THEN round (revenue / orders, 2)"
-        "   ELSE 0.00 END::text,"
+        "   CASE WHEN orders = 0 THEN 0.00 WHEN %s::date - %s::date > 0"
+        "        THEN round (orders * 30 / (%s::date - %s::date), 2) END::text,"
+        "   (" REPORT_FACTS_AVERAGE_ORDER ")::text,"
         "   CASE WHEN total > 0 THEN round (revenue / total, 9) ELSE 0 END::text,"
         "   previous::text,"
         "   CASE WHEN previous <> 0 THEN round ((revenue - previous) / abs (previous), 9)"
@@ -176,7 +176,7 @@ s_query (report_run_t *run, report_query_t *query, const s_shape_t *shape)
         "   discounts::text, late_payments::text, returns::text, late_shipments::text,"
         "   complaints::text, n"
         " FROM ranked WHERE rank <= %s::bigint ORDER BY ranked.rank",
-        end, start, shape->costs_missing? "NULL::numeric": "(revenue - cost)",
+        shape->costs_missing? "NULL::numeric": "(revenue - cost)", end, start, end, start,
         report_query_param (query, limit));
 }
 

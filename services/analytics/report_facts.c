@@ -103,30 +103,42 @@ report_facts_totals (report_run_t *run, report_query_t *query, const char *name,
 }
 
 void
-report_facts_documents (report_run_t *run, report_query_t *query, const char *name,
-                        const char *from, const char *to)
+report_facts_with_totals (report_run_t *run, report_query_t *query, const char *from,
+                          const char *to)
 {
-    (void) run;
-    report_query_add (query,
-        "%s AS (SELECT r.client_id, sum (r.payments) AS payments,"
-        " sum (r.late_payments) AS late_payments, sum (r.shipments) AS shipments,"
-        " sum (r.late_shipments) AS late_shipments"
-        " FROM analytics.client_day_rollups r WHERE r.day >= %s::date AND r.day < %s::date"
-        " GROUP BY r.client_id)", name, from, to);
+    report_query_add (query, "WITH ");
+    report_facts_clients (run, query);
+    report_query_add (query, ", ");
+    report_facts_totals (run, query, "totals", from, to);
 }
 
 void
-report_facts_cases (report_run_t *run, report_query_t *query, const char *name,
-                    const char *from, const char *to)
+report_facts_documents (report_run_t *run, report_query_t *query, const char *from,
+                        const char *to)
 {
     const char *zone = report_query_param (query, run->time_zone);
     report_query_add (query,
-        "%s AS (SELECT k.client_id, count (*) FILTER (WHERE k.kind = 'request') AS requests,"
-        " count (*) FILTER (WHERE k.kind = 'complaint') AS complaints"
-        " FROM analytics.client_cases k"
-        " WHERE k.started_at >= %s::date::timestamp AT TIME ZONE %s"
-        "   AND k.started_at < %s::date::timestamp AT TIME ZONE %s"
-        " GROUP BY k.client_id)", name, from, zone, to, zone);
+        ", documents AS (SELECT r.client_id, sum (r.payments) AS payments,"
+        "   sum (r.late_payments) AS late_payments, sum (r.shipments) AS shipments,"
+        "   sum (r.late_shipments) AS late_shipments"
+        "   FROM analytics.client_day_rollups r WHERE r.day >= %s::date AND r.day < %s::date"
+        "   GROUP BY r.client_id)"
+        ", cases AS (SELECT k.client_id, count (*) FILTER (WHERE k.kind = 'request') AS requests,"
+        "   count (*) FILTER (WHERE k.kind = 'complaint') AS complaints"
+        "   FROM analytics.client_cases k"
+        "   WHERE k.started_at >= %s::date::timestamp AT TIME ZONE %s"
+        "     AND k.started_at < %s::date::timestamp AT TIME ZONE %s"
+        "   GROUP BY k.client_id)", from, to, from, zone, to, zone);
+}
+
+void
+report_facts_ranked (report_query_t *query, const char *value)
+{
+    report_query_add (query,
+        ", ranked AS MATERIALIZED (SELECT r.*,"
+        "   row_number () OVER (ORDER BY r.%s DESC, r.id, r.external_id) AS rank,"
+        "   sum (r.%s) FILTER (WHERE r.%s > 0) OVER () AS total, count (*) OVER () AS n"
+        "   FROM rows r)", value, value, value);
 }
 
 static const report_dimension_t s_dimensions [] = {

@@ -26,10 +26,7 @@ s_query (report_run_t *run, report_query_t *query, const report_dimension_t *dim
 {
     const char *from = report_facts_from (run, query);
     const char *to = report_facts_to (run, query);
-    report_query_add (query, "WITH ");
-    report_facts_clients (run, query);
-    report_query_add (query, ", ");
-    report_facts_totals (run, query, "totals", from, to);
+    report_facts_with_totals (run, query, from, to);
     report_query_add (query,
         ", measure AS (SELECT c.id, c.external_id, c.name, %s AS key, %s AS label,"
         "   coalesce (%s, %s) AS value, coalesce (t.orders, 0) AS orders,"
@@ -48,16 +45,11 @@ s_query (report_run_t *run, report_query_t *query, const report_dimension_t *dim
             "   FROM measure)");
     char limit [16];
     snprintf (limit, sizeof limit, "%d", run->params->limit);
+    report_facts_ranked (query, "value");
     report_query_add (query,
-        ", ranked AS MATERIALIZED (SELECT r.*,"
-        "   row_number () OVER (ORDER BY r.value DESC, r.id, r.external_id) AS rank,"
-        "   sum (r.value) FILTER (WHERE r.value > 0) OVER () AS total, count (*) OVER () AS n"
-        "   FROM rows r)"
         " SELECT rank::text, id::text, external_id, name, value::text,"
         "   CASE WHEN total > 0 THEN round (value / total, 9) ELSE 0 END::text,"
-        "   clients::text, orders::text, revenue::text,"
-        "   CASE WHEN orders > 0 AND revenue > 0 THEN round (revenue / orders, 2)"
-        "   ELSE 0.00 END::text, n"
+        "   clients::text, orders::text, revenue::text, (" REPORT_FACTS_AVERAGE_ORDER ")::text, n"
         " FROM ranked WHERE rank <= %s::bigint ORDER BY ranked.rank",
         report_query_param (query, limit));
 }

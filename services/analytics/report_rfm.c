@@ -22,10 +22,7 @@ s_query (report_run_t *run, report_query_t *query)
     const char *from = report_facts_from (run, query);
     const char *to = report_facts_to (run, query);
     const char *as_of = report_query_param (query, run->as_of_day);
-    report_query_add (query, "WITH ");
-    report_facts_clients (run, query);
-    report_query_add (query, ", ");
-    report_facts_totals (run, query, "totals", from, to);
+    report_facts_with_totals (run, query, from, to);
     //  the last order before D (the product group filter applies)
     report_query_add (query,
         ", last AS (SELECT r.client_id, max (r.day) AS last_day"

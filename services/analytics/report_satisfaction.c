@@ -78,14 +78,8 @@ s_query (report_run_t *run, report_query_t *query, const char *from_day, const c
     const char *to = report_query_param (query, to_day);
     const char *as_of = report_query_param (query, run->as_of_day);
     const char *weight = report_query_param_array (query, weight_values, S_PARTS);
-    report_query_add (query, "WITH ");
-    report_facts_clients (run, query);
-    report_query_add (query, ", ");
-    report_facts_totals (run, query, "totals", from, to);
-    report_query_add (query, ", ");
-    report_facts_documents (run, query, "documents", from, to);
-    report_query_add (query, ", ");
-    report_facts_cases (run, query, "cases", from, to);
+    report_facts_with_totals (run, query, from, to);
+    report_facts_documents (run, query, from, to);
     report_query_add (query,
         ", firsts AS (SELECT r.client_id, min (r.day) AS first_day"
         "   FROM analytics.client_day_rollups r JOIN clients c ON c.id = r.client_id"

@@ -54,12 +54,20 @@ s_id (const char *name)
 //  ------------------------------------------------------------------------
 //  The data set
 
+//  The event id "<prefix><kind>:<name>" (in test_ext_id's rotating
+//  buffers: up to 8 ids, this and s_id's, may be in use at once).
+static const char *
+s_event_id (const char *kind, const char *name)
+{
+    char text [96];
+    snprintf (text, sizeof text, "%s:%s", kind, name);
+    return test_ext_id (s_prefix, text);
+}
+
 static Crmq__ErpEvent *
 s_group (const char *id, const char *name, const char *parent)
 {
-    char event_id [96];
-    snprintf (event_id, sizeof event_id, "%sgroup:%s", s_prefix, id);
-    Crmq__ErpEvent *event = test_event_new (event_id, D_US);
+    Crmq__ErpEvent *event = test_event_new (s_event_id ("group", id), D_US);
     event->body_case = CRMQ__ERP_EVENT__BODY_PRODUCT_GROUP;
     event->product_group = (Crmq__ProductGroup *) zmalloc (sizeof (Crmq__ProductGroup));
     crmq__product_group__init (event->product_group);
@@ -72,9 +80,7 @@ s_group (const char *id, const char *name, const char *parent)
 static Crmq__ErpEvent *
 s_product (const char *id, const char *group, int64_t cost_cents)
 {
-    char event_id [96];
-    snprintf (event_id, sizeof event_id, "%sproduct:%s", s_prefix, id);
-    Crmq__ErpEvent *event = test_product_event (event_id, s_id (id), id);
+    Crmq__ErpEvent *event = test_product_event (s_event_id ("product", id), s_id (id), id);
     if (*group)
         event->product->group_external_id = strdup (s_id (group));
     if (cost_cents)
@@ -85,9 +91,7 @@ s_product (const char *id, const char *group, int64_t cost_cents)
 static Crmq__ErpEvent *
 s_client (const char *id, const char *name, const char *region)
 {
-    char event_id [96];
-    snprintf (event_id, sizeof event_id, "%sclient:%s", s_prefix, id);
-    Crmq__ErpEvent *event = test_client_event (event_id, s_id (id), name);
+    Crmq__ErpEvent *event = test_client_event (s_event_id ("client", id), s_id (id), name);
     event->client->region = strdup (region);
     return event;
 }
@@ -98,13 +102,8 @@ static Crmq__ErpEvent *
 s_order (const char *name, const char *client, const char *product, int64_t units,
          int64_t at_us, int64_t required_us)
 {
-    char event_id [96], order [96], client_id [96], product_id [96];
-    snprintf (event_id, sizeof event_id, "%sorder:%s", s_prefix, name);
-    snprintf (order, sizeof order, "%s", s_id (name));
-    snprintf (client_id, sizeof client_id, "%s", s_id (client));
-    snprintf (product_id, sizeof product_id, "%s", s_id (product));
-    Crmq__ErpEvent *event = test_order_event (event_id, order, client_id, product_id, units,
-                                              1000);
+    Crmq__ErpEvent *event = test_order_event (s_event_id ("order", name), s_id (name),
+                                              s_id (client), s_id (product), units, 1000);
     event->occurred_at_us = at_us;
     event->order_placed->placed_at_us = at_us;
     event->order_placed->required_at_us = required_us;
@@ -114,34 +113,23 @@ s_order (const char *name, const char *client, const char *product, int64_t unit
 static Crmq__ErpEvent *
 s_shipment (const char *name, const char *order, int64_t at_us)
 {
-    char event_id [96], shipment [96];
-    snprintf (event_id, sizeof event_id, "%sshipment:%s", s_prefix, name);
-    snprintf (shipment, sizeof shipment, "%s", s_id (name));
-    return test_shipment_event (event_id, shipment, s_id (order), at_us);
+    return test_shipment_event (s_event_id ("shipment", name), s_id (name), s_id (order), at_us);
 }
 
 static Crmq__ErpEvent *
 s_invoice (const char *name, const char *client, const char *order, int64_t cents,
            int64_t at_us, int64_t due_us)
 {
-    char event_id [96], invoice [96], client_id [96], order_id [96];
-    snprintf (event_id, sizeof event_id, "%sinvoice:%s", s_prefix, name);
-    snprintf (invoice, sizeof invoice, "%s", s_id (name));
-    snprintf (client_id, sizeof client_id, "%s", s_id (client));
-    snprintf (order_id, sizeof order_id, "%s", s_id (order));
-    return test_invoice_event (event_id, invoice, client_id, order_id, cents, at_us, due_us);
+    return test_invoice_event (s_event_id ("invoice", name), s_id (name), s_id (client),
+                               s_id (order), cents, at_us, due_us);
 }
 
 static Crmq__ErpEvent *
 s_payment (const char *name, const char *client, const char *invoice, int64_t cents,
            int64_t at_us)
 {
-    char event_id [96], payment [96], client_id [96], invoice_id [96];
-    snprintf (event_id, sizeof event_id, "%spayment:%s", s_prefix, name);
-    snprintf (payment, sizeof payment, "%s", s_id (name));
-    snprintf (client_id, sizeof client_id, "%s", s_id (client));
-    snprintf (invoice_id, sizeof invoice_id, "%s", s_id (invoice));
-    return test_payment_event (event_id, payment, client_id, invoice_id, cents, at_us);
+    return test_payment_event (s_event_id ("payment", name), s_id (name), s_id (client),
+                               s_id (invoice), cents, at_us);
 }
 
 //  Sends the events of a NULL-terminated list as one batch.
@@ -253,7 +241,7 @@ s_load (void)
 
     printf ("a return, shipments, invoices and payments\n");
     Crmq__ErpEvent *documents [] = {
-        test_return_event (test_ext_id (s_prefix, "return:I"), s_id ("I-RET"), s_id ("I"),
+        test_return_event (s_event_id ("return", "I"), s_id ("I-RET"), s_id ("I"),
                            s_id ("I-2023"), s_id ("tea"), 50, 1000, AT (150)),
         s_shipment ("SA30", "A30", AT (25)),        //  late: required day 28
         s_shipment ("SA60", "A60", AT (55)),        //  on time: required day 50
