@@ -169,7 +169,7 @@ s_query (report_run_t *run, report_query_t *query, const s_shape_t *shape)
         "   CASE WHEN orders = 0 THEN 0.00 WHEN %s::date - %s::date > 0"
         "        THEN round (orders * 30 / (%s::date - %s::date), 2) END::text,"
         "   (" REPORT_FACTS_AVERAGE_ORDER ")::text,"
-        "   CASE WHEN total > 0 THEN round (revenue / total, 9) ELSE 0 END::text,"
+        "   CASE WHEN total > 0 THEN round (revenue / total, 9) ELSE 0.000000000 END::text,"
         "   previous::text,"
         "   CASE WHEN previous <> 0 THEN round ((revenue - previous) / abs (previous), 9)"
         "   END::text,"

@@ -48,7 +48,7 @@ s_query (report_run_t *run, report_query_t *query, const report_dimension_t *dim
     report_facts_ranked (query, "value");
     report_query_add (query,
         " SELECT rank::text, id::text, external_id, name, value::text,"
-        "   CASE WHEN total > 0 THEN round (value / total, 9) ELSE 0 END::text,"
+        "   CASE WHEN total > 0 THEN round (value / total, 9) ELSE 0.000000000 END::text,"
         "   clients::text, orders::text, revenue::text, (" REPORT_FACTS_AVERAGE_ORDER ")::text, n"
         " FROM ranked WHERE rank <= %s::bigint ORDER BY ranked.rank",
         report_query_param (query, limit));

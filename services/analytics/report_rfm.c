@@ -58,7 +58,7 @@ s_query (report_run_t *run, report_query_t *query)
     report_query_add (query,
         " SELECT 0 AS part, s.ord AS ord, s.segment, count (g.id)::text,"
         "   CASE WHEN max (n.n) > 0 THEN round (count (g.id)::numeric / max (n.n), 9)"
-        "   ELSE 0 END::text, coalesce (sum (g.monetary), 0)::text,"
+        "   ELSE 0.000000000 END::text, coalesce (sum (g.monetary), 0.00)::text,"
         "   round (avg (g.recency), 2)::text, round (avg (g.frequency), 2)::text,"
         "   round (avg (g.monetary), 2)::text,"
         "   NULL, NULL, NULL, NULL, NULL, NULL, NULL"
