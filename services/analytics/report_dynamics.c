@@ -12,23 +12,27 @@
     own, the rest are summed as "other".                                   */
 #include "report_sales_facts.h"
 
-//  The dimension value (as filters take it) and its name, over the clients
-//  `c` and the product groups `g`.
+//  The dimension's key (as filters take it) and label over the clients `c`
+//  and the product groups `g`: a client dimension (report_facts_dimension),
+//  the product group, or none.
 typedef struct {
-    int bit;
-    const char *value;
-    const char *name;
+    bool by;
+    bool by_group;
+    const char *key;
+    const char *label;
 } s_dimension_t;
 
-static const s_dimension_t s_dimensions [] = {
-    { REPORT_DIM_MANAGER,       "c.manager",                    "c.manager_name" },
-    { REPORT_DIM_REGION,        "c.region",                     "c.region" },
-    { REPORT_DIM_COUNTRY,       "c.country",                    "c.country" },
-    { REPORT_DIM_CATEGORY,      "c.category",                   "c.category" },
-    { REPORT_DIM_SOURCE,        "c.source",                     "c.source" },
-    { REPORT_DIM_PRODUCT_GROUP, "coalesce (g.external_id, '')", "coalesce (g.name, '')" },
-    { 0,                        "''",                           "''" }
-};
+static void
+s_dimension (report_run_t *run, s_dimension_t *dimension)
+{
+    const report_dimension_t *client = report_facts_dimension (run);
+    dimension->by = run->params->n_dimensions > 0;
+    dimension->by_group = dimension->by && !client;
+    dimension->key = client? client->key
+                   : dimension->by_group? "coalesce (g.external_id, '')": "''";
+    dimension->label = client? client->label
+                     : dimension->by_group? "coalesce (g.name, '')": "''";
+}
 
 //  The rows a dimension keeps apart; the rest are "other".
 #define S_TOP 10
@@ -54,19 +58,10 @@ s_measure_type (report_run_t *run)
     }
 }
 
-static bool
-s_group_filtered (report_run_t *run)
-{
-    for (size_t i = 0; i < run->params->n_filters; i++)
-        if (streq (run->params->filters [i]->field, "product_group"))
-            return true;
-    return false;
-}
-
 //  What the statement is built for.
 typedef struct {
     report_sales_range_t range;
-    const s_dimension_t *dimension;
+    s_dimension_t dimension;
 } s_args_t;
 
 //  Appends the statement: ps, dimension, name, value, previous, change,
@@ -76,10 +71,10 @@ static void
 s_query (report_run_t *run, report_query_t *query, const void *arg)
 {
     const report_sales_range_t *range = &((const s_args_t *) arg)->range;
-    const s_dimension_t *dimension = ((const s_args_t *) arg)->dimension;
-    bool by = dimension->bit != 0;
-    bool by_group = dimension->bit == REPORT_DIM_PRODUCT_GROUP;
-    bool grouped = by_group || s_group_filtered (run);
+    const s_dimension_t *dimension = &((const s_args_t *) arg)->dimension;
+    bool by = dimension->by;
+    bool by_group = dimension->by_group;
+    bool grouped = by_group || report_facts_group_filtered (run);
     const char *groups = by_group
         ? " LEFT JOIN analytics.product_groups g ON g.id = r.product_group_id": "";
     report_query_add (query, "WITH ");
@@ -94,7 +89,7 @@ s_query (report_run_t *run, report_query_t *query, const void *arg)
         "   FROM %s r JOIN clients c ON c.id = r.client_id%s"
         "   WHERE r.day >= (SELECT min (day) FROM windows) AND r.day < %s::date"
         "   AND r.orders <> 0",
-        dimension->value, dimension->name,
+        dimension->key, dimension->label,
         grouped? "analytics.client_day_group_rollups": "analytics.client_day_rollups", groups, to);
     if (grouped)
         report_facts_group_filter (run, query);
@@ -110,7 +105,7 @@ s_query (report_run_t *run, report_query_t *query, const void *arg)
             "   sum (%s) AS value, %s AS without"
             "   FROM analytics.client_day_group_rollups r JOIN clients c ON c.id = r.client_id%s"
             "   WHERE r.day >= (SELECT min (day) FROM windows) AND r.day < %s::date",
-            dimension->value, dimension->name, s_measure_sql (run),
+            dimension->key, dimension->label, s_measure_sql (run),
             run->measure == REPORT_MEASURE_PROFIT? "sum (r.lines_without_cost)": "0", groups, to);
         report_facts_group_filter (run, query);
         report_query_add (query, "   GROUP BY 1, 2)");
@@ -182,19 +177,19 @@ s_column (report_run_t *run, const char *name, const char *title, char *buf, siz
 int
 report_dynamics (report_run_t *run)
 {
-    const s_dimension_t *dimension = s_dimensions;
-    if (run->params->n_dimensions > 1)
-        return crmq_reply_error (run->reply, CRMQ_INVALID_ARGUMENT, "dimensions",
-                                 "dimensions: report dynamics takes one dimension");
-    while (dimension->bit && dimension->bit != run->dimensions)
-        dimension++;
+    int rc = report_facts_one_dimension (run);
+    if (rc != 0)
+        return rc;
+    s_args_t args;
+    memset (&args, 0, sizeof args);
+    s_dimension (run, &args.dimension);
     char previous [64], last_year [64];
     s_column (run, "previous_value", "Previous period", previous, sizeof previous);
     s_column (run, "last_year_value", "A year earlier", last_year, sizeof last_year);
     const char *columns [12];
     size_t n = 0;
     columns [n++] = "period:date:Period";
-    if (dimension->bit) {
+    if (args.dimension.by) {
         columns [n++] = "dimension:text:Dimension";
         columns [n++] = "dimension_name:text:Name";
     }
@@ -215,8 +210,7 @@ report_dynamics (report_run_t *run)
         if (missing)
             return 0;
     }
-    s_args_t args = { .dimension = dimension };
-    int rc = report_sales_range (run, "SELECT min (day) FROM analytics.client_day_group_rollups",
+    rc = report_sales_range (run, "SELECT min (day) FROM analytics.client_day_group_rollups",
                                  &args.range);
     if (rc != 0 || args.range.empty)
         return rc;
@@ -228,7 +222,7 @@ report_dynamics (report_run_t *run)
         const char *cells [12];
         size_t cell = 0;
         cells [cell++] = PQgetvalue (result, row, 0);
-        if (dimension->bit) {
+        if (args.dimension.by) {
             cells [cell++] = PQgetvalue (result, row, 1);
             cells [cell++] = PQgetvalue (result, row, 2);
         }

@@ -30,7 +30,6 @@
                resolved; on C2 without a manager 03-20, open.            */
 #include "test_support.h"
 #include "deals.pb-c.h"
-#include "analytics.pb-c.h"
 #include <jansson.h>
 
 #define S_ZONE "Europe/Berlin"
@@ -365,35 +364,14 @@ s_refused (const char *label, s_request_t *self, const char *field)
            crmq_rpc_client_field (s_analytics), field, crmq_rpc_client_message (s_analytics));
 }
 
-static const Crmq__ReportTable *
-s_table (const Crmq__ReportResult *result, const char *name)
-{
-    for (size_t i = 0; result && i < result->n_tables; i++)
-        if (streq (result->tables [i]->name, name))
-            return result->tables [i];
-    return NULL;
-}
-
-//  The cell of `column` in `row`, or "?" when there is none.
-static const char *
-s_cell (const Crmq__ReportTable *table, size_t row, const char *column)
-{
-    if (!table || row >= table->n_rows)
-        return "?";
-    for (size_t i = 0; i < table->n_columns; i++)
-        if (streq (table->columns [i]->name, column))
-            return i < table->rows [row]->n_cells? table->rows [row]->cells [i]: "?";
-    return "?";
-}
-
 //  The first row whose `column` is `value`, or -1.
 static int
 s_find (const Crmq__ReportTable *table, const char *column, const char *value,
         const char *column2, const char *value2)
 {
     for (size_t row = 0; table && row < table->n_rows; row++)
-        if (streq (s_cell (table, row, column), value)
-        &&  (!column2 || streq (s_cell (table, row, column2), value2)))
+        if (streq (test_report_cell (table, row, column), value)
+        &&  (!column2 || streq (test_report_cell (table, row, column2), value2)))
             return (int) row;
     return -1;
 }
@@ -410,7 +388,7 @@ s_expect (const char *label, const Crmq__ReportTable *table, int row, const char
         char *equals = strchr (pair, '=');
         assert (equals);
         *equals = 0;
-        const char *got = row < 0? "(no row)": s_cell (table, (size_t) row, pair);
+        const char *got = row < 0? "(no row)": test_report_cell (table, (size_t) row, pair);
         if (!streq (got, equals + 1)) {
             size_t length = strlen (wrong);
             snprintf (wrong + length, sizeof wrong - length, " %s=\"%s\" (expected \"%s\")",
@@ -449,7 +427,7 @@ s_check_dynamics (void)
     request.filter.values = clients;
     request.filter.n_values = 3;
     Crmq__ReportResult *result = s_run (&request);
-    const Crmq__ReportTable *periods = s_table (result, "periods");
+    const Crmq__ReportTable *periods = test_report_table (result, "periods");
     CHECK (periods && periods->n_rows == 4, "4 months, February empty: %zu rows",
            periods? periods->n_rows: 0);
     CHECK (result && streq (result->params->granularity, "month")
@@ -480,7 +458,7 @@ s_check_dynamics (void)
     request.filter.n_values = 3;
     request.params.granularity = "day";
     result = s_run (&request);
-    periods = s_table (result, "periods");
+    periods = test_report_table (result, "periods");
     CHECK (periods && periods->n_rows == 3, "3 days: %zu", periods? periods->n_rows: 0);
     s_expect ("2024-03-30", periods, 0, "period=2024-03-30|value=0.00|orders=0");
     s_expect ("2024-03-31", periods, 1, "period=2024-03-31|value=100.00|previous_value=0.00"
@@ -495,7 +473,7 @@ s_check_dynamics (void)
     s_filter (&request, "region", s_ext ("North"), s_ext ("South"));
     s_by (&request, "region");
     result = s_run (&request);
-    periods = s_table (result, "periods");
+    periods = test_report_table (result, "periods");
     CHECK (periods && periods->n_rows == 8, "4 months x 2 regions: %zu rows",
            periods? periods->n_rows: 0);
     char expected [512];
@@ -528,7 +506,7 @@ s_check_dynamics (void)
     request.params.granularity = "quarter";
     request.params.measure = "orders";
     result = s_run (&request);
-    periods = s_table (result, "periods");
+    periods = test_report_table (result, "periods");
     //  by the client's responsible manager: M1 has C1 and C3, M2 has C2;
     //  Q1 2024: M1 3 orders (01-10, 03-31 twice), M2 1; Q4 2023: M1 1
     int row = s_find (periods, "period", "2024-01-01", "dimension", s_ext ("M1"));
@@ -545,7 +523,7 @@ s_check_dynamics (void)
     s_filter (&request, "region", s_ext ("North"), s_ext ("South"));
     request.params.measure = "profit";
     result = s_run (&request);
-    periods = s_table (result, "periods");
+    periods = test_report_table (result, "periods");
     CHECK (periods && periods->n_rows == 0 && s_has_note (result, "costs missing: 5 of 5"),
            "no rows and the costs-missing note: %zu rows, %s", periods? periods->n_rows: 0,
            result && result->n_notes? result->notes [0]: "no note");
@@ -561,7 +539,7 @@ s_check_deal_dynamics (void)
     s_request (&request, "deal_dynamics", "2024-01-01", "2024-05-01");
     s_filter (&request, "manager", s_ext ("M1"), s_ext ("M2"));
     Crmq__ReportResult *result = s_run (&request);
-    const Crmq__ReportTable *periods = s_table (result, "periods");
+    const Crmq__ReportTable *periods = test_report_table (result, "periods");
     CHECK (periods && periods->n_rows == 4, "4 months: %zu", periods? periods->n_rows: 0);
     //  Jan: D1, D2 created, D1 won after 15 days; Dec 2023: D6 250; Jan 2023: D5 400
     s_expect ("January", periods, 0, "period=2024-01-01|created=2|won=1|lost=0"
@@ -584,7 +562,7 @@ s_check_deal_dynamics (void)
     s_filter (&request, "manager", s_ext ("M2"), NULL);
     request.params.granularity = "year";
     result = s_run (&request);
-    periods = s_table (result, "periods");
+    periods = test_report_table (result, "periods");
     s_expect ("2024 for M2", periods, 0, "period=2024-01-01|created=2|won=1|lost=0"
               "|won_amount=0.00");
     if (result)
@@ -599,7 +577,7 @@ s_check_funnel (void)
     s_request (&request, "funnel", "2024-01-01", "2024-05-01");
     s_filter (&request, "manager", s_ext ("M1"), s_ext ("M2"));
     Crmq__ReportResult *result = s_run (&request);
-    const Crmq__ReportTable *stages = s_table (result, "stages");
+    const Crmq__ReportTable *stages = test_report_table (result, "stages");
     char pipeline [64];
     snprintf (pipeline, sizeof pipeline, "%spipeline", s_prefix);
     int a = s_find (stages, "pipeline", pipeline, "stage", "A");
@@ -619,7 +597,7 @@ s_check_funnel (void)
     s_expect ("Won", stages, a + 3, "outcome=won|entered=2|in_stage=0|moved_next=|conversion="
               "|average_days=|won=0");
     s_expect ("Lost", stages, a + 4, "outcome=lost|entered=1|in_stage=0|moved_next=");
-    const Crmq__ReportTable *summary = s_table (result, "summary");
+    const Crmq__ReportTable *summary = test_report_table (result, "summary");
     s_expect ("summary", summary, 0, "leads=0|deals_created=4|won=2|lost=1"
               "|win_rate=0.666666667|won_amount=1000.00");
     CHECK (s_has_note (result, "lead intake") && s_has_note (result, "(EUR)"),
@@ -636,7 +614,7 @@ s_check_managers (void)
     s_request (&request, "managers", "2024-01-01", "2024-05-01");
     s_filter (&request, "manager", s_ext ("M1"), s_ext ("M2"));
     Crmq__ReportResult *result = s_run (&request);
-    const Crmq__ReportTable *managers = s_table (result, "managers");
+    const Crmq__ReportTable *managers = test_report_table (result, "managers");
     CHECK (managers && managers->n_rows == 2 && managers->total_rows == 2, "two managers: %zu",
            managers? managers->n_rows: 0);
     //  M1: orders 200 + 30 + 70 of C1, C3 less the return of 100 of the
@@ -672,7 +650,7 @@ s_check_managers (void)
     request.params.n_filters = 2;
     request.params.limit = 1;
     result = s_run (&request);
-    managers = s_table (result, "managers");
+    managers = test_report_table (result, "managers");
     CHECK (managers && managers->n_rows == 1 && managers->total_rows == 2,
            "one row of two: %zu of %" PRId64, managers? managers->n_rows: 0,
            managers? managers->total_rows: 0);
