@@ -8,7 +8,8 @@ struct _report_runner_t {
     char *time_zone;
     char *currency;
     report_settings_t *settings;
-    char method [32];               //  of cache keys: "Report", with the settings' key
+    char method [160];              //  of cache keys: "Report", the result version, the
+                                    //  zone, the currency and the settings' key
 };
 
 //  The topics whose events change what reports read.
@@ -25,8 +26,8 @@ report_runner_new (crmq_pg_t *pg, report_cache_t *cache, const char *time_zone,
     self->time_zone = strdup (time_zone);
     self->currency = strdup (currency);
     self->settings = settings;
-    snprintf (self->method, sizeof self->method, "Report%s%s", settings? ".": "",
-              settings? settings->key: "");
+    snprintf (self->method, sizeof self->method, "Report.v%d.%s.%s%s%s", REPORT_RESULT_VERSION,
+              time_zone, currency, settings? ".": "", settings? settings->key: "");
     return self;
 }
 
