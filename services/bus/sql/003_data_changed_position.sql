@@ -13,7 +13,7 @@
 
 -- An unsigned base-128 varint of the protobuf wire format; a negative value
 -- is its 64-bit two's complement (ten bytes), as protobuf encodes int64.
-CREATE FUNCTION bus.pb_varint (value bigint) RETURNS bytea
+CREATE FUNCTION bus.pb_varint_loop (value bigint) RETURNS bytea
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
     rest bigint := value;
@@ -28,29 +28,43 @@ BEGIN
     END LOOP;
 END $$;
 
+-- The same, with the one-byte case (lengths, small counts) as an expression
+-- inlined into the caller: a PL/pgSQL call costs more than the rest.
+CREATE FUNCTION bus.pb_varint (value bigint) RETURNS bytea
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN value BETWEEN 0 AND 127 THEN set_byte ('\x00'::bytea, 0, value::int)
+                ELSE bus.pb_varint_loop (value) END
+$$;
+
 -- The packed crmq.DataChanged {schema = 1, table = 2, rows = 3}: for each
 -- string field its tag (0x0a, 0x12), its length as a varint and its UTF-8
 -- bytes; for rows its tag 0x18 and the varint.
 CREATE FUNCTION bus.data_changed_body (schema_name text, table_name text, row_count bigint)
-RETURNS bytea LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT '\x0a'::bytea || bus.pb_varint (octet_length (s.bytes)) || s.bytes
-        || '\x12'::bytea || bus.pb_varint (octet_length (t.bytes)) || t.bytes
-        || '\x18'::bytea || bus.pb_varint (row_count)
-      FROM convert_to (schema_name, 'UTF8') AS s (bytes),
-           convert_to (table_name, 'UTF8') AS t (bytes)
-$$;
+RETURNS bytea LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    schema_bytes bytea := convert_to (schema_name, 'UTF8');
+    table_bytes bytea := convert_to (table_name, 'UTF8');
+BEGIN
+    RETURN '\x0a'::bytea || bus.pb_varint (length (schema_bytes)) || schema_bytes
+        || '\x12'::bytea || bus.pb_varint (length (table_bytes)) || table_bytes
+        || '\x18'::bytea || bus.pb_varint (row_count);
+END $$;
 
 -- Writes the event data.changed.<schema_name>.<table_name> for row_count
 -- rows changed in the caller's transaction, producer schema_name (each
 -- service owns the schema of its name); nothing when row_count is 0.  For
 -- the statements whose table has no trigger (see bus.data_changed_watch).
+-- PL/pgSQL, whose plans last the session (a LANGUAGE sql function that
+-- writes is planned again at every call, at ten times the cost).
 CREATE FUNCTION bus.data_changed (schema_name text, table_name text, row_count bigint)
-RETURNS void LANGUAGE sql AS $$
-    INSERT INTO bus.outbox (topic, producer, body)
-    SELECT 'data.changed.' || schema_name || '.' || table_name, schema_name,
-           bus.data_changed_body (schema_name, table_name, row_count)
-     WHERE row_count > 0
-$$;
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF row_count > 0 THEN
+        INSERT INTO bus.outbox (topic, producer, body)
+        VALUES ('data.changed.' || schema_name || '.' || table_name, schema_name,
+                bus.data_changed_body (schema_name, table_name, row_count));
+    END IF;
+END $$;
 
 -- The statement trigger (AFTER, FOR EACH STATEMENT, with the transition
 -- tables data_changed_new and data_changed_old): the rows the statement
@@ -76,7 +90,9 @@ BEGIN
                 EXCEPT ALL
                 SELECT to_jsonb (o) - ignored FROM data_changed_old o) c;
     END IF;
-    PERFORM bus.data_changed (TG_TABLE_SCHEMA, TG_TABLE_NAME, changed);
+    IF changed > 0 THEN
+        PERFORM bus.data_changed (TG_TABLE_SCHEMA, TG_TABLE_NAME, changed);
+    END IF;
     RETURN NULL;
 END $$;
 
