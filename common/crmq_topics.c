@@ -24,7 +24,7 @@ static const crmq_topic_t s_topics [] = {
     { "sales.invoice.issued",      &crmq__invoice_event__descriptor,     "sales" },
     { "sales.payment.received",    &crmq__payment_event__descriptor,     "sales" },
     { "sales.return.registered",   &crmq__return_event__descriptor,      "sales" },
-    //  Statement triggers (services/bus/sql/003_data_changed_position.sql):
+    //  Statement triggers (services/bus/sql/004_data_changed.sql):
     //  data.changed.<schema>.<table> for the tables whose changes have no
     //  event of their own (contacts.clients, sales.products, ...)
     { "data.changed.contacts.",    &crmq__data_changed__descriptor,      "contacts" },

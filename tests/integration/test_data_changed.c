@@ -125,6 +125,19 @@ s_save_client (const char *method, Crmq__Client *client, char **fields, size_t n
     return id;
 }
 
+//  Calls `method` of crmq-contacts (reply type `descriptor`), CHECKs it
+//  answered OK and drops the answer.
+static void
+s_contacts_call (const char *method, const ProtobufCMessage *request,
+                 const ProtobufCMessageDescriptor *descriptor)
+{
+    ProtobufCMessage *answer;
+    int code = test_call (s_contacts, method, request, descriptor, &answer);
+    CHECK (code == CRMQ_OK, "%s: code %d %s", method, code, crmq_rpc_client_message (s_contacts));
+    if (answer)
+        protobuf_c_message_free_unpacked (answer, NULL);
+}
+
 //  Runs a statement of the test's own.
 static void
 s_sql (const char *sql, const char *value)
@@ -251,12 +264,7 @@ s_test_contacts (void)
     Crmq__InteractionRequest request = CRMQ__INTERACTION_REQUEST__INIT;
     request.interaction = &call;
     request.actor = "test_data_changed";
-    ProtobufCMessage *answer;
-    int code = test_call (s_contacts, "contacts.LogInteraction", &request.base,
-                          &crmq__interaction_reply__descriptor, &answer);
-    CHECK (code == CRMQ_OK, "LogInteraction: %d %s", code, crmq_rpc_client_message (s_contacts));
-    if (answer)
-        protobuf_c_message_free_unpacked (answer, NULL);
+    s_contacts_call ("contacts.LogInteraction", &request.base, &crmq__interaction_reply__descriptor);
     s_expect (mark, "contacts.interactions", 1, 1, "LogInteraction");
     s_expect (mark, "contacts.clients", 0, 0, "LogInteraction");
     mark = s_mark ();
@@ -365,12 +373,7 @@ s_test_merge (void)
     request.survivor_id = survivor;
     request.merged_id = merged;
     request.actor = "test_data_changed";
-    ProtobufCMessage *answer;
-    int code = test_call (s_contacts, "contacts.MergeClients", &request.base,
-                          &crmq__merge_clients_reply__descriptor, &answer);
-    CHECK (code == CRMQ_OK, "MergeClients: %d %s", code, crmq_rpc_client_message (s_contacts));
-    if (answer)
-        protobuf_c_message_free_unpacked (answer, NULL);
+    s_contacts_call ("contacts.MergeClients", &request.base, &crmq__merge_clients_reply__descriptor);
     int64_t rows;
     CHECK (s_changes (mark, "contacts.clients", &rows) >= 1, "contacts.clients changed");
     s_expect (mark, "contacts.merges", 1, 1, "MergeClients");

@@ -1,4 +1,4 @@
--- Change events (see services/bus/sql/003_data_changed_position.sql).
+-- Change events (see services/bus/sql/004_data_changed.sql).
 --
 -- Master data and pipelines, whose writers write no event of their own:
 -- every statement that changes rows of them writes

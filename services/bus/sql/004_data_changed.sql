@@ -1,4 +1,5 @@
--- Change events for caches, and the event-log position a cache keys on.
+-- Change events for caches, and the event-log position a cache keys on
+-- (bus.position, first written by 003_position.sql) served by an index.
 --
 -- A result computed from the database (a report) may be cached under its
 -- parameters and the position of the log for the topics whose events
@@ -127,7 +128,8 @@ END $$;
 DROP INDEX bus.outbox_topic_idx;
 CREATE INDEX outbox_topic_seq_idx ON bus.outbox (topic text_pattern_ops, seq);
 
--- The position of the log for the events whose topic starts with one of
+-- bus.position (003_position.sql), computed with the index above: the
+-- position of the log for the events whose topic starts with one of
 -- `prefixes` (each non-empty, ending in an ASCII character: "sales.",
 -- "contacts.", "data.changed."), as seen by the caller's snapshot: 'm', or
 -- 'm+s1,s2,...', or NULL when more than 1,000 such events wait above the
@@ -148,7 +150,7 @@ CREATE INDEX outbox_topic_seq_idx ON bus.outbox (topic text_pattern_ops, seq);
 -- removes the event m itself, older than the retention period: cached
 -- values must expire sooner than that.  STABLE: every statement here sees
 -- the caller's snapshot (a report's REPEATABLE READ transaction).
-CREATE FUNCTION bus.position (prefixes text[]) RETURNS text
+CREATE OR REPLACE FUNCTION bus.position (prefixes text[]) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     bound bigint := coalesce ((SELECT published_seq FROM bus.relay_state WHERE id = 1), 0);
