@@ -379,7 +379,7 @@ s_test_merge (void)
     s_expect (mark, "contacts.merges", 1, 1, "MergeClients");
 
     printf ("crmq-sales applies it: one event per table of B's rows, with their count\n");
-    for (int attempt = 0; attempt < 300 && s_rows_of ("orders", merged) > 0; attempt++)
+    for (int attempt = 0; attempt < 600 && s_rows_of ("orders", merged) > 0; attempt++)
         zclock_sleep (100);
     CHECK (s_rows_of ("orders", merged) == 0, "B's orders moved");
     for (size_t i = 0; i < 10; i++) {
