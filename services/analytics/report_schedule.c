@@ -53,11 +53,11 @@ report_schedule_t *
 report_schedule_new (const char *rule, const char *time_zone, int64_t start_us, char *why,
                      size_t why_size)
 {
-    snprintf (why, why_size, "is empty");
+    snprintf (why, why_size, "the rule is empty");
     if (!rule || !*rule)
         return NULL;
     if (strlen (rule) > REPORT_SCHEDULE_BYTES) {
-        snprintf (why, why_size, "is longer than %d bytes", REPORT_SCHEDULE_BYTES);
+        snprintf (why, why_size, "the rule is longer than %d bytes", REPORT_SCHEDULE_BYTES);
         return NULL;
     }
     if (strncasecmp (rule, "RRULE:", 6) == 0)
@@ -71,7 +71,7 @@ report_schedule_new (const char *rule, const char *time_zone, int64_t start_us, 
     struct icalrecurrencetype parsed = icalrecurrencetype_from_string (rule);
     if (parsed.freq == ICAL_NO_RECURRENCE || icalerrno != ICAL_NO_ERROR) {
         icalerror_clear_errno ();
-        snprintf (why, why_size, "is not an RRULE (RFC 5545) such as"
+        snprintf (why, why_size, "not an RRULE (RFC 5545) such as"
                   " FREQ=WEEKLY;BYDAY=MO;BYHOUR=7;BYMINUTE=0");
         return NULL;
     }
@@ -90,7 +90,7 @@ report_schedule_new (const char *rule, const char *time_zone, int64_t start_us, 
     icalrecur_iterator *iterator = icalrecur_iterator_new (parsed, start);
     if (!iterator) {
         icalerror_clear_errno ();
-        snprintf (why, why_size, "cannot be expanded (no date matches every part)");
+        snprintf (why, why_size, "no date matches every part of the rule");
         return NULL;
     }
     icalrecur_iterator_free (iterator);
@@ -357,7 +357,7 @@ report_schedule_test (bool verbose)
     char *long_rule = (char *) zmalloc (REPORT_SCHEDULE_BYTES + 2);
     memset (long_rule, 'x', REPORT_SCHEDULE_BYTES + 1);
     assert (!report_schedule_new (long_rule, "UTC", 0, why, sizeof why));
-    assert (strstr (why, "longer"));
+    assert (strstr (why, "longer than"));
     free (long_rule);
     printf ("OK\n");
 }

@@ -24,10 +24,11 @@ typedef struct _report_schedule_t report_schedule_t;
 
 //  Parses `rule` (an RRULE value; "RRULE:" before it is allowed) for
 //  occurrences in `time_zone` (IANA) from the wall time of `start_us` in
-//  that zone, seconds dropped.  Returns NULL, with a reason for a person in
-//  `why` (why_size bytes), for text libical does not parse, FREQ=SECONDLY
-//  or MINUTELY (too frequent for reports), RSCALE (not supported), a rule
-//  longer than REPORT_SCHEDULE_BYTES, or an unknown zone.
+//  that zone, seconds dropped.  Returns NULL, with the reason for a person
+//  in `why` (why_size bytes; "FREQ=MINUTELY is too frequent for reports"),
+//  for text libical does not parse, FREQ=SECONDLY or MINUTELY, RSCALE (not
+//  supported), a rule longer than REPORT_SCHEDULE_BYTES, a rule no date
+//  matches, or an unknown zone.
 report_schedule_t *report_schedule_new (const char *rule, const char *time_zone, int64_t start_us,
                                         char *why, size_t why_size);
 

@@ -320,7 +320,7 @@ s_check_schedule (report_templates_t *self, const char *schedule, int64_t now_us
                                                      sizeof why);
     if (!parsed)
         return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "template.schedule",
-                                 "template.schedule %s", why);
+                                 "template.schedule: %s", why);
     int code = 0;
     int64_t gap = report_schedule_min_gap (parsed);
     int64_t next = report_schedule_next (parsed, now_us);
