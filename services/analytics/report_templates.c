@@ -445,26 +445,47 @@ report_templates_list (report_templates_t *self, const uint8_t *body, size_t siz
     return code;
 }
 
+//  The template a TemplateName request names.  Returns 0 with *request
+//  (free with crmq__template_name__free_unpacked) and *result (its row;
+//  caller PQclears) set, or a code after the reply: 3 for a bad name, 5
+//  when there is no such template.
+static int
+s_find (report_templates_t *self, const uint8_t *body, size_t size, crmq_reply_t *reply,
+        Crmq__TemplateName **request, PGresult **result)
+{
+    *result = NULL;
+    int code = s_template_name (body, size, reply, request);
+    if (code)
+        return code;
+    const char *values [1] = { (*request)->name };
+    *result = crmq_pg_exec (self->pg, SQL_GET, 1, values);
+    if (!*result)
+        code = s_reply_pg (reply, self->pg);
+    else
+    if (PQntuples (*result) == 0)
+        code = crmq_reply_error (reply, CRMQ_NOT_FOUND, "name", "no template \"%s\"",
+                                 (*request)->name);
+    if (code) {
+        if (*result)
+            PQclear (*result);
+        *result = NULL;
+        crmq__template_name__free_unpacked (*request, NULL);
+        *request = NULL;
+    }
+    return code;
+}
+
 int
 report_templates_get (report_templates_t *self, const uint8_t *body, size_t size,
                       crmq_reply_t *reply)
 {
     Crmq__TemplateName *request;
-    int code = s_template_name (body, size, reply, &request);
+    PGresult *result;
+    int code = s_find (self, body, size, reply, &request, &result);
     if (code)
         return code;
-    const char *values [1] = { request->name };
-    PGresult *result = crmq_pg_exec (self->pg, SQL_GET, 1, values);
-    if (!result)
-        code = s_reply_pg (reply, self->pg);
-    else
-    if (PQntuples (result) == 0)
-        code = crmq_reply_error (reply, CRMQ_NOT_FOUND, "name", "no template \"%s\"",
-                                 request->name);
-    else
-        code = s_reply_template (reply, result);
-    if (result)
-        PQclear (result);
+    code = s_reply_template (reply, result);
+    PQclear (result);
     crmq__template_name__free_unpacked (request, NULL);
     return code;
 }
@@ -498,28 +519,16 @@ report_templates_run (report_templates_t *self, const uint8_t *body, size_t size
                       crmq_reply_t *reply)
 {
     Crmq__TemplateName *request;
-    int code = s_template_name (body, size, reply, &request);
+    PGresult *result;
+    int code = s_find (self, body, size, reply, &request, &result);
     if (code)
         return code;
-    const char *values [1] = { request->name };
-    PGresult *result = crmq_pg_exec (self->pg, SQL_GET, 1, values);
-    Crmq__ReportParams *params = NULL;
-    if (!result)
-        code = s_reply_pg (reply, self->pg);
-    else
-    if (PQntuples (result) == 0)
-        code = crmq_reply_error (reply, CRMQ_NOT_FOUND, "name", "no template \"%s\"",
-                                 request->name);
+    Crmq__ReportParams *params = s_row_params (result, 0, S_COL_PARAMS);
+    PQclear (result);
+    if (!params)
+        code = crmq_reply_error (reply, CRMQ_INTERNAL, NULL,
+                                 "template \"%s\": stored parameters unreadable", request->name);
     else {
-        params = s_row_params (result, 0, S_COL_PARAMS);
-        if (!params)
-            code = crmq_reply_error (reply, CRMQ_INTERNAL, NULL,
-                                     "template \"%s\": stored parameters unreadable",
-                                     request->name);
-    }
-    if (result)
-        PQclear (result);
-    if (params) {
         Crmq__ReportResult *report = NULL;
         code = report_runner_run (self->runner, params, reply, &report);
         if (code == 0) {
