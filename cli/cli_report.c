@@ -3,6 +3,7 @@
 #include "cli_client_metrics.h"
 #include "cli_common.h"
 #include "cli_report_template.h"
+#include "cli_report_html.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -257,22 +258,8 @@ cli_report_args_free (cli_report_args_t *args)
 static void
 s_period_text (const Crmq__ReportResult *result, const char *time_zone, char *buf, size_t size)
 {
-    const Crmq__Period *period = result->params? result->params->period: NULL;
-    char from [32] = "", to [32] = "";
-    if (period && period->from_us)
-        crmq_time_format (period->from_us, time_zone, true, from, sizeof from);
-    if (period && period->to_us)
-        crmq_time_format (period->to_us, time_zone, true, to, sizeof to);
-    if (*from && *to)
-        snprintf (buf, size, "%s to %s (excluded)", from, to);
-    else
-    if (*from)
-        snprintf (buf, size, "from %s", from);
-    else
-    if (*to)
-        snprintf (buf, size, "before %s", to);
-    else
-        snprintf (buf, size, "all time");
+    cli_period_text (result->params? result->params->period: NULL, time_zone, "all time", buf,
+                     size);
 }
 
 static cli_column_type_t
@@ -478,6 +465,8 @@ cli_report_print (const Crmq__ReportResult *result, const cli_report_args_t *arg
 int
 cli_report_run (crmq_config_t *config, int argc, char **argv)
 {
+    if (argc >= 1 && streq (argv [0], "html"))
+        return cli_report_html (config, argc, argv);
     if (argc >= 1 && streq (argv [0], "client-metrics"))
         return cli_command_run (cli_client_metrics_commands (), "report", "analytics_endpoint",
                                 config, argc, argv);
