@@ -83,6 +83,17 @@ static const char *SQL_RUN_RECORD =
     " VALUES ($1, $2::timestamptz, $3::int, $4::timestamptz, $5::timestamptz, $6, $7,"
     "  $8::bigint, $9)";
 
+//  Whether an occurrence ran already ($1 template, $2 scheduled_for): only
+//  when next_run_at was set back by hand, since a run and the move of
+//  next_run_at commit together.
+static const char *SQL_RAN =
+    "SELECT count (*) FROM analytics.report_runs WHERE template = $1"
+    "   AND scheduled_for = $2::timestamptz";
+
+//  $1 name, $2 next_run_at (NULL = none)
+static const char *SQL_SKIP =
+    "UPDATE analytics.report_templates SET next_run_at = $2::timestamptz WHERE name = $1";
+
 //  $1 name, $2 last_run_at, $3 last_status, $4 next_run_at (NULL = none)
 static const char *SQL_ADVANCE =
     "UPDATE analytics.report_templates"
@@ -639,7 +650,7 @@ typedef struct {
     char name [REPORT_TEMPLATE_NAME_BYTES + 1];
     int64_t scheduled_for_us;
     int missed;
-    int code;                       //  of the report
+    int code;                       //  of the report; -1: it ran already
     int64_t seq;                    //  the event's
 } s_due_t;
 
@@ -712,6 +723,25 @@ s_due_tx (crmq_pg_t *pg, void *arg)
                                              1000000);
         next_us = report_schedule_next (schedule, due->now_us);
     }
+    //  an occurrence that ran already is not run again: on to the next one
+    char scheduled [40], next [40];
+    const char *ran_values [2] = {
+        due->name, s_pg_time (due->scheduled_for_us, scheduled, sizeof scheduled)
+    };
+    PGresult *ran = crmq_pg_exec (pg, SQL_RAN, 2, ran_values);
+    bool skip = ran && strtoll (PQgetvalue (ran, 0, 0), NULL, 10) > 0;
+    if (ran)
+        PQclear (ran);
+    if (!ran || skip) {
+        const char *skip_values [2] = { due->name, s_pg_time (next_us, next, sizeof next) };
+        int rc = ran? crmq_pg_command (pg, SQL_SKIP, 2, skip_values): -1;
+        due->code = -1;
+        crmq__report_params__free_unpacked (params, NULL);
+        report_schedule_destroy (&schedule);
+        free (schedule_text);
+        free (time_zone);
+        return rc;
+    }
     //  the report, on the service's connection, while this one holds the lock
     Crmq__Error *error = NULL;
     Crmq__ReportResult *report = NULL;
@@ -770,7 +800,7 @@ s_due_tx (crmq_pg_t *pg, void *arg)
                   error->message);
     int rc = due->seq > 0? 0: -1;
     if (rc == 0) {
-        char scheduled [40], started [40], finished [40], missed [16], seq [24], next [40];
+        char started [40], finished [40], missed [16], seq [24];
         int64_t finished_us = crmq_time_now_us ();
         snprintf (missed, sizeof missed, "%d", due->missed);
         snprintf (seq, sizeof seq, "%" PRId64, due->seq);
@@ -831,6 +861,12 @@ report_templates_tick (report_templates_t *self)
         if (!due.ran)
             break;
         char scheduled [32] = "";
+        if (due.code < 0) {
+            crmq_time_format (due.scheduled_for_us, NULL, false, scheduled, sizeof scheduled);
+            crmq_log (CRMQ_LOG_WARN, "template_occurrence_ran_already", "template=%s"
+                      " scheduled_for=%s", crmq_log_q (due.name), crmq_log_q (scheduled));
+            continue;
+        }
         crmq_time_format (due.scheduled_for_us, NULL, false, scheduled, sizeof scheduled);
         crmq_log (due.code? CRMQ_LOG_WARN: CRMQ_LOG_INFO, "template_run",
                   "template=%s scheduled_for=%s missed=%d status=%s seq=%" PRId64 " ms=%" PRId64,

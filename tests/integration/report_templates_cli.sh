@@ -3,7 +3,8 @@
 #   1. save with report options, a schedule and a Cyrillic name and
 #      description; the record (table and JSON) shows them, the next run at
 #      07:00; list and show agree;
-#   2. run prints the report as `crmq report` does (JSON: the same object);
+#   2. run prints the report as `crmq report` does (JSON: the same object,
+#      CSV of one table, --chart writes the table's SVG);
 #   3. refusals exit 1 naming the field (unknown report, MINUTELY, an
 #      existing name without --replace); --replace makes version 2; bad
 #      command lines exit 64;
@@ -75,6 +76,9 @@ check "its period" "2020-03-01" "$(json 'd["period"]["from"]')"
 check "no client matches: revenue" 0 "$(json 'd["tables"]["summary"][0]["revenue"]')"
 crmq report template run "$name" --format csv --table classes
 check "run --format csv --table classes" "class,clients,share" "$(head -n 1 "$work/out")"
+crmq report template run "$name" --table classes --chart "$work/classes.svg"
+check "run --chart exits" 0 "$rc"
+check "the chart is SVG" 1 "$(grep -c '<svg' "$work/classes.svg" || true)"
 
 echo "3. refusals"
 crmq report template save "other $run" no_such_report

@@ -13,6 +13,8 @@
          analytics.report.ready comes on crmq-bus's PUB with the template,
          the occurrence and the report's figures; `crmq tail` decodes it;
          the run is in analytics.report_runs, next_run_at moved on;
+         next_run_at set back to that occurrence moves on without a second
+         run;
       3. missed occurrences (a daily rule three days behind) run once, with
          a note;
       4. a report that fails at run time publishes analytics.report.failed
@@ -590,6 +592,22 @@ main (void)
                             "     = '07:00:00'", name, NULL) == 1,
            "next_run_at moved to the next 07:00, last_status ok");
     CHECK (s_events (pg, "analytics.report.ready", name) == 1, "one event in the log");
+    //  next_run_at set back to the occurrence that ran: moved on, not run again
+    char occurrence_text [24];
+    snprintf (occurrence_text, sizeof occurrence_text, "%" PRId64, occurrence);
+    test_number (pg, "UPDATE analytics.report_templates SET next_run_at = timestamptz 'epoch'"
+                     " + $2::bigint * interval '1 microsecond' WHERE name = $1 RETURNING 1",
+                 name, occurrence_text, NULL);
+    long long moved = 0;
+    for (int i = 0; i < s_wait_s * 10 && !moved; i++) {
+        moved = test_number (pg, "SELECT count (*) FROM analytics.report_templates"
+                                 " WHERE name = $1 AND next_run_at > now ()", name, NULL);
+        if (!moved)
+            zclock_sleep (100);
+    }
+    CHECK (moved == 1 && s_runs (pg, name, 0) == 1
+           && s_events (pg, "analytics.report.ready", name) == 1,
+           "an occurrence that ran is not run again: next_run_at moved on");
     //  crmq tail decodes it
     char command [1024];
     snprintf (command, sizeof command, "%s/bin/crmq tail analytics. --from %" PRId64
