@@ -6,41 +6,18 @@
 #include "cli_output.h"
 #include "cli_report.h"
 
-#include <ctype.h>
 #include <stdio.h>
 
 //  --------------------------------------------------------------------------
 //  The options of a template, as a command line gives them
-
-//  Writes `value` to `out`, quoted for a POSIX shell when it needs it.
-static void
-s_quoted (FILE *out, const char *value)
-{
-    bool plain = *value != 0;
-    for (const char *p = value; *p && plain; p++)
-        plain = isalnum ((unsigned char) *p) || strchr ("-_.,=:/@+%\\", *p);
-    if (plain) {
-        fputs (value, out);
-        return;
-    }
-    fputc ('\'', out);
-    for (const char *p = value; *p; p++)
-        if (*p == '\'')
-            fputs ("'\\''", out);
-        else
-            fputc (*p, out);
-    fputc ('\'', out);
-}
 
 //  Writes " --NAME VALUE" (VALUE NULL: the option alone).
 static void
 s_option (FILE *out, const char *name, const char *value)
 {
     fprintf (out, " --%s", name);
-    if (value) {
-        fputc (' ', out);
-        s_quoted (out, value);
-    }
+    if (value)
+        cli_shell_word (out, value);
 }
 
 static void
@@ -490,6 +467,16 @@ cli_report_template_test (bool verbose)
     params.measure = (char *) "it's";
     text = s_options_text (&params, "Europe/Berlin");
     assert (streq (text, "--from 2024-01-01 --measure 'it'\\''s'"));
+    free (text);
+    //  a comma inside a value keeps its backslash through the shell
+    char *comma [1] = { (char *) "A,B" };
+    filter.values = comma;
+    filter.n_values = 1;
+    params.n_filters = 1;
+    params.measure = (char *) "";
+    params.period = NULL;
+    text = s_options_text (&params, "UTC");
+    assert (streq (text, "--filter 'region=A\\,B'"));
     free (text);
 
     //  the save command line: NAME REPORT first, the template's options
