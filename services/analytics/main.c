@@ -7,6 +7,7 @@
 #include "report_result.h"
 #include "report_schedule.h"
 #include "report_templates.h"
+#include "report_settings.h"
 
 static const crmq_setting_t s_settings [] = {
     CRMQ_SETTINGS_COMMON,
@@ -22,6 +23,9 @@ static const crmq_setting_t s_settings [] = {
       "how often the scheduler looks for report templates that are due, milliseconds" },
     { "template_min_interval_s", "CRMQ_TEMPLATE_MIN_INTERVAL_S", CRMQ_SETTING_INT, "3600", 60,
       86400, "shortest gap a template's schedule may have between two occurrences, seconds" },
+    { "satisfaction_weights", "CRMQ_SATISFACTION_WEIGHTS", CRMQ_SETTING_STRING,
+      REPORT_SATISFACTION_WEIGHTS_DEFAULT, 1, 512,
+      "points of each satisfaction component (name=points, summing to 100)" },
     { NULL, NULL, CRMQ_SETTING_INT, NULL, 0, 0, NULL }
 };
 
@@ -34,6 +38,7 @@ main (int argc, char **argv)
         report_params_test (true);
         report_schedule_test (true);
         report_templates_test (true);
+        report_settings_test (true);
         return 0;
     }
     crmq_service_def_t def = {
