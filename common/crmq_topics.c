@@ -32,6 +32,10 @@ static const crmq_topic_t s_topics [] = {
     //  Every alert (alerts.proto), crmq-scheduler: alert.payment.late,
     //  alert.shipment.late, alert.client.activity_drop, ...
     { "alert.",                    &crmq__alert__descriptor,             "scheduler" },
+    //  crmq-analytics: report_templates.c, the scheduled runs of report
+    //  templates
+    { "analytics.report.ready",    &crmq__report_ready__descriptor,      "analytics" },
+    { "analytics.report.failed",   &crmq__report_failed__descriptor,     "analytics" },
     //  crmq-bus's own marks, "bus.mark." + the prefix they vouch for
     { "bus.mark.",                 &crmq__bus_mark__descriptor,          "bus" },
 };
@@ -96,6 +100,9 @@ crmq_topics_test (bool verbose)
             == &crmq__data_changed__descriptor);
     assert (crmq_topic_descriptor ("data.changed.sales.") == NULL);
     assert (crmq_topic_descriptor ("data.changed.") == NULL);
+    assert (crmq_topic_descriptor ("analytics.report.ready") == &crmq__report_ready__descriptor);
+    assert (crmq_topic_descriptor ("analytics.report.failed") == &crmq__report_failed__descriptor);
+    assert (crmq_topic_descriptor ("analytics.report") == NULL);
     assert (crmq_topic_descriptor ("bus.mark.sales.") == &crmq__bus_mark__descriptor);
     assert (crmq_topic_descriptor ("bus.mark.") == NULL);
     assert (crmq_topic_descriptor ("") == NULL);
