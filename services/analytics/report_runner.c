@@ -37,6 +37,18 @@ report_runner_destroy (report_runner_t **self_p)
     }
 }
 
+//  The last event a position names: its last number ("m" or "m+s1,...,sn").
+static int64_t
+s_last_seq (const char *position)
+{
+    if (!position)
+        return 0;
+    const char *last = strrchr (position, ',');
+    if (!last)
+        last = strrchr (position, '+');
+    return strtoll (last? last + 1: position, NULL, 10);
+}
+
 typedef struct {
     report_runner_t *self;
     const report_def_t *def;
@@ -82,7 +94,7 @@ s_run_tx (crmq_pg_t *pg, void *arg)
             Crmq__ReportResult *message = report_result_message (run->result);
             message->params = resolved;
             resolved = NULL;            //  now the result's
-            message->as_of_seq = position? strtoll (position, NULL, 10): 0;
+            message->as_of_seq = s_last_seq (position);
             message->computed_at_us = crmq_time_now_us ();
             job->packed = report_result_pack (run->result, &job->packed_size);
             if (position)
