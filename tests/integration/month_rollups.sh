@@ -103,43 +103,29 @@ check "months of B" "2024-12-01 2.00 0.00 1 1 2024-12-24|2025-01-01 131.15 3.50 
     "$(months $B)"
 
 echo "two transactions on one month at once"
-# the first holds the month's row (a later day; a cancellation of it) while
-# the second adds an earlier day and waits for it
+# concurrently FIRST SECOND: FIRST holds the month's row for a second while
+# SECOND, started 0.3 s later, changes the same month and waits for it
+concurrently() {
+    psql "$CRMQ_PG_URL" -XAtq -v ON_ERROR_STOP=1 >/dev/null \
+         -c "BEGIN; $1; SELECT pg_sleep(1); COMMIT;" &
+    local first=$!
+    sleep 0.3
+    sql "$2"
+    wait "$first"
+}
 sql "INSERT INTO sales.client_day_rollups (client_id, day, orders) VALUES ($C, '2025-05-02', 1)"
-psql "$CRMQ_PG_URL" -XAtq -v ON_ERROR_STOP=1 >/dev/null <<SQL &
-BEGIN;
-INSERT INTO sales.client_day_rollups (client_id, day, orders) VALUES ($C, '2025-05-20', 1);
-SELECT pg_sleep(1);
-COMMIT;
-SQL
-first=$!
-sleep 0.3
-sql "INSERT INTO sales.client_day_rollups (client_id, day, orders) VALUES ($C, '2025-05-10', 1)"
-wait "$first"
+# an earlier day waits for a later one
+concurrently "INSERT INTO sales.client_day_rollups (client_id, day, orders) VALUES ($C, '2025-05-20', 1)" \
+             "INSERT INTO sales.client_day_rollups (client_id, day, orders) VALUES ($C, '2025-05-10', 1)"
 check "later day kept" "2025-05-01 0.00 0.00 0 3 2025-05-20" "$(months $C)"
-psql "$CRMQ_PG_URL" -XAtq -v ON_ERROR_STOP=1 >/dev/null <<SQL &
-BEGIN;
-UPDATE sales.client_day_rollups SET orders = 0 WHERE client_id = $C AND day = '2025-05-20';
-SELECT pg_sleep(1);
-COMMIT;
-SQL
-first=$!
-sleep 0.3
-sql "INSERT INTO sales.client_day_rollups (client_id, day, orders) VALUES ($C, '2025-05-15', 1)"
-wait "$first"
+# a new day waits for the cancellation of the month's last day
+concurrently "UPDATE sales.client_day_rollups SET orders = 0 WHERE client_id = $C AND day = '2025-05-20'" \
+             "INSERT INTO sales.client_day_rollups (client_id, day, orders) VALUES ($C, '2025-05-15', 1)"
 check "cancelled day gone, the new one last" "2025-05-01 0.00 0.00 0 3 2025-05-15" "$(months $C)"
 # the second cancels its month's last day while the first adds a later one:
 # it must recompute from what the first committed
-psql "$CRMQ_PG_URL" -XAtq -v ON_ERROR_STOP=1 >/dev/null <<SQL &
-BEGIN;
-INSERT INTO sales.client_day_rollups (client_id, day, orders) VALUES ($C, '2025-05-25', 1);
-SELECT pg_sleep(1);
-COMMIT;
-SQL
-first=$!
-sleep 0.3
-sql "UPDATE sales.client_day_rollups SET orders = 0 WHERE client_id = $C AND day = '2025-05-15'"
-wait "$first"
+concurrently "INSERT INTO sales.client_day_rollups (client_id, day, orders) VALUES ($C, '2025-05-25', 1)" \
+             "UPDATE sales.client_day_rollups SET orders = 0 WHERE client_id = $C AND day = '2025-05-15'"
 check "the later day of the other transaction" "2025-05-01 0.00 0.00 0 3 2025-05-25" "$(months $C)"
 check "differences" 0 "$(differences)"
 
