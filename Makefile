@@ -6,6 +6,7 @@
 #   make clean      remove build/
 #   make bench-ingest  sales.Ingest against a raw COPY (tests/bench/ingest.sh)
 #   make bench-alerts  late payment to its alert on crmq-bus's PUB (tests/bench/alerts.sh)
+#   make bench-analytics  reports over 20,000,000 order lines: plain SQL against crmq (tests/bench/analytics.sh)
 #   make valgrind-test  the tests with every service and test binary under valgrind
 #   SANITIZE=1      build with AddressSanitizer and UBSan (into build-asan/)
 
@@ -66,7 +67,7 @@ TEST_BINS    := $(BIN)/crmq-selftest $(patsubst tests/integration/%.c,$(BIN)/%,$
 BENCH_SRC    := $(wildcard tests/bench/*.c)
 BENCH_BINS   := $(patsubst tests/bench/%.c,$(BIN)/%,$(BENCH_SRC))
 
-.PHONY: all deps test valgrind-test demo up down clean bench-ingest bench-alerts
+.PHONY: all deps test valgrind-test demo up down clean bench-ingest bench-alerts bench-analytics
 # generated sources and objects are kept between builds
 .SECONDARY:
 all: $(SERVICE_BINS) $(CLI_BIN) $(TEST_BINS) $(BENCH_BINS)
@@ -140,6 +141,11 @@ bench-ingest: $(SERVICE_BINS) $(CLI_BIN) $(BENCH_BINS)
 # late payment -> alert.payment.late on a stack of its own; BENCH_ARGS="--events 1000"
 bench-alerts: $(SERVICE_BINS) $(BENCH_BINS)
 	BUILD=$(BUILD) tests/bench/alerts.sh $(BENCH_ARGS)
+
+# reports: plain SQL against analytics.Report on a stack of its own;
+# BENCH_ARGS="--clients 20000 --lines 400000" or "--online-retail"
+bench-analytics: $(SERVICE_BINS) $(CLI_BIN) $(BENCH_BINS)
+	BUILD=$(BUILD) tests/bench/analytics.sh $(BENCH_ARGS)
 
 test: deps
 	$(MAKE) all

@@ -28,6 +28,9 @@
 #   CRMQ_STACK_TIMEOUT       seconds to wait for each part to answer (default 60)
 #   PG_BINDIR                PostgreSQL binaries (default: highest
 #                            /usr/lib/postgresql/*/bin)
+#   CRMQ_STACK_PG_SETTINGS   more postgresql.conf lines (name = value, one a
+#                            line), added after the stack's own on each up
+#                            (benchmarks size memory with it)
 # When run as root, PostgreSQL runs as the `postgres` user (initdb refuses
 # root): DIR/pg is chowned to it and DIR's parent folders are made traversable.
 set -euo pipefail
@@ -370,6 +373,7 @@ log_timezone = 'UTC'
 # tables here grow from nothing to thousands of rows in seconds (imports,
 # tests): fresh statistics keep the planner off plans made for empty tables
 autovacuum_naptime = 5s
+${CRMQ_STACK_PG_SETTINGS:-}
 EOF
 }
 

@@ -12,39 +12,10 @@
 #
 # Environment: BUILD (default build), CRMQ_INGEST_WINDOW (batches in
 # flight, default 4), CRMQ_KEEP_STACK=1 (leave the stack running).
-set -uo pipefail
-
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
-cd "$ROOT" || exit 2
-BUILD=${BUILD:-build}
-[[ $BUILD == /* ]] || BUILD=$ROOT/$BUILD
-export BUILD
-STACK=$ROOT/deploy/stack.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BENCH=$BUILD/bin/bench_ingest
-[[ -x $BENCH ]] || { echo "ingest.sh: $BENCH not built (make)" >&2; exit 2; }
-
-STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/crmq-bench.XXXXXX")
-teardown() {
-    if [[ ${CRMQ_KEEP_STACK:-0} == 1 ]]; then
-        echo "ingest.sh: the stack keeps running in $STACK_DIR (deploy/stack.sh down $STACK_DIR --purge)"
-    else
-        "$STACK" down "$STACK_DIR" --purge >/dev/null 2>&1 || rm -rf -- "$STACK_DIR"
-    fi
-}
-trap teardown EXIT
-trap 'exit 130' INT TERM
-
-echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-if ! CRMQ_STACK_RANDOM_PORTS=1 "$STACK" up "$STACK_DIR" >"$STACK_DIR.up.log" 2>&1; then
-    cat "$STACK_DIR.up.log"
-    rm -f "$STACK_DIR.up.log"
-    echo "ingest.sh: the stack did not start" >&2
-    exit 2
-fi
-rm -f "$STACK_DIR.up.log"
-# shellcheck source=/dev/null
-. "$STACK_DIR/env"
-export CRMQ_PG_URL CRMQ_REDIS_URL CRMQ_CONTACTS_ENDPOINT CRMQ_SALES_ENDPOINT CRMQ_STACK_DIR
+bench_require "$BENCH"
+bench_stack_up
 
 OUT=$(mktemp)
 "$BENCH" "$@" | tee "$OUT"

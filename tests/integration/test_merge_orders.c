@@ -100,6 +100,12 @@ main (void)
     zstr_free (&holdings);
     CHECK (test_count (pg, "SELECT count(*) FROM sales.applied_events"
                            " WHERE topic = 'contacts.client.merged'") >= 1, "applied once recorded");
+    test_check_rollups (pg, "after the merge");
+    CHECK (test_number (pg, "SELECT sum (orders) FROM sales.client_month_rollups"
+                            " WHERE client_id = $1::bigint", test_id_text (survivor), NULL) == 3
+           && test_number (pg, "SELECT count (*) FROM sales.client_month_rollups"
+                               " WHERE client_id = $1::bigint", test_id_text (merged), NULL) == 0,
+           "month rollups: the survivor's orders, the merged client's rows");
 
     printf ("a later order under the merged client's external id lands on the survivor\n");
     Crmq__ErpEvent *late [1] = { test_order_event ("merge:order:4", "MRG-O4", "MRG-B", "MRG-P", 1, 100) };

@@ -113,7 +113,8 @@ test_fingerprint (crmq_pg_t *pg)
         "sales.managers", "sales.product_groups", "sales.products", "sales.orders",
         "sales.order_lines", "sales.shipments", "sales.shipment_lines", "sales.invoices",
         "sales.payments", "sales.returns", "sales.return_lines", "sales.pending_changes",
-        "sales.client_day_group_rollups", "sales.client_day_rollups", NULL };
+        "sales.client_day_group_rollups", "sales.client_day_rollups",
+        "sales.client_month_rollups", NULL };
     return test_fingerprint_of (pg, tables);
 }
 
@@ -130,7 +131,8 @@ test_count (crmq_pg_t *pg, const char *sql)
 }
 
 //  CHECKs that the incremental rollups equal those computed afresh from the documents
-//  (rows a cancellation emptied stay as zeros: they are left out).
+//  (rows a cancellation emptied stay as zeros: they are left out), and the month
+//  rollups those computed afresh from the day rollups.
 static inline void
 test_check_rollups (crmq_pg_t *pg, const char *when)
 {
@@ -151,9 +153,20 @@ test_check_rollups (crmq_pg_t *pg, const char *when)
         " UNION ALL"
         " (SELECT * FROM sales.day_rollups_from_documents ('UTC')"
         "   EXCEPT SELECT * FROM sales.client_day_rollups)) d");
-    CHECK (differences == 0 && day_differences == 0,
-           "%s: rollups differ from the documents in %lld + %lld rows", when, differences,
-           day_differences);
+    //  the month rollups against a fresh sum of the day rollups (empty months have no row)
+    long long month_differences = test_count (pg,
+        "SELECT count (*) FROM ("
+        " (SELECT * FROM sales.client_month_rollups"
+        "   EXCEPT SELECT * FROM sales.month_rollups_from_day_rollups ())"
+        " UNION ALL"
+        " (SELECT * FROM sales.month_rollups_from_day_rollups ()"
+        "   EXCEPT SELECT * FROM sales.client_month_rollups)) d");
+    printf ("  rollups %s: %lld + %lld rows differ from the documents, %lld of %lld month rows"
+            " from the days\n", when, differences, day_differences, month_differences,
+            test_count (pg, "SELECT count (*) FROM sales.client_month_rollups"));
+    CHECK (differences == 0 && day_differences == 0 && month_differences == 0,
+           "%s: rollups differ from the documents in %lld + %lld rows, months from the days in"
+           " %lld rows", when, differences, day_differences, month_differences);
 }
 
 //  Runs `sql` with the text parameters `args` (NULL-terminated, up to 16).

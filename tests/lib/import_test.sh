@@ -42,7 +42,7 @@ reset_sales() {
                   sales.shipment_lines, sales.shipments, sales.invoices, sales.payments,
                   sales.return_lines, sales.returns, sales.pending_changes,
                   sales.client_day_group_rollups, sales.client_day_rollups,
-                  sales.clients, sales.managers, sales.erp_events,
+                  sales.client_month_rollups, sales.clients, sales.managers, sales.erp_events,
                   contacts.clients, contacts.managers RESTART IDENTITY CASCADE"
     redis-cli -u "$CRMQ_REDIS_URL" FLUSHDB >/dev/null
 }
@@ -61,10 +61,12 @@ fingerprint_sales() {
            SELECT 'sr' || x::text FROM sales.returns x UNION ALL
            SELECT 'st' || x::text FROM sales.return_lines x UNION ALL
            SELECT 'sd' || x::text FROM sales.client_day_rollups x UNION ALL
-           SELECT 'sy' || x::text FROM sales.client_day_group_rollups x) r"
+           SELECT 'sy' || x::text FROM sales.client_day_group_rollups x UNION ALL
+           SELECT 'sm' || x::text FROM sales.client_month_rollups x) r"
 }
 
-# The rollups agree with the documents (crmq-sales keeps both).
+# The rollups agree with the documents (crmq-sales keeps both), and the
+# month rollups with a fresh sum of the day rollups.
 check_rollups() {   # check_rollups ZONE
     check "rollups agree with the documents" 0 "$(sql "SELECT count(*) FROM (
         (SELECT * FROM sales.client_day_group_rollups
@@ -72,6 +74,12 @@ check_rollups() {   # check_rollups ZONE
         UNION ALL
         (SELECT * FROM sales.rollups_from_documents('$1')
           EXCEPT SELECT * FROM sales.client_day_group_rollups)) d")"
+    check "month rollups agree with the day rollups" 0 "$(sql "SELECT count(*) FROM (
+        (SELECT * FROM sales.client_month_rollups
+          EXCEPT SELECT * FROM sales.month_rollups_from_day_rollups())
+        UNION ALL
+        (SELECT * FROM sales.month_rollups_from_day_rollups()
+          EXCEPT SELECT * FROM sales.client_month_rollups)) d")"
 }
 
 # Prints where the shared data set SUBFOLDER is; returns 77 (skip) when it

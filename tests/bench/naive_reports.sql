@@ -1,0 +1,280 @@
+-- The reports of `make bench-analytics` written as plain SQL over the raw
+-- documents (analytics.order_lines, analytics.orders, sales.returns and
+-- sales.return_lines, analytics.clients), without the rollups: what one
+-- would write without crmq.  Each computes the figures docs/reports.md
+-- defines, with the default thresholds (ABC 0.80 / 0.95, XYZ 0.10 / 0.25,
+-- lost after $5 days), the measure revenue, no filters, and returns the
+-- rows of the tables crmq's report of the same name returns, cell for cell
+-- as crmq writes them, so that bench_analytics compares the two.
+--
+-- Parameters: $1 from, $2 to (dates: the period [from, to), also the report
+-- date), $3 the company's time zone, $4 rows of the client tables, $5
+-- lost_after_days.  Each query returns (tbl, ord, line): the table's name,
+-- the row's place and its cells joined by U+001F.  bench_analytics runs the
+-- query after each "-- report: NAME" line.
+
+-- report: abc
+WITH bounds AS (SELECT ($1::date)::timestamp AT TIME ZONE $3 AS f,
+                       ($2::date)::timestamp AT TIME ZONE $3 AS t),
+sold AS (
+    SELECT l.client_id, sum (l.amount) AS sales
+      FROM analytics.order_lines l, bounds b
+     WHERE l.placed_at >= b.f AND l.placed_at < b.t
+     GROUP BY l.client_id),
+returned AS (
+    SELECT t.client_id, sum (round (l.amount * t.currency_rate, 2)) AS returns
+      FROM sales.returns t JOIN sales.return_lines l ON l.return_id = t.id, bounds b
+     WHERE t.returned_at >= b.f AND t.returned_at < b.t
+     GROUP BY t.client_id),
+measure AS (
+    SELECT c.id, c.external_id, c.name, coalesce (s.sales, 0) - coalesce (r.returns, 0) AS value
+      FROM analytics.clients c
+      LEFT JOIN sold s ON s.client_id = c.id
+      LEFT JOIN returned r ON r.client_id = c.id),
+total AS (SELECT coalesce (sum (value) FILTER (WHERE value > 0), 0) AS total FROM measure),
+ranked AS (
+    SELECT m.*, t.total, row_number () OVER w AS rank,
+           coalesce (sum (m.value) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+               AS before
+      FROM measure m CROSS JOIN total t
+    WINDOW w AS (ORDER BY m.value DESC, m.id)),
+classed AS (
+    SELECT r.*,
+           CASE WHEN total > 0 THEN round (value / total, 9) ELSE 0 END AS share,
+           CASE WHEN total > 0 THEN round (least (before + value, total) / total, 9) ELSE 0 END
+               AS cumulative,
+           CASE WHEN value <= 0 THEN 'C' WHEN before < 0.80 * total THEN 'A'
+                WHEN before < 0.95 * total THEN 'B' ELSE 'C' END AS abc_class
+      FROM ranked r)
+SELECT 'classes' AS tbl, k.n AS ord,
+       array_to_string (ARRAY [k.abc_class, count (c.id)::text, coalesce (sum (c.value), 0)::text,
+                               (CASE WHEN max (c.total) > 0
+                                     THEN round (sum (c.value) / max (c.total), 9)
+                                     ELSE 0 END)::text], E'\x1f', '') AS line
+  FROM (VALUES (1, 'A'), (2, 'B'), (3, 'C')) k (n, abc_class)
+  LEFT JOIN classed c ON c.abc_class = k.abc_class
+ GROUP BY k.n, k.abc_class
+UNION ALL
+SELECT 'clients', rank,
+       array_to_string (ARRAY [rank::text, id::text, external_id, name, value::text, share::text,
+                               cumulative::text, abc_class], E'\x1f', '')
+  FROM classed WHERE rank <= $4
+ORDER BY 1, 2;
+
+-- report: xyz
+WITH bounds AS (SELECT ($1::date)::timestamp AT TIME ZONE $3 AS f,
+                       ($2::date)::timestamp AT TIME ZONE $3 AS t),
+months AS (
+    SELECT count (*) AS n
+      FROM generate_series (date_trunc ('month', $1::date), $2::date - 1, interval '1 month')),
+movements AS (
+    SELECT l.client_id, date_trunc ('month', l.placed_at AT TIME ZONE $3) AS month,
+           l.amount AS revenue
+      FROM analytics.order_lines l, bounds b
+     WHERE l.placed_at >= b.f AND l.placed_at < b.t
+    UNION ALL
+    SELECT t.client_id, date_trunc ('month', t.returned_at AT TIME ZONE $3),
+           -round (l.amount * t.currency_rate, 2)
+      FROM sales.returns t JOIN sales.return_lines l ON l.return_id = t.id, bounds b
+     WHERE t.returned_at >= b.f AND t.returned_at < b.t),
+monthly AS (
+    SELECT client_id, month, sum (revenue) AS revenue
+      FROM movements
+     WHERE client_id IN (SELECT id FROM analytics.clients)
+     GROUP BY 1, 2),
+sums AS (
+    SELECT client_id, sum (revenue) AS s, sum (revenue * revenue) AS q
+      FROM monthly GROUP BY client_id),
+xyz AS (
+    SELECT s.client_id, m.n AS months, s.s AS revenue, round (s.s / m.n, 2) AS mean,
+           round (sqrt (m.n * s.q - s.s * s.s) / m.n, 2) AS stddev,
+           CASE WHEN s.s > 0 THEN round (sqrt (m.n * s.q - s.s * s.s) / s.s, 9) END AS cv,
+           CASE WHEN s.s <= 0 THEN 'Z'
+                WHEN m.n * s.q - s.s * s.s <= (0.10 * s.s) ^ 2 THEN 'X'
+                WHEN m.n * s.q - s.s * s.s <= (0.25 * s.s) ^ 2 THEN 'Y'
+                ELSE 'Z' END AS xyz_class
+      FROM sums s CROSS JOIN months m),
+ranked AS (
+    SELECT x.*, c.external_id, c.name,
+           row_number () OVER (ORDER BY x.revenue DESC, x.client_id) AS rank,
+           sum (x.revenue) FILTER (WHERE x.revenue > 0) OVER () AS total
+      FROM xyz x JOIN analytics.clients c ON c.id = x.client_id)
+SELECT 'classes' AS tbl, k.n AS ord,
+       array_to_string (ARRAY [k.xyz_class, count (r.client_id)::text,
+                               coalesce (sum (r.revenue), 0)::text,
+                               (CASE WHEN max (r.total) > 0
+                                     THEN round (sum (r.revenue) / max (r.total), 9)
+                                     ELSE 0 END)::text], E'\x1f', '') AS line
+  FROM (VALUES (1, 'X'), (2, 'Y'), (3, 'Z')) k (n, xyz_class)
+  LEFT JOIN ranked r ON r.xyz_class = k.xyz_class
+ GROUP BY k.n, k.xyz_class
+UNION ALL
+SELECT 'clients', rank,
+       array_to_string (ARRAY [rank::text, client_id::text, external_id, name, months::text,
+                               revenue::text, mean::text, stddev::text, cv::text, xyz_class],
+                        E'\x1f', '')
+  FROM ranked WHERE rank <= $4
+ORDER BY 1, 2;
+
+-- report: rfm
+-- Over the clients with an order in the period: recency = days from the
+-- last order's day to the report date, frequency = orders, monetary =
+-- revenue; F = ceil(5 x #{f <= mine} / n), M likewise, R = ceil(5 x
+-- #{recency >= mine} / n); the first segment that matches.
+WITH bounds AS (SELECT ($1::date)::timestamp AT TIME ZONE $3 AS f,
+                       ($2::date)::timestamp AT TIME ZONE $3 AS t),
+placed AS (
+    SELECT o.client_id, count (*) AS frequency,
+           $2::date - max ((o.placed_at AT TIME ZONE $3)::date) AS recency
+      FROM analytics.orders o, bounds b
+     WHERE o.placed_at >= b.f AND o.placed_at < b.t
+       AND o.client_id IN (SELECT id FROM analytics.clients)
+     GROUP BY o.client_id),
+sold AS (
+    SELECT l.client_id, sum (l.amount) AS sales
+      FROM analytics.order_lines l, bounds b
+     WHERE l.placed_at >= b.f AND l.placed_at < b.t
+     GROUP BY l.client_id),
+returned AS (
+    SELECT t.client_id, sum (round (l.amount * t.currency_rate, 2)) AS returns
+      FROM sales.returns t JOIN sales.return_lines l ON l.return_id = t.id, bounds b
+     WHERE t.returned_at >= b.f AND t.returned_at < b.t
+     GROUP BY t.client_id),
+values_ AS (
+    SELECT p.client_id, p.recency, p.frequency,
+           coalesce (s.sales, 0) - coalesce (r.returns, 0) AS monetary
+      FROM placed p
+      LEFT JOIN sold s ON s.client_id = p.client_id
+      LEFT JOIN returned r ON r.client_id = p.client_id),
+counted AS (
+    SELECT v.*, count (*) OVER () AS n,
+           count (*) OVER (ORDER BY recency DESC) AS r_count,
+           count (*) OVER (ORDER BY frequency) AS f_count,
+           count (*) OVER (ORDER BY monetary) AS m_count
+      FROM values_ v),
+scored AS (
+    SELECT c.*, (5 * r_count + n - 1) / n AS r, (5 * f_count + n - 1) / n AS f,
+           (5 * m_count + n - 1) / n AS m
+      FROM counted c),
+segmented AS (
+    SELECT s.*,
+           CASE WHEN r >= 4 AND f >= 4 AND m >= 4 THEN 'champions'
+                WHEN f >= 4 AND r >= 3 THEN 'loyal'
+                WHEN r >= 4 AND f BETWEEN 2 AND 3 THEN 'potential_loyalists'
+                WHEN r >= 4 AND f = 1 THEN 'new'
+                WHEN r = 3 THEN 'need_attention'
+                WHEN r <= 2 AND f >= 3 THEN 'at_risk'
+                WHEN r = 2 THEN 'hibernating'
+                ELSE 'lost' END AS segment
+      FROM scored s),
+ranked AS (
+    SELECT s.*, c.external_id, c.name,
+           row_number () OVER (ORDER BY s.monetary DESC, s.client_id) AS rank
+      FROM segmented s JOIN analytics.clients c ON c.id = s.client_id)
+SELECT 'segments' AS tbl, k.n AS ord,
+       array_to_string (ARRAY [k.segment, count (r.client_id)::text,
+                               coalesce (sum (r.monetary), 0)::text], E'\x1f', '') AS line
+  FROM (VALUES (1, 'champions'), (2, 'loyal'), (3, 'potential_loyalists'), (4, 'new'),
+               (5, 'need_attention'), (6, 'at_risk'), (7, 'hibernating'), (8, 'lost'))
+       k (n, segment)
+  LEFT JOIN ranked r ON r.segment = k.segment
+ GROUP BY k.n, k.segment
+UNION ALL
+SELECT 'matrix', kr.r * 10 + kf.f,
+       array_to_string (ARRAY [kr.r::text, kf.f::text, count (s.client_id)::text], E'\x1f', '')
+  FROM generate_series (1, 5) kr (r) CROSS JOIN generate_series (1, 5) kf (f)
+  LEFT JOIN segmented s ON s.r = kr.r AND s.f = kf.f
+ GROUP BY kr.r, kf.f
+UNION ALL
+SELECT 'clients', rank,
+       array_to_string (ARRAY [rank::text, client_id::text, external_id, name, recency::text,
+                               frequency::text, monetary::text, r::text, f::text, m::text,
+                               segment], E'\x1f', '')
+  FROM ranked WHERE rank <= $4
+ORDER BY 1, 2;
+
+-- report: base
+-- Each client's orders before the report date D (the period's end), in
+-- order: the day after its first order it is a customer, the day after its
+-- second it is regular, its order's day + lost_after_days it is lost when no
+-- order came before that, and the day after its next order it is back.
+-- Class counts at a day count those moments up to it; per month of the
+-- period: clients with orders, new, returning (with orders, not new), lost
+-- (becoming lost in it), orders, revenue and the classes at its end.
+WITH bounds AS (SELECT $1::date AS f, $2::date AS t, $4::int AS unused_limit,
+                       ($1::date)::timestamp AT TIME ZONE $3 AS f_at,
+                       ($2::date)::timestamp AT TIME ZONE $3 AS t_at),
+placed AS (
+    SELECT o.client_id, o.id, (o.placed_at AT TIME ZONE $3)::date AS day
+      FROM analytics.orders o JOIN analytics.clients c ON c.id = o.client_id, bounds b
+     WHERE o.placed_at < b.t_at),
+seq AS (
+    SELECT client_id, day, row_number () OVER w AS n, lead (day) OVER w AS next_day
+      FROM placed
+    WINDOW w AS (PARTITION BY client_id ORDER BY day, id)),
+moments AS (
+    SELECT day + 1 AS e, 'first' AS kind, 0 AS k FROM seq WHERE n = 1
+    UNION ALL SELECT day + 1, 'second', 0 FROM seq WHERE n = 2
+    UNION ALL SELECT day + $5::int, 'loss', CASE WHEN n >= 2 THEN 2 ELSE 1 END FROM seq
+     WHERE next_day IS NULL OR next_day >= day + $5::int
+    UNION ALL SELECT next_day + 1, 'react', CASE WHEN n >= 2 THEN 2 ELSE 1 END FROM seq
+     WHERE next_day >= day + $5::int),
+months AS (
+    SELECT greatest (m::date, b.f) AS ps, least ((m + interval '1 month')::date, b.t) AS pe
+      FROM bounds b, generate_series (date_trunc ('month', b.f), b.t - 1, interval '1 month') m),
+periods AS (
+    SELECT 0 AS part, ps, pe FROM months
+    UNION ALL SELECT 1, f, t FROM bounds),
+total AS (SELECT count (*) AS n FROM analytics.clients),
+at_end AS (
+    SELECT x.part, x.ps, x.pe, total.n,
+           (SELECT count (*) FROM moments WHERE kind = 'first' AND e <= x.pe) AS ever,
+           (SELECT count (*) FROM moments WHERE kind = 'second' AND e <= x.pe) AS two,
+           (SELECT count (*) FILTER (WHERE kind = 'loss') - count (*) FILTER (WHERE kind = 'react')
+              FROM moments WHERE k = 1 AND e <= x.pe) AS lost1,
+           (SELECT count (*) FILTER (WHERE kind = 'loss') - count (*) FILTER (WHERE kind = 'react')
+              FROM moments WHERE k = 2 AND e <= x.pe) AS lost2,
+           (SELECT count (*) FROM moments WHERE kind = 'first' AND e > x.ps AND e <= x.pe) AS fresh,
+           (SELECT count (*) FROM moments WHERE kind = 'loss' AND e > x.ps AND e <= x.pe)
+               AS lost_flow,
+           (SELECT count (DISTINCT client_id) FROM placed WHERE day >= x.ps AND day < x.pe)
+               AS with_orders,
+           (SELECT count (*) FROM placed WHERE day >= x.ps AND day < x.pe) AS orders,
+           (SELECT coalesce (sum (l.amount), 0)
+              FROM analytics.order_lines l JOIN analytics.clients c ON c.id = l.client_id
+             WHERE l.placed_at >= x.ps::timestamp AT TIME ZONE $3
+               AND l.placed_at < x.pe::timestamp AT TIME ZONE $3)
+           - (SELECT coalesce (sum (round (l.amount * t.currency_rate, 2)), 0)
+                FROM sales.returns t JOIN sales.return_lines l ON l.return_id = t.id
+                JOIN analytics.clients c ON c.id = t.client_id
+               WHERE t.returned_at >= x.ps::timestamp AT TIME ZONE $3
+                 AND t.returned_at < x.pe::timestamp AT TIME ZONE $3) AS revenue
+      FROM periods x CROSS JOIN total),
+classes AS (
+    SELECT a.*, n - ever AS potential, ever - two - lost1 AS one_time, two - lost2 AS regular,
+           lost1 + lost2 AS lost
+      FROM at_end a)
+SELECT 'summary' AS tbl, 0 AS ord,
+       array_to_string (ARRAY [n, potential, one_time, regular, lost, fresh, with_orders - fresh,
+                               lost_flow, with_orders, orders]::text []
+                        || revenue::text
+                        || (CASE WHEN orders > 0 AND revenue > 0 THEN round (revenue / orders, 2)
+                                 ELSE 0.00 END)::text, E'\x1f', '') AS line
+  FROM classes WHERE part = 1
+UNION ALL
+SELECT 'classes', k.i,
+       array_to_string (ARRAY [k.name, k.clients::text,
+                               CASE WHEN c.n > 0 THEN round (k.clients::numeric / c.n, 9)::text
+                                    ELSE '0' END], E'\x1f', '')
+  FROM classes c
+ CROSS JOIN LATERAL (VALUES (1, 'potential', c.potential), (2, 'one_time', c.one_time),
+                            (3, 'regular', c.regular), (4, 'lost', c.lost)) k (i, name, clients)
+ WHERE c.part = 1
+UNION ALL
+SELECT 'history', row_number () OVER (ORDER BY ps),
+       array_to_string (ARRAY [ps::text, with_orders::text, fresh::text,
+                               (with_orders - fresh)::text, lost_flow::text, orders::text,
+                               revenue::text, potential::text, one_time::text, regular::text,
+                               lost::text], E'\x1f', '')
+  FROM classes WHERE part = 0
+ORDER BY 1, 2;
