@@ -62,7 +62,10 @@ Usage:
 DATASET: northwind (PATH = the folder of its CSVs), superstore (PATH = the
 CSV), online_retail (PATH = the folder of monthly CSVs), none (only
 --extra).  A SPEC is comma-separated key=value:
-    report=abc|xyz|abc_xyz|rfm|base|rating|client_metrics (required)
+    report=abc|xyz|abc_xyz|rfm|base|rating|client_metrics|facts (required;
+    facts: per client sales, returns, cost, lines, lines_without_cost,
+    quantity, orders of the period, actual= a tab-separated file with a
+    header and those columns after "client", as the rollups hold them)
     measure=revenue|profit|quantity|orders, from=YYYY-MM-DD, to=YYYY-MM-DD,
     as_of=YYYY-MM-DD, label=TEXT (the line printed), actual=FILE.json
     (crmq report ... --format json; compared and the differences printed),
@@ -619,6 +622,32 @@ def month_starts(start, end):
     return result
 
 
+def loss_days(days, lost_after):
+    """The days a client with order days `days` (sorted) becomes lost: each
+    order day d not followed by another order within lost_after days gives
+    d + lost_after (a client lost, back, and lost again counts twice)."""
+    distinct = sorted(set(days))
+    result = []
+    for i, d in enumerate(distinct):
+        following = distinct[i + 1] if i + 1 < len(distinct) else None
+        if following is None or (following - d).days >= lost_after:
+            result.append(d + datetime.timedelta(days=lost_after))
+    return result
+
+
+def flows(model, start, end, lost_after):
+    """new, returning, lost (becoming lost in [start, end)) and clients with
+    orders in [start, end)."""
+    row = {"new": 0, "returning": 0, "lost": 0, "clients_with_orders": 0}
+    for c in model.clients:
+        days = model.order_days.get(c, [])
+        if any(start <= d < end for d in days):
+            row["clients_with_orders"] += 1
+            row["new" if days[0] >= start else "returning"] += 1
+        row["lost"] += sum(1 for d in loss_days(days, lost_after) if start <= d < end)
+    return row
+
+
 def report_base(model, p, lost_after=180):
     start, end = p.get("from"), p["to"]
     at = p.get("as_of") or end
@@ -629,40 +658,31 @@ def report_base(model, p, lost_after=180):
         classes[k] += 1
         per_client[c] = k
     totals = model.totals(start, end)
-    summary = {"clients": len(model.clients),
-               "clients_with_orders": sum(1 for t in totals.values() if t.orders),
-               "orders": sum(t.orders for t in totals.values()),
-               "revenue": text(sum((t.revenue for t in totals.values()), ZERO))}
+    whole = flows(model, start or datetime.date.min, end, lost_after)
+    orders = sum(t.orders for t in totals.values())
+    revenue = sum((t.revenue for t in totals.values()), ZERO)
+    summary = {"clients": len(model.clients)}
     summary.update(classes)
+    summary.update({"new": whole["new"], "returning": whole["returning"],
+                    "lost_in_period": whole["lost"],
+                    "clients_with_orders": whole["clients_with_orders"],
+                    "orders": orders, "revenue": text(revenue),
+                    "average_order": text(ZERO.quantize(CENTS) if orders == 0 or revenue <= 0
+                                          else round2(revenue / orders))})
     history = {}
     if start is not None:
         bounds = month_starts(start, end)
         for i, month_start in enumerate(bounds):
             month_end = bounds[i + 1] if i + 1 < len(bounds) else end
             month_start = max(month_start, start)
-            row = {"new": 0, "returning": 0, "lost": 0, "clients_with_orders": 0,
-                   "orders": 0, "revenue": ZERO,
-                   "potential": 0, "one_time": 0, "regular": 0, "lost_clients": 0}
-            for c in model.clients:
-                days = model.order_days.get(c, [])
-                inside = [d for d in days if month_start <= d < month_end]
-                earlier = [d for d in days if d < month_start]
-                if inside:
-                    row["clients_with_orders"] += 1
-                    if not earlier:
-                        row["new"] += 1
-                    else:
-                        row["returning"] += 1
-                last = [d for d in days if d < month_end]
-                if last:
-                    lost_on = last[-1] + datetime.timedelta(days=lost_after)
-                    if month_start <= lost_on < month_end:
-                        row["lost"] += 1
-                k = base_class(days, month_end, lost_after)
-                row["lost_clients" if k == "lost" else k] += 1
+            row = flows(model, month_start, month_end, lost_after)
             t = model.totals(month_start, month_end)
             row["orders"] = sum(x.orders for x in t.values())
             row["revenue"] = text(sum((x.revenue for x in t.values()), ZERO))
+            row.update({"potential": 0, "one_time": 0, "regular": 0, "lost_clients": 0})
+            for c in model.clients:
+                k = base_class(model.order_days.get(c, []), month_end, lost_after)
+                row["lost_clients" if k == "lost" else k] += 1
             history[month_start.isoformat()] = row
     return {"report": "base", "as_of": at.isoformat(),
             "tables": {"summary": summary, "clients": per_client, "history": history}}
@@ -699,7 +719,21 @@ def report_client_metrics(model, p):
     return {"report": "client_metrics", "tables": {"clients": clients}}
 
 
-REPORTS = {"abc": report_abc, "xyz": report_xyz, "abc_xyz": report_abc_xyz,
+def report_facts(model, p):
+    """Per client with anything in the period: what the rollups of crmq-sales
+    should hold (analytics.client_day_group_rollups and client_day_rollups
+    summed over the period); a check of the import, below the reports."""
+    clients = {}
+    for c, t in model.totals(p.get("from"), p.get("to")).items():
+        if t.active:
+            clients[c] = {"sales": text(t.sales), "returns": text(t.returns),
+                          "cost": text(t.cost), "lines": t.lines,
+                          "lines_without_cost": t.lines_without_cost,
+                          "quantity": text(t.quantity), "orders": t.orders}
+    return {"report": "facts", "tables": {"clients": clients}}
+
+
+REPORTS = {"facts": report_facts, "abc": report_abc, "xyz": report_xyz, "abc_xyz": report_abc_xyz,
            "rfm": report_rfm, "base": report_base, "rating": report_rating,
            "client_metrics": report_client_metrics}
 
@@ -729,11 +763,15 @@ def close(expected, actual, tolerance=Decimal("1e-9")):
     return abs(e - a) <= tolerance
 
 
+class MissingTable(Exception):
+    pass
+
+
 def actual_rows(actual, table):
     rows = actual.get("tables", {}).get(table)
     if rows is None:
-        raise SystemExit("report_expected: crmq's result has no table %s (tables: %s)"
-                         % (table, ", ".join(actual.get("tables", {}))))
+        raise MissingTable("crmq's result has no table %s (tables: %s)"
+                           % (table, ", ".join(actual.get("tables", {})) or "none"))
     return rows
 
 
@@ -929,7 +967,22 @@ def compare_client_metrics(expected, actual, diff):
     return len(clients)
 
 
-COMPARE = {"abc": compare_abc, "xyz": compare_xyz, "abc_xyz": compare_abc_xyz,
+def compare_facts(expected, actual, diff):
+    """`actual` is {client: {column: text}} read from the rollups."""
+    clients = expected["tables"]["clients"]
+    for c, e in clients.items():
+        a = actual.get(c, {})
+        for key, value in e.items():
+            got = a.get(key, "0")
+            if dec(value) != dec(got):
+                diff.add(c, key, value, got)
+    for c in actual:
+        if c not in clients:
+            diff.add(c, "row", "absent", "present")
+    return len(clients)
+
+
+COMPARE = {"facts": compare_facts, "abc": compare_abc, "xyz": compare_xyz, "abc_xyz": compare_abc_xyz,
            "rfm": compare_rfm, "base": compare_base, "rating": compare_rating,
            "client_metrics": compare_client_metrics}
 
@@ -1035,10 +1088,17 @@ def main(argv):
                 print()
             continue
         with open(p["actual"], encoding="utf-8") as f:
-            actual = json.load(f)
+            if p["report"] == "facts":
+                actual = {r["client"]: r for r in csv.DictReader(f, delimiter="\t")}
+            else:
+                actual = json.load(f)
         label = p.get("label") or "%s %s %s" % (p["report"], p.get("measure", ""), dataset)
         diff = Differences(label)
-        count = COMPARE[p["report"]](expected, actual, diff)
+        try:
+            count = COMPARE[p["report"]](expected, actual, diff)
+        except MissingTable as error:
+            count = 0
+            diff.add("-", "table", "present", error)
         print("%s: %d clients, %d differences" % (label, count, len(diff.items)))
         for item in diff.items[:20]:
             print("    " + item)
