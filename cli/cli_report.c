@@ -1,379 +1,474 @@
-/*  cli_report.c - analytics reports: client base and ABC (client-metrics
-    in cli_client_metrics.c).  */
+/*  cli_report.c - `crmq report NAME`; see cli_report.h.  */
 #include "cli_report.h"
 #include "cli_client_metrics.h"
 #include "cli_common.h"
-#include "cli_output.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-typedef struct {
-    const char *report;             //  "base", "abc"
-    const char *from_text, *to_text;
-    Crmq__Period period;
-    const char *measure;            //  abc
-    bool clients;                   //  abc
-    cli_format_t format;
-} s_options_t;
+//  Options that may repeat have codes above 255 (cli_option_once skips them).
+enum { S_BY = 300, S_FILTER, S_EXCLUDE };
 
-//  Parses the options shared by the reports.  Returns 0 or CLI_EXIT_USAGE
-//  (printed).
+static char *
+s_strdup (const char *text)
+{
+    char *copy = strdup (text);
+    assert (copy);
+    return copy;
+}
+
+//  Appends `item` to a malloc'd array of pointers of *count items.
+static void
+s_append (void ***array, size_t *count, void *item)
+{
+    *array = (void **) realloc (*array, (*count + 1) * sizeof (void *));
+    assert (*array);
+    (*array) [(*count)++] = item;
+}
+
+//  Adds "FIELD=V1,V2" to the filters: to the filter of the same field and
+//  sense when there is one.  Returns 0 or -1 (no "=" or empty field).
 static int
-s_parse (crmq_config_t *config, int argc, char **argv, s_options_t *options)
+s_add_filter (Crmq__ReportParams *params, const char *text, bool exclude)
+{
+    const char *equals = strchr (text, '=');
+    if (!equals || equals == text)
+        return -1;
+    char *field = strndup (text, (size_t) (equals - text));
+    Crmq__ReportFilter *filter = NULL;
+    for (size_t i = 0; i < params->n_filters; i++)
+        if (streq (params->filters [i]->field, field) && params->filters [i]->exclude == exclude)
+            filter = params->filters [i];
+    if (filter)
+        free (field);
+    else {
+        filter = (Crmq__ReportFilter *) zmalloc (sizeof (Crmq__ReportFilter));
+        crmq__report_filter__init (filter);
+        filter->field = field;
+        filter->exclude = exclude;
+        s_append ((void ***) &params->filters, &params->n_filters, filter);
+    }
+    //  values split at commas; "\," is a comma inside a value
+    const char *cursor = equals + 1;
+    char *value = (char *) zmalloc (strlen (cursor) + 1);
+    size_t length = 0;
+    for (;; cursor++) {
+        if (*cursor == '\\' && cursor [1] == ',') {
+            value [length++] = ',';
+            cursor++;
+        }
+        else
+        if (*cursor == ',' || *cursor == 0) {
+            value [length] = 0;
+            s_append ((void ***) &filter->values, &filter->n_values, s_strdup (value));
+            length = 0;
+            if (*cursor == 0)
+                break;
+        }
+        else
+            value [length++] = *cursor;
+    }
+    free (value);
+    return 0;
+}
+
+//  Parses a fraction option into a Decimal.  Returns 0 or -1.
+static int
+s_fraction (const char *text, Crmq__Decimal **decimal)
+{
+    int64_t units;
+    int32_t nanos;
+    if (crmq_decimal_parse (text, &units, &nanos) != 0)
+        return -1;
+    if (!*decimal) {
+        *decimal = (Crmq__Decimal *) zmalloc (sizeof (Crmq__Decimal));
+        crmq__decimal__init (*decimal);
+    }
+    (*decimal)->units = units;
+    (*decimal)->nanos = nanos;
+    return 0;
+}
+
+int
+cli_report_args_parse (crmq_config_t *config, int argc, char **argv, bool named, bool output,
+                       const char *usage, cli_report_args_t *args)
 {
     static const struct option long_options [] = {
-        { "from",    required_argument, NULL, 'f' },
-        { "to",      required_argument, NULL, 't' },
-        { "format",  required_argument, NULL, 'F' },
-        { "measure", required_argument, NULL, 'm' },
-        { "clients", no_argument,       NULL, 'c' },
+        { "from",        required_argument, NULL, 'f' },
+        { "to",          required_argument, NULL, 't' },
+        { "period",      required_argument, NULL, 'p' },
+        { "granularity", required_argument, NULL, 'g' },
+        { "by",          required_argument, NULL, S_BY },
+        { "filter",      required_argument, NULL, S_FILTER },
+        { "exclude",     required_argument, NULL, S_EXCLUDE },
+        { "measure",     required_argument, NULL, 'm' },
+        { "limit",       required_argument, NULL, 'l' },
+        { "as-of",       required_argument, NULL, 'a' },
+        { "lost-after",  required_argument, NULL, 'L' },
+        { "a-share",     required_argument, NULL, 'A' },
+        { "b-share",     required_argument, NULL, 'B' },
+        { "x-cv",        required_argument, NULL, 'X' },
+        { "y-cv",        required_argument, NULL, 'Y' },
+        { "format",      required_argument, NULL, 'F' },
+        { "table",       required_argument, NULL, 'T' },
+        { "chart",       required_argument, NULL, 'C' },
         { NULL, 0, NULL, 0 }
     };
+    memset (args, 0, sizeof *args);
+    crmq__report_params__init (&args->params);
+    crmq__period__init (&args->period);
+    args->params.period = &args->period;
+    args->format = CLI_FORMAT_TABLE;
+    if (named)
+        args->params.report = s_strdup (argv [0]);
     const char *time_zone = crmq_config_str (config, "time_zone");
-    crmq__period__init (&options->period);
-    options->report = argv [0];
-    options->measure = "revenue";
-    options->format = CLI_FORMAT_TABLE;
-    bool abc = streq (options->report, "abc");
     cli_options_seen_t seen = { 0 };
     optind = 0;
     opterr = 0;
     int option;
+    long long number;
     while ((option = getopt_long (argc, argv, ":", long_options, NULL)) != -1) {
-        if (cli_option_once (&seen, long_options, option, CLI_REPORT_USAGE) != 0)
+        if (cli_option_once (&seen, long_options, option, usage) != 0)
             return CLI_EXIT_USAGE;
         switch (option) {
             case 'f':
-            case 't': {
-                int64_t *us = option == 'f'? &options->period.from_us: &options->period.to_us;
-                if (cli_date_parse (optarg, time_zone, us) != 0)
-                    return cli_usage (CLI_REPORT_USAGE, "--%s: \"%s\" is not a date YYYY-MM-DD "
-                                      "(CRMQ_TIME_ZONE %s)", option == 'f'? "from": "to",
-                                      optarg, time_zone);
+            case 't':
+            case 'a': {
+                int64_t us;
+                if (cli_date_parse (optarg, time_zone, &us) != 0)
+                    return cli_usage (usage, "%s: \"%s\" is not a date YYYY-MM-DD "
+                                      "(CRMQ_TIME_ZONE %s)", argv [optind - 1], optarg,
+                                      time_zone);
                 if (option == 'f')
-                    options->from_text = optarg;
+                    args->period.from_us = us;
                 else
-                    options->to_text = optarg;
+                if (option == 't')
+                    args->period.to_us = us;
+                else
+                    args->params.as_of_us = us;
+                break;
+            }
+            case 'p':
+                args->params.relative_period = s_strdup (optarg);
+                break;
+            case 'g':
+                args->params.granularity = s_strdup (optarg);
+                break;
+            case S_BY:
+                s_append ((void ***) &args->params.dimensions, &args->params.n_dimensions,
+                          s_strdup (optarg));
+                break;
+            case S_FILTER:
+            case S_EXCLUDE:
+                if (s_add_filter (&args->params, optarg, option == S_EXCLUDE) != 0)
+                    return cli_usage (usage, "%s: \"%s\" is not FIELD=VALUE[,VALUE...]",
+                                      argv [optind - 1], optarg);
+                break;
+            case 'm':
+                args->params.measure = s_strdup (optarg);
+                break;
+            case 'l':
+            case 'L':
+                if (cli_int_parse (optarg, 1, option == 'l'? 100000: 3650, &number) != 0)
+                    return cli_usage (usage, "%s: \"%s\" is not a whole number 1..%d",
+                                      argv [optind - 1], optarg, option == 'l'? 100000: 3650);
+                if (option == 'l')
+                    args->params.limit = (int32_t) number;
+                else
+                    args->params.lost_after_days = (int32_t) number;
+                break;
+            case 'A':
+            case 'B':
+            case 'X':
+            case 'Y': {
+                Crmq__Decimal **target = option == 'A'? &args->params.a_share
+                                       : option == 'B'? &args->params.b_share
+                                       : option == 'X'? &args->params.x_cv: &args->params.y_cv;
+                if (s_fraction (optarg, target) != 0)
+                    return cli_usage (usage, "%s: \"%s\" is not a fraction such as 0.8",
+                                      argv [optind - 1], optarg);
                 break;
             }
             case 'F':
-                if (cli_format_parse (optarg, &options->format) != 0)
-                    return cli_usage (CLI_REPORT_USAGE, "--format: \"%s\" is not table, csv "
-                                      "or json", optarg);
-                break;
-            case 'm':
-                if (!abc)
-                    return cli_usage (CLI_REPORT_USAGE, "--measure is for report abc");
-                if (!streq (optarg, "revenue") && !streq (optarg, "quantity")
-                &&  !streq (optarg, "orders"))
-                    return cli_usage (CLI_REPORT_USAGE, "--measure: \"%s\" is not revenue, "
-                                      "quantity or orders", optarg);
-                options->measure = optarg;
-                break;
-            case 'c':
-                if (!abc)
-                    return cli_usage (CLI_REPORT_USAGE, "--clients is for report abc");
-                options->clients = true;
+            case 'T':
+            case 'C':
+                if (!output)
+                    return cli_usage (usage, "unknown option %s", argv [optind - 1]);
+                if (option == 'F' && cli_format_parse (optarg, &args->format) != 0)
+                    return cli_usage (usage, "--format: \"%s\" is not table, csv or json", optarg);
+                if (option == 'T')
+                    args->table = optarg;
+                if (option == 'C')
+                    args->chart = optarg;
                 break;
             case ':':
-                return cli_usage (CLI_REPORT_USAGE, "%s needs a value", argv [optind - 1]);
+                return cli_usage (usage, "%s needs a value", argv [optind - 1]);
             default:
-                return cli_usage (CLI_REPORT_USAGE, "unknown option %s", argv [optind - 1]);
+                return cli_usage (usage, "unknown option %s", argv [optind - 1]);
         }
     }
     if (optind < argc)
-        return cli_usage (CLI_REPORT_USAGE, "unexpected argument \"%s\"", argv [optind]);
-    if (options->from_text && options->to_text
-    &&  options->period.from_us >= options->period.to_us)
-        return cli_usage (CLI_REPORT_USAGE, "--to %s is not after --from %s",
-                          options->to_text, options->from_text);
+        return cli_usage (usage, "unexpected argument \"%s\"", argv [optind]);
+    if (args->period.from_us && args->period.to_us && args->period.from_us >= args->period.to_us)
+        return cli_usage (usage, "--to is not after --from");
     return 0;
 }
 
-//  The period for a title, saying which bound is excluded: "all time",
-//  "1996-07-04 to 1998-05-07 (excluded)", "from 1996-07-04",
-//  "before 1998-05-07".
 static void
-s_period_text (const s_options_t *options, char *buf, size_t size)
+s_free_string (char *text)
 {
-    if (options->from_text && options->to_text)
-        snprintf (buf, size, "%s to %s (excluded)", options->from_text, options->to_text);
+    if (text && text != protobuf_c_empty_string)
+        free (text);
+}
+
+void
+cli_report_args_free (cli_report_args_t *args)
+{
+    Crmq__ReportParams *params = &args->params;
+    s_free_string (params->report);
+    s_free_string (params->relative_period);
+    s_free_string (params->granularity);
+    s_free_string (params->measure);
+    for (size_t i = 0; i < params->n_dimensions; i++)
+        free (params->dimensions [i]);
+    free (params->dimensions);
+    for (size_t i = 0; i < params->n_filters; i++) {
+        for (size_t k = 0; k < params->filters [i]->n_values; k++)
+            free (params->filters [i]->values [k]);
+        free (params->filters [i]->values);
+        free (params->filters [i]->field);
+        free (params->filters [i]);
+    }
+    free (params->filters);
+    free (params->a_share);
+    free (params->b_share);
+    free (params->x_cv);
+    free (params->y_cv);
+    crmq__report_params__init (params);
+    params->period = &args->period;
+}
+
+//  --------------------------------------------------------------------------
+//  Printing
+
+//  The period as a title says it, from the result's parameters.
+static void
+s_period_text (const Crmq__ReportResult *result, const char *time_zone, char *buf, size_t size)
+{
+    const Crmq__Period *period = result->params? result->params->period: NULL;
+    char from [32] = "", to [32] = "";
+    if (period && period->from_us)
+        crmq_time_format (period->from_us, time_zone, true, from, sizeof from);
+    if (period && period->to_us)
+        crmq_time_format (period->to_us, time_zone, true, to, sizeof to);
+    if (*from && *to)
+        snprintf (buf, size, "%s to %s (excluded)", from, to);
     else
-    if (options->from_text)
-        snprintf (buf, size, "from %s", options->from_text);
+    if (*from)
+        snprintf (buf, size, "from %s", from);
     else
-    if (options->to_text)
-        snprintf (buf, size, "before %s", options->to_text);
+    if (*to)
+        snprintf (buf, size, "before %s", to);
     else
         snprintf (buf, size, "all time");
 }
 
-static char *
-s_money_text (const Crmq__Money *money, char *buf, size_t size)
+static cli_column_type_t
+s_column_type (const char *type)
 {
-    return cli_decimal_text (money? money->units: 0, money? money->nanos: 0, 2, buf, size);
+    if (streq (type, "int"))
+        return CLI_COLUMN_INTEGER;
+    if (streq (type, "money") || streq (type, "decimal") || streq (type, "share"))
+        return CLI_COLUMN_DECIMAL;
+    return CLI_COLUMN_TEXT;
 }
 
-//  --------------------------------------------------------------------------
-//  Client base
-
+//  Prints one table through cli_output.
 static int
-s_base (crmq_rpc_client_t *client, const s_options_t *options)
+s_print_table (const Crmq__ReportTable *table, cli_format_t format, const char *title)
 {
-    Crmq__ClientBaseRequest request = CRMQ__CLIENT_BASE_REQUEST__INIT;
-    request.period = (Crmq__Period *) &options->period;
-    Crmq__ClientBaseReply *reply;
-    int rc = cli_call (client, "analytics.ClientBase", &request.base,
-                       &crmq__client_base_reply__descriptor, (ProtobufCMessage **) &reply);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-
-    cli_output_t *output = cli_output_new (options->format);
-    if (!output) {
-        crmq__client_base_reply__free_unpacked (reply, NULL);
+    cli_output_t *output = cli_output_new (format);
+    if (!output)
         return CLI_EXIT_FAILURE;
+    bool table_format = format == CLI_FORMAT_TABLE;
+    if (title)
+        cli_output_set_title (output, title);
+    if (table_format && table->n_rows == 1 && table->n_columns > 3)
+        cli_output_set_record (output, true);
+    for (size_t i = 0; i < table->n_columns; i++) {
+        const Crmq__ReportColumn *column = table->columns [i];
+        char heading [128];
+        snprintf (heading, sizeof heading, "%s%s", column->title,
+                  table_format && streq (column->type, "share")? " %": "");
+        cli_output_add_column (output, column->name, table_format? heading: column->name,
+                               streq (column->name, "client_id")? CLI_COLUMN_ID
+                                                                : s_column_type (column->type));
     }
-    char title [128], period [64];
-    s_period_text (options, period, sizeof period);
-    snprintf (title, sizeof title, "Client base, %s", period);
-    cli_output_set_title (output, title);
-    cli_output_set_record (output, true);
-    cli_output_add_column (output, "clients", "clients", CLI_COLUMN_INTEGER);
-    cli_output_add_column (output, "clients_with_orders", "clients with orders", CLI_COLUMN_INTEGER);
-    cli_output_add_column (output, "orders", "orders", CLI_COLUMN_INTEGER);
-    cli_output_add_column (output, "lines", "order lines", CLI_COLUMN_INTEGER);
-    cli_output_add_column (output, "revenue", "revenue", CLI_COLUMN_DECIMAL);
-    cli_output_add_column (output, "average_order", "average order", CLI_COLUMN_DECIMAL);
-
-    char clients [24], with_orders [24], orders [24], lines [24], revenue [48], average [48];
-    snprintf (clients, sizeof clients, "%" PRId64, reply->clients);
-    snprintf (with_orders, sizeof with_orders, "%" PRId64, reply->clients_with_orders);
-    snprintf (orders, sizeof orders, "%" PRId64, reply->orders);
-    snprintf (lines, sizeof lines, "%" PRId64, reply->lines);
-    const char *row [] = {
-        clients, with_orders, orders, lines,
-        s_money_text (reply->revenue, revenue, sizeof revenue),
-        s_money_text (reply->average_order, average, sizeof average)
-    };
-    rc = cli_output_add_row (output, row) == 0? cli_output_print_stdout (output): CLI_EXIT_FAILURE;
+    int rc = 0;
+    char (*percent) [48] = (char (*) [48]) zmalloc ((table->n_columns + 1) * 48);
+    const char **cells = (const char **) zmalloc ((table->n_columns + 1) * sizeof (char *));
+    for (size_t row = 0; row < table->n_rows && rc == 0; row++) {
+        for (size_t i = 0; i < table->n_columns; i++) {
+            const char *cell = i < table->rows [row]->n_cells? table->rows [row]->cells [i]: "";
+            int64_t units;
+            int32_t nanos;
+            if (table_format && streq (table->columns [i]->type, "share") && *cell
+            &&  crmq_decimal_parse (cell, &units, &nanos) == 0)
+                cell = cli_percent_text (units, nanos, percent [i], sizeof percent [i]);
+            cells [i] = cell;
+        }
+        rc = cli_output_add_row (output, cells);
+    }
+    free (cells);
+    free (percent);
+    if (rc == 0)
+        rc = cli_output_print_stdout (output);
+    else
+        rc = CLI_EXIT_FAILURE;
     cli_output_destroy (&output);
-    crmq__client_base_reply__free_unpacked (reply, NULL);
+    return rc;
+}
+
+//  A table's rows as a JSON array of objects.
+static json_t *
+s_table_json (const Crmq__ReportTable *table)
+{
+    json_t *rows = json_array ();
+    for (size_t row = 0; row < table->n_rows; row++) {
+        json_t *object = json_object ();
+        for (size_t i = 0; i < table->n_columns; i++) {
+            const char *cell = i < table->rows [row]->n_cells? table->rows [row]->cells [i]: "";
+            json_t *value;
+            if (!*cell)
+                value = json_null ();
+            else
+            if (streq (table->columns [i]->type, "int"))
+                value = json_integer (strtoll (cell, NULL, 10));
+            else
+                value = json_string (cell);
+            json_object_set_new (object, table->columns [i]->name, value? value: json_null ());
+        }
+        json_array_append_new (rows, object);
+    }
+    return rows;
+}
+
+static json_t *
+s_result_json (const Crmq__ReportResult *result, const char *time_zone)
+{
+    json_t *root = json_object ();
+    const Crmq__ReportParams *params = result->params;
+    json_object_set_new (root, "report", json_string (params? params->report: ""));
+    json_object_set_new (root, "title", json_string (result->title));
+    json_t *period = json_object ();
+    char day [32];
+    if (params && params->period && params->period->from_us
+    &&  crmq_time_format (params->period->from_us, time_zone, true, day, sizeof day) >= 0)
+        json_object_set_new (period, "from", json_string (day));
+    else
+        json_object_set_new (period, "from", json_null ());
+    if (params && params->period && params->period->to_us
+    &&  crmq_time_format (params->period->to_us, time_zone, true, day, sizeof day) >= 0)
+        json_object_set_new (period, "to", json_string (day));
+    else
+        json_object_set_new (period, "to", json_null ());
+    json_object_set_new (root, "period", period);
+    json_t *options = json_object ();
+    if (params) {
+        json_object_set_new (options, "granularity", json_string (params->granularity));
+        json_object_set_new (options, "measure", json_string (params->measure));
+        json_object_set_new (options, "relative_period", json_string (params->relative_period));
+        json_object_set_new (options, "limit", json_integer (params->limit));
+        json_t *dimensions = json_array ();
+        for (size_t i = 0; i < params->n_dimensions; i++)
+            json_array_append_new (dimensions, json_string (params->dimensions [i]));
+        json_object_set_new (options, "dimensions", dimensions);
+        json_t *filters = json_array ();
+        for (size_t i = 0; i < params->n_filters; i++) {
+            json_t *filter = json_object ();
+            json_object_set_new (filter, "field", json_string (params->filters [i]->field));
+            json_object_set_new (filter, "exclude", json_boolean (params->filters [i]->exclude));
+            json_t *values = json_array ();
+            for (size_t k = 0; k < params->filters [i]->n_values; k++)
+                json_array_append_new (values, json_string (params->filters [i]->values [k]));
+            json_object_set_new (filter, "values", values);
+            json_array_append_new (filters, filter);
+        }
+        json_object_set_new (options, "filters", filters);
+    }
+    json_object_set_new (root, "params", options);
+    json_object_set_new (root, "currency", json_string (result->currency));
+    json_object_set_new (root, "as_of_seq", json_integer (result->as_of_seq));
+    json_object_set_new (root, "cached", json_boolean (result->cached));
+    json_t *notes = json_array ();
+    for (size_t i = 0; i < result->n_notes; i++)
+        json_array_append_new (notes, json_string (result->notes [i]));
+    json_object_set_new (root, "notes", notes);
+    json_t *tables = json_object ();
+    for (size_t i = 0; i < result->n_tables; i++)
+        json_object_set_new (tables, result->tables [i]->name, s_table_json (result->tables [i]));
+    json_object_set_new (root, "tables", tables);
+    return root;
+}
+
+//  The table named `name`, or NULL.
+static const Crmq__ReportTable *
+s_find_table (const Crmq__ReportResult *result, const char *name)
+{
+    for (size_t i = 0; i < result->n_tables; i++)
+        if (streq (result->tables [i]->name, name))
+            return result->tables [i];
+    return NULL;
+}
+
+int
+cli_report_print (const Crmq__ReportResult *result, const cli_report_args_t *args,
+                  const char *time_zone)
+{
+    const Crmq__ReportTable *only = NULL;
+    if (args->table) {
+        only = s_find_table (result, args->table);
+        if (!only) {
+            fprintf (stderr, "crmq: report %s has no table \"%s\"; tables:",
+                     result->params? result->params->report: "", args->table);
+            for (size_t i = 0; i < result->n_tables; i++)
+                fprintf (stderr, " %s", result->tables [i]->name);
+            fprintf (stderr, "\n");
+            return CLI_EXIT_FAILURE;
+        }
+    }
+    if (args->format == CLI_FORMAT_JSON)
+        return cli_json_print_stdout (s_result_json (result, time_zone), true);
+    if (args->format == CLI_FORMAT_CSV) {
+        if (!only && result->n_tables == 0)
+            return 0;
+        return s_print_table (only? only: result->tables [0], CLI_FORMAT_CSV, NULL);
+    }
+    char period [96];
+    s_period_text (result, time_zone, period, sizeof period);
+    printf ("%s, %s%s\n", result->title, period, result->cached? " (cached)": "");
+    printf ("amounts in %s; events up to #%" PRId64 "\n", result->currency, result->as_of_seq);
+    for (size_t i = 0; i < result->n_notes; i++)
+        printf ("note: %s\n", result->notes [i]);
+    int rc = 0;
+    for (size_t i = 0; i < result->n_tables && rc == 0; i++) {
+        const Crmq__ReportTable *table = result->tables [i];
+        if (only && table != only)
+            continue;
+        char title [256];
+        if (table->total_rows > (int64_t) table->n_rows)
+            snprintf (title, sizeof title, "\n%s (first %zu of %" PRId64 ")", table->title,
+                      table->n_rows, table->total_rows);
+        else
+            snprintf (title, sizeof title, "\n%s", table->title);
+        fflush (stdout);
+        rc = s_print_table (table, CLI_FORMAT_TABLE, title);
+    }
     return rc;
 }
 
 //  --------------------------------------------------------------------------
-//  ABC
-
-//  An exact decimal as its shortest text ("0.800712345", "0"); "?" when
-//  malformed.
-static char *
-s_exact_text (int64_t units, int32_t nanos, char *buf, size_t size)
-{
-    if (crmq_decimal_format (units, nanos, buf, size) < 0)
-        snprintf (buf, size, "?");
-    return buf;
-}
-
-//  The measure's value as text: money with cents, order counts whole, other
-//  quantities as they come; never rounded (a value with more digits than
-//  its measure's usual scale keeps them).
-static char *
-s_value_text (const char *measure, const Crmq__Decimal *value, char *buf, size_t size)
-{
-    int64_t units = value? value->units: 0;
-    int32_t nanos = value? value->nanos: 0;
-    if (streq (measure, "revenue") && nanos % 10000000 == 0)
-        return cli_decimal_text (units, nanos, 2, buf, size);
-    if (streq (measure, "orders") && nanos == 0)
-        return cli_decimal_text (units, nanos, 0, buf, size);
-    return s_exact_text (units, nanos, buf, size);
-}
-
-//  A share (fraction) as the table shows it, a percentage with one decimal
-//  ("80.1"), or, `exact`, as the fraction the service sent ("0.800712345").
-static char *
-s_share_text (int64_t units, int32_t nanos, bool exact, char *buf, size_t size)
-{
-    return exact? s_exact_text (units, nanos, buf, size)
-                : cli_percent_text (units, nanos, buf, size);
-}
-
-//  The classes as a list: `exact` (CSV, JSON) with shares as fractions and
-//  no footer, else with percentages and a total footer.
-static cli_output_t *
-s_abc_classes (const s_options_t *options, const Crmq__AbcReply *reply, const char *measure,
-               bool exact)
-{
-    cli_output_t *output = cli_output_new (options->format);
-    if (!output)
-        return NULL;
-    char title [160], period [64];
-    s_period_text (options, period, sizeof period);
-    snprintf (title, sizeof title, "ABC analysis of clients by %s, %s", measure, period);
-    cli_output_set_title (output, title);
-    cli_column_type_t value_type = streq (measure, "orders") && !exact
-                                 ? CLI_COLUMN_INTEGER: CLI_COLUMN_DECIMAL;
-    cli_output_add_column (output, "class", "class", CLI_COLUMN_TEXT);
-    cli_output_add_column (output, "clients", "clients", CLI_COLUMN_INTEGER);
-    cli_output_add_column (output, "value", measure, value_type);
-    cli_output_add_column (output, exact? "share": "share_pct", "share %", CLI_COLUMN_DECIMAL);
-
-    int64_t clients_total = 0, share_units = 0;
-    int32_t share_nanos = 0;
-    char clients [24], value [48], share [48];
-    for (size_t i = 0; i < reply->n_classes; i++) {
-        const Crmq__AbcClass *abc_class = reply->classes [i];
-        const Crmq__Decimal *class_share = abc_class->share;
-        snprintf (clients, sizeof clients, "%" PRId64, abc_class->clients);
-        const char *row [] = {
-            abc_class->abc_class, clients,
-            s_value_text (measure, abc_class->value, value, sizeof value),
-            s_share_text (class_share? class_share->units: 0, class_share? class_share->nanos: 0,
-                          exact, share, sizeof share)
-        };
-        if (cli_output_add_row (output, row) != 0) {
-            cli_output_destroy (&output);
-            return NULL;
-        }
-        clients_total += abc_class->clients;
-        if (class_share)
-            cli_decimal_add (&share_units, &share_nanos, class_share->units, class_share->nanos);
-    }
-    if (exact)
-        return output;
-    snprintf (clients, sizeof clients, "%" PRId64, clients_total);
-    const char *total [] = {
-        "total", clients, s_value_text (measure, reply->total, value, sizeof value),
-        cli_percent_text (share_units, share_nanos, share, sizeof share)
-    };
-    if (cli_output_add_footer (output, total) != 0)
-        cli_output_destroy (&output);
-    return output;
-}
-
-//  The clients as a list, by rank; shares as in s_abc_classes.  The
-//  cumulative share includes the client's own.
-static cli_output_t *
-s_abc_clients (const s_options_t *options, const Crmq__AbcReply *reply, const char *measure,
-               bool exact)
-{
-    cli_output_t *output = cli_output_new (options->format);
-    if (!output)
-        return NULL;
-    cli_column_type_t value_type = streq (measure, "orders") && !exact
-                                 ? CLI_COLUMN_INTEGER: CLI_COLUMN_DECIMAL;
-    cli_output_add_column (output, "rank", "rank", CLI_COLUMN_ID);
-    cli_output_add_column (output, "class", "class", CLI_COLUMN_TEXT);
-    cli_output_add_column (output, "external_id", "external id", CLI_COLUMN_TEXT);
-    cli_output_add_column (output, "name", "name", CLI_COLUMN_TEXT);
-    cli_output_add_column (output, "value", measure, value_type);
-    cli_output_add_column (output, exact? "share": "share_pct", "share %", CLI_COLUMN_DECIMAL);
-    cli_output_add_column (output, exact? "cumulative_share": "cumulative_pct", "cumulative %",
-                           CLI_COLUMN_DECIMAL);
-
-    char rank [24], value [48], share [48], cumulative [48];
-    for (size_t i = 0; i < reply->n_rows; i++) {
-        const Crmq__AbcRow *row = reply->rows [i];
-        //  The wire carries the share of the clients before this one;
-        //  the output shows the running total including it.
-        int64_t cum_units = row->cumulative_share? row->cumulative_share->units: 0;
-        int32_t cum_nanos = row->cumulative_share? row->cumulative_share->nanos: 0;
-        if (row->share)
-            cli_decimal_add (&cum_units, &cum_nanos, row->share->units, row->share->nanos);
-        snprintf (rank, sizeof rank, "%zu", i + 1);
-        const char *cells [] = {
-            rank, row->abc_class, row->external_id, row->name,
-            s_value_text (measure, row->value, value, sizeof value),
-            s_share_text (row->share? row->share->units: 0, row->share? row->share->nanos: 0,
-                          exact, share, sizeof share),
-            s_share_text (cum_units, cum_nanos, exact, cumulative, sizeof cumulative)
-        };
-        if (cli_output_add_row (output, cells) != 0) {
-            cli_output_destroy (&output);
-            return NULL;
-        }
-    }
-    return output;
-}
-
-//  A date option as JSON: its text, or null when not given.
-static json_t *
-s_json_date (const char *text)
-{
-    return text? json_string (text): json_null ();
-}
-
-//  The whole report as one JSON object: measure, period, total, classes and,
-//  with --clients, rows.  Returns 0 or CLI_EXIT_FAILURE (printed).
-static int
-s_abc_json (const s_options_t *options, const Crmq__AbcReply *reply, const char *measure)
-{
-    cli_output_t *classes = s_abc_classes (options, reply, measure, true);
-    cli_output_t *clients = options->clients? s_abc_clients (options, reply, measure, true): NULL;
-    char total [48];
-    json_t *root = json_object ();
-    json_t *period = json_object ();
-    bool built = root && period && classes && (clients || !options->clients);
-    if (built)
-        built = json_object_set_new (root, "measure", json_string (measure)) == 0
-             && json_object_set_new (period, "from", s_json_date (options->from_text)) == 0
-             && json_object_set_new (period, "to", s_json_date (options->to_text)) == 0
-             && json_object_set (root, "period", period) == 0
-             && json_object_set_new (root, "total", json_string (
-                    s_value_text (measure, reply->total, total, sizeof total))) == 0
-             && json_object_set_new (root, "classes", cli_output_json (classes)) == 0
-             && (!clients || json_object_set_new (root, "rows", cli_output_json (clients)) == 0);
-    int rc = cli_json_print_stdout (root, built);
-    json_decref (period);
-    json_decref (root);
-    cli_output_destroy (&classes);
-    cli_output_destroy (&clients);
-    return rc;
-}
-
-static int
-s_abc (crmq_rpc_client_t *client, const s_options_t *options)
-{
-    Crmq__AbcRequest request = CRMQ__ABC_REQUEST__INIT;
-    request.period = (Crmq__Period *) &options->period;
-    request.measure = (char *) options->measure;
-    Crmq__AbcReply *reply;
-    int rc = cli_call (client, "analytics.Abc", &request.base, &crmq__abc_reply__descriptor,
-                       (ProtobufCMessage **) &reply);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    const char *measure = *reply->measure? reply->measure: options->measure;
-    if (options->format == CLI_FORMAT_JSON) {
-        rc = s_abc_json (options, reply, measure);
-        crmq__abc_reply__free_unpacked (reply, NULL);
-        return rc;
-    }
-    //  The table shows the classes and, with --clients, the clients under
-    //  them; CSV is one table: the clients with --clients, else the classes.
-    bool table = options->format == CLI_FORMAT_TABLE;
-    cli_output_t *classes = NULL, *clients = NULL;
-    if (table || !options->clients)
-        classes = s_abc_classes (options, reply, measure, !table);
-    if (options->clients)
-        clients = s_abc_clients (options, reply, measure, !table);
-    if ((table || !options->clients) && !classes)
-        rc = CLI_EXIT_FAILURE;
-    if (options->clients && !clients)
-        rc = CLI_EXIT_FAILURE;
-    if (rc == CLI_EXIT_OK && classes)
-        rc = cli_output_print_stdout (classes);
-    if (rc == CLI_EXIT_OK && clients) {
-        if (classes)
-            printf ("\n");
-        rc = cli_output_print_stdout (clients);
-    }
-    cli_output_destroy (&classes);
-    cli_output_destroy (&clients);
-    crmq__abc_reply__free_unpacked (reply, NULL);
-    return rc;
-}
 
 int
 cli_report_run (crmq_config_t *config, int argc, char **argv)
@@ -381,16 +476,51 @@ cli_report_run (crmq_config_t *config, int argc, char **argv)
     if (argc >= 1 && streq (argv [0], "client-metrics"))
         return cli_command_run (cli_client_metrics_commands (), "report", "analytics_endpoint",
                                 config, argc, argv);
-    if (argc < 1 || (!streq (argv [0], "base") && !streq (argv [0], "abc")))
-        return cli_usage (CLI_REPORT_USAGE, "report base, abc or client-metrics?");
-    s_options_t options = { 0 };
-    int rc = s_parse (config, argc, argv, &options);
-    if (rc != 0)
-        return rc;
-    crmq_rpc_client_t *client = cli_rpc_open (config, "analytics_endpoint");
-    if (!client)
-        return CLI_EXIT_FAILURE;
-    rc = streq (options.report, "base")? s_base (client, &options): s_abc (client, &options);
-    crmq_rpc_client_destroy (&client);
+    if (argc < 1 || argv [0][0] == '-')
+        return cli_usage (CLI_REPORT_USAGE, "which report?");
+    cli_report_args_t args;
+    int rc = cli_report_args_parse (config, argc, argv, true, true, CLI_REPORT_USAGE, &args);
+    if (rc == 0) {
+        crmq_rpc_client_t *client = cli_rpc_open (config, "analytics_endpoint");
+        Crmq__ReportResult *result = NULL;
+        rc = client? cli_call (client, "analytics.Report", &args.params.base,
+                               &crmq__report_result__descriptor, (ProtobufCMessage **) &result)
+                   : CLI_EXIT_FAILURE;
+        if (rc == CLI_EXIT_OK) {
+            rc = cli_report_print (result, &args, crmq_config_str (config, "time_zone"));
+            crmq__report_result__free_unpacked (result, NULL);
+        }
+        crmq_rpc_client_destroy (&client);
+    }
+    cli_report_args_free (&args);
     return rc;
+}
+
+void
+cli_report_test (bool verbose)
+{
+    printf (" * cli_report: ");
+    if (verbose)
+        printf ("\n");
+    Crmq__ReportParams params = CRMQ__REPORT_PARAMS__INIT;
+    assert (s_add_filter (&params, "region=North,South\\, East", false) == 0);
+    assert (s_add_filter (&params, "region=West", false) == 0);
+    assert (s_add_filter (&params, "region=Кемерово", true) == 0);
+    assert (s_add_filter (&params, "=x", false) == -1);
+    assert (s_add_filter (&params, "region", false) == -1);
+    assert (params.n_filters == 2);
+    assert (params.filters [0]->n_values == 3);
+    assert (streq (params.filters [0]->values [1], "South, East"));
+    assert (streq (params.filters [0]->values [2], "West"));
+    assert (params.filters [1]->exclude && streq (params.filters [1]->values [0], "Кемерово"));
+    cli_report_args_t args;
+    memset (&args, 0, sizeof args);
+    args.params = params;
+    cli_report_args_free (&args);
+    cli_report_args_free (&args);
+    Crmq__Decimal *decimal = NULL;
+    assert (s_fraction ("0.8", &decimal) == 0 && decimal->nanos == 800000000);
+    assert (s_fraction ("x", &decimal) == -1);
+    free (decimal);
+    printf ("OK\n");
 }

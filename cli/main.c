@@ -114,12 +114,13 @@ s_print_usage (FILE *out)
         "             CSVFILE...\n"
         "                                   any ERP export of sales lines, as the mapping file\n"
         "                                   (JSON) says; see README.md, \"Importing ERP exports\"\n"
-        "  report base [--from DATE] [--to DATE] [--format F]\n"
-        "                                   client base: clients, orders, revenue\n"
-        "  report abc [--from DATE] [--to DATE] [--measure revenue|quantity|orders]\n"
-        "             [--clients] [--format F]\n"
-        "                                   ABC classes of clients; --clients adds each client\n"
-        "                                   (cumulative %% includes the client's own share)\n"
+        "  report NAME [--from DATE] [--to DATE] [--period RELATIVE] [--granularity G]\n"
+        "              [--by DIM]... [--filter FIELD=V,...]... [--exclude FIELD=V,...]...\n"
+        "              [--measure M] [--limit N] [--as-of DATE] [--format F] [--table T]\n"
+        "              [--chart FILE.svg]\n"
+        "                                   reports: base, abc, xyz, abc_xyz, rfm, rating,\n"
+        "                                   dynamics, deal_dynamics, funnel, managers, clients,\n"
+        "                                   satisfaction, least_satisfied (docs/reports.md)\n"
         "  report client-metrics [--client ID]... [--limit N] [--format F]\n"
         "                                   per-client metrics kept from the event log: orders,\n"
         "                                   revenue, returns, late shipments and payments\n"
@@ -303,6 +304,7 @@ s_selftest (crmq_config_t *config, int argc, char **argv)
     printf ("Running crmq CLI self-tests...\n");
     cli_common_test (verbose);
     cli_output_test (verbose);
+    cli_report_test (verbose);
     cli_args_test (verbose);
     cli_csv_test (verbose);
     cli_field_test (verbose);

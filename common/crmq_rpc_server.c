@@ -120,6 +120,37 @@ s_reply_error (crmq_reply_t *reply, int code, const char *field, const char *mes
     return code;
 }
 
+crmq_reply_t *
+crmq_reply_new (void)
+{
+    crmq_reply_t *self = (crmq_reply_t *) zmalloc (sizeof (crmq_reply_t));
+    self->code = -1;
+    return self;
+}
+
+void
+crmq_reply_destroy (crmq_reply_t **self_p)
+{
+    if (*self_p) {
+        free ((*self_p)->body);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+int
+crmq_reply_code (crmq_reply_t *reply)
+{
+    return reply->code;
+}
+
+const uint8_t *
+crmq_reply_body (crmq_reply_t *reply, size_t *size)
+{
+    *size = reply->size;
+    return reply->body;
+}
+
 int
 crmq_reply_ok (crmq_reply_t *reply, const ProtobufCMessage *message)
 {

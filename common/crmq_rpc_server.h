@@ -41,6 +41,18 @@ int crmq_reply_ok (crmq_reply_t *reply, const ProtobufCMessage *message);
 int crmq_reply_error (crmq_reply_t *reply, int code, const char *field, const char *format, ...)
     __attribute__ ((format (printf, 4, 5)));
 
+//  A reply outside a request (a service's job running a handler's code):
+//  code -1 until set.  Never NULL.
+crmq_reply_t *crmq_reply_new (void);
+
+//  Frees it; sets *self_p to NULL; safe on NULL.
+void crmq_reply_destroy (crmq_reply_t **self_p);
+
+//  The code set (-1 = none yet) and the body: the packed reply for 0, a
+//  packed crmq.Error otherwise (owned by the reply; *size its length).
+int crmq_reply_code (crmq_reply_t *reply);
+const uint8_t *crmq_reply_body (crmq_reply_t *reply, size_t *size);
+
 typedef struct _crmq_rpc_server_t crmq_rpc_server_t;
 
 //  Binds a ROUTER to `endpoint`.  `methods` ends with a {NULL, NULL} row and

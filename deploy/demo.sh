@@ -53,9 +53,13 @@ CURRENT_STEP="crmq report base"
 step "$CURRENT_STEP"
 "$CLI" report base
 
-CURRENT_STEP="crmq report abc"
+CURRENT_STEP="crmq report abc --limit 10"
 step "$CURRENT_STEP"
-"$CLI" report abc
+"$CLI" report abc --limit 10
+
+CURRENT_STEP="crmq report abc_xyz --from 1997-01-01 --to 1998-01-01 --table matrix"
+step "$CURRENT_STEP"
+"$CLI" report abc_xyz --from 1997-01-01 --to 1998-01-01 --table matrix
 
 trap - ERR
 rel_cli=${CLI#"$ROOT"/}

@@ -1,14 +1,12 @@
 /*  analytics_server.h - the request handlers of crmq-analytics.
 
-    analytics.ClientBase  clients, clients with orders, orders, lines, revenue
-                          and average order for a half-open period
-    analytics.Abc         ABC classes of clients by revenue, quantity or orders
+    analytics.Report      every report of the set (report.h, report_runner.h,
+                          docs/reports.md): one REPEATABLE READ READ ONLY
+                          transaction, results cached in Redis under the
+                          parameters and the event-log position
     analytics.ClientMetrics  per-client metrics kept from the event log
-                          (client_metrics.h) and the consumer's position
-
-    Each report runs in one REPEATABLE READ READ ONLY transaction; results are
-    cached in Redis under the request and that transaction's snapshot
-    (report_cache.h), so a cached result is never stale.          */
+                          (client_metrics.h) and the consumer's position,
+                          cached under the transaction's snapshot        */
 #ifndef ANALYTICS_SERVER_H_INCLUDED
 #define ANALYTICS_SERVER_H_INCLUDED
 

@@ -2,6 +2,9 @@
     from the event log.  */
 #include "crmq.h"
 #include "analytics_server.h"
+#include "report_params.h"
+#include "report_query.h"
+#include "report_result.h"
 
 static const crmq_setting_t s_settings [] = {
     CRMQ_SETTINGS_COMMON,
@@ -9,6 +12,8 @@ static const crmq_setting_t s_settings [] = {
     CRMQ_SETTING_BUS_ENDPOINTS,
     { "report_cache_ttl_s", "CRMQ_REPORT_CACHE_TTL_S", CRMQ_SETTING_INT, "3600", 0, 604800,
       "seconds a report result stays in Redis; 0 = do not cache" },
+    { "time_zone", "CRMQ_TIME_ZONE", CRMQ_SETTING_STRING, "UTC", 1, 64,
+      "IANA zone of the company: report days, weeks and months (as crmq-sales')" },
     { "base_currency", "CRMQ_BASE_CURRENCY", CRMQ_SETTING_STRING, "USD", 0, 3,
       "ISO 4217 code of the currency reports are in" },
     { NULL, NULL, CRMQ_SETTING_INT, NULL, 0, 0, NULL }
@@ -17,6 +22,12 @@ static const crmq_setting_t s_settings [] = {
 int
 main (int argc, char **argv)
 {
+    if (argc == 2 && streq (argv [1], "--selftest")) {
+        report_query_test (true);
+        report_result_test (true);
+        report_params_test (true);
+        return 0;
+    }
     crmq_service_def_t def = {
         .name = "analytics",
         .settings = s_settings,

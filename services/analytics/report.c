@@ -1,0 +1,37 @@
+/*  report.c - the report set; see report.h.  */
+#include "report.h"
+
+#define S_CLIENT_DIMS (REPORT_DIM_MANAGER | REPORT_DIM_REGION | REPORT_DIM_COUNTRY \
+                       | REPORT_DIM_CATEGORY | REPORT_DIM_SOURCE)
+#define S_ALL_MEASURES (REPORT_MEASURE_REVENUE | REPORT_MEASURE_PROFIT \
+                        | REPORT_MEASURE_QUANTITY | REPORT_MEASURE_ORDERS)
+
+static const report_def_t s_reports [] = {
+    { "base", "Client base", report_base, 0, 0, true, "month" },
+    { "abc", "ABC analysis", report_abc, S_ALL_MEASURES, 0, false, NULL },
+    { "xyz", "XYZ analysis", report_xyz, 0, 0, false, NULL },
+    { "abc_xyz", "ABC x XYZ", report_abc_xyz, S_ALL_MEASURES, 0, false, NULL },
+    { NULL, NULL, NULL, 0, 0, false, NULL }
+};
+
+const report_def_t *
+report_find (const char *name)
+{
+    for (const report_def_t *def = s_reports; def->name; def++)
+        if (streq (def->name, name))
+            return def;
+    return NULL;
+}
+
+const char *
+report_names (void)
+{
+    static char names [512];
+    if (!names [0]) {
+        size_t length = 0;
+        for (const report_def_t *def = s_reports; def->name; def++)
+            length += (size_t) snprintf (names + length, sizeof names - length, "%s%s",
+                                         length? ", ": "", def->name);
+    }
+    return names;
+}

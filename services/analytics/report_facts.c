@@ -1,0 +1,187 @@
+/*  report_facts.c - shared report SQL; see report_facts.h.  */
+#include "report_facts.h"
+
+//  Client-level filter fields and their column in the clients expression.
+typedef struct {
+    const char *field;
+    const char *column;
+} s_filter_column_t;
+
+static const s_filter_column_t s_client_filters [] = {
+    { "client",   "c.external_id" },
+    { "manager",  "coalesce (m.external_id, '')" },
+    { "region",   "c.region" },
+    { "country",  "c.country" },
+    { "category", "c.category" },
+    { "source",   "c.source" },
+    { "status",   "c.status" },
+    { NULL, NULL }
+};
+
+void
+report_facts_clients (report_run_t *run, report_query_t *query)
+{
+    report_query_add (query,
+        "clients AS (SELECT c.id, c.external_id, c.name, c.region, c.country, c.category,"
+        " c.source, c.status, coalesce (m.external_id, '') AS manager,"
+        " coalesce (m.name, '') AS manager_name"
+        " FROM analytics.clients c LEFT JOIN analytics.managers m ON m.id = c.manager_id"
+        " WHERE true");
+    const Crmq__ReportParams *params = run->params;
+    for (size_t i = 0; i < params->n_filters; i++) {
+        const Crmq__ReportFilter *filter = params->filters [i];
+        for (const s_filter_column_t *column = s_client_filters; column->field; column++)
+            if (streq (column->field, filter->field))
+                report_query_add (query, " AND %s(%s = ANY (%s))", filter->exclude? "NOT ": "",
+                                  column->column,
+                                  report_query_param_array (query, filter->values,
+                                                            filter->n_values));
+    }
+    report_query_add (query, ")");
+}
+
+void
+report_facts_group_filter (report_run_t *run, report_query_t *query)
+{
+    const Crmq__ReportParams *params = run->params;
+    for (size_t i = 0; i < params->n_filters; i++) {
+        const Crmq__ReportFilter *filter = params->filters [i];
+        if (streq (filter->field, "product_group"))
+            report_query_add (query, " AND r.product_group_id %sIN (SELECT id FROM"
+                              " analytics.product_group_ids (%s))", filter->exclude? "NOT ": "",
+                              report_query_param_array (query, filter->values,
+                                                        filter->n_values));
+    }
+}
+
+static bool
+s_group_filtered (report_run_t *run)
+{
+    const Crmq__ReportParams *params = run->params;
+    for (size_t i = 0; i < params->n_filters; i++)
+        if (streq (params->filters [i]->field, "product_group"))
+            return true;
+    return false;
+}
+
+void
+report_facts_totals (report_run_t *run, report_query_t *query, const char *name,
+                     const char *from, const char *to)
+{
+    //  Under a product group filter the group rollups give the orders (with
+    //  lines of the kept groups); otherwise the day rollups give them (an
+    //  order counted once whatever its groups).
+    bool grouped = s_group_filtered (run);
+    report_query_add (query,
+        "%s AS (SELECT coalesce (g.client_id, o.client_id) AS client_id,"
+        " coalesce (g.sales, 0) AS sales, coalesce (g.returns, 0) AS returns,"
+        " coalesce (g.sales, 0) - coalesce (g.returns, 0) AS revenue,"
+        " coalesce (g.cost, 0) AS cost, coalesce (g.lines, 0) AS lines,"
+        " coalesce (g.lines_without_cost, 0) AS lines_without_cost,"
+        " coalesce (g.quantity, 0) AS quantity, coalesce (g.discounts, 0) AS discounts,"
+        " coalesce (o.orders, 0) AS orders, o.last_order_day"
+        " FROM (SELECT r.client_id, sum (r.sales) AS sales, sum (r.returns) AS returns,"
+        "       sum (r.cost - r.return_cost) AS cost, sum (r.lines) AS lines,"
+        "       sum (r.lines_without_cost) AS lines_without_cost,"
+        "       sum (r.quantity - r.returned_quantity) AS quantity,"
+        "       sum (r.discounts) AS discounts,"
+        "       sum (r.orders) AS orders, max (r.day) FILTER (WHERE r.orders > 0) AS last_order_day"
+        "  FROM analytics.client_day_group_rollups r"
+        "  WHERE r.day >= %s::date AND r.day < %s::date", name, from, to);
+    report_facts_group_filter (run, query);
+    report_query_add (query, "  GROUP BY r.client_id) g");
+    if (grouped)
+        report_query_add (query, " LEFT JOIN LATERAL (SELECT g.client_id, g.orders,"
+                          " g.last_order_day) o ON true)");
+    else
+        report_query_add (query,
+            " FULL JOIN (SELECT r.client_id, sum (r.orders) AS orders,"
+            "       max (r.day) FILTER (WHERE r.orders > 0) AS last_order_day"
+            "  FROM analytics.client_day_rollups r"
+            "  WHERE r.day >= %s::date AND r.day < %s::date"
+            "  GROUP BY r.client_id) o ON o.client_id = g.client_id)", from, to);
+}
+
+const char *
+report_facts_measure (report_run_t *run)
+{
+    switch (run->measure) {
+        case REPORT_MEASURE_PROFIT:   return "(t.revenue - t.cost)";
+        case REPORT_MEASURE_QUANTITY: return "t.quantity";
+        case REPORT_MEASURE_ORDERS:   return "t.orders";
+        default:                      return "t.revenue";
+    }
+}
+
+const char *
+report_facts_measure_name (report_run_t *run)
+{
+    switch (run->measure) {
+        case REPORT_MEASURE_PROFIT:   return "profit";
+        case REPORT_MEASURE_QUANTITY: return "quantity";
+        case REPORT_MEASURE_ORDERS:   return "orders";
+        default:                      return "revenue";
+    }
+}
+
+const char *
+report_facts_from (report_run_t *run, report_query_t *query)
+{
+    return report_query_param (query, run->from_day);
+}
+
+const char *
+report_facts_to (report_run_t *run, report_query_t *query)
+{
+    return report_query_param (query, run->to_day);
+}
+
+int
+report_facts_costs_missing (report_run_t *run, bool *missing)
+{
+    *missing = false;
+    report_query_t *query = report_query_new ();
+    report_query_add (query, "WITH ");
+    report_facts_clients (run, query);
+    report_query_add (query, ", ");
+    const char *from = report_facts_from (run, query);
+    const char *to = report_facts_to (run, query);
+    report_facts_totals (run, query, "totals", from, to);
+    report_query_add (query, " SELECT coalesce (sum (t.lines_without_cost), 0),"
+                      " coalesce (sum (t.lines), 0)"
+                      " FROM totals t JOIN clients c ON c.id = t.client_id");
+    PGresult *result = report_query_exec (query, run->pg);
+    report_query_destroy (&query);
+    if (!result)
+        return -1;
+    long long without = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+    long long lines = strtoll (PQgetvalue (result, 0, 1), NULL, 10);
+    PQclear (result);
+    if (without > 0) {
+        *missing = true;
+        report_result_note (run->result, "costs missing: %lld of %lld order lines in the period "
+                            "have no cost (neither on the line nor as the product's standard "
+                            "cost), so profit is not reported", without, lines);
+    }
+    return 0;
+}
+
+void
+report_facts_fraction (const Crmq__Decimal *value, const char *fallback, char *buf, size_t size)
+{
+    if (!value || (value->units == 0 && value->nanos == 0))
+        snprintf (buf, size, "%s", fallback);
+    else
+        crmq_decimal_format (value->units, value->nanos, buf, size);
+}
+
+const char *
+report_facts_measure_column (report_run_t *run)
+{
+    switch (run->measure) {
+        case REPORT_MEASURE_PROFIT:   return "value:money:Profit";
+        case REPORT_MEASURE_QUANTITY: return "value:decimal:Quantity";
+        case REPORT_MEASURE_ORDERS:   return "value:int:Orders";
+        default:                      return "value:money:Revenue";
+    }
+}

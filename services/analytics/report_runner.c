@@ -1,0 +1,145 @@
+/*  report_runner.c - running reports; see report_runner.h.  */
+#include "report_runner.h"
+#include "report_params.h"
+
+struct _report_runner_t {
+    crmq_pg_t *pg;
+    report_cache_t *cache;
+    char *time_zone;
+    char *currency;
+};
+
+//  The topics whose events change what reports read.
+static const char *SQL_POSITION =
+    "SELECT bus.position (ARRAY['sales.', 'contacts.', 'data.changed.'])";
+
+report_runner_t *
+report_runner_new (crmq_pg_t *pg, report_cache_t *cache, const char *time_zone,
+                   const char *currency)
+{
+    report_runner_t *self = (report_runner_t *) zmalloc (sizeof (report_runner_t));
+    self->pg = pg;
+    self->cache = cache;
+    self->time_zone = strdup (time_zone);
+    self->currency = strdup (currency);
+    return self;
+}
+
+void
+report_runner_destroy (report_runner_t **self_p)
+{
+    report_runner_t *self = *self_p;
+    if (self) {
+        free (self->time_zone);
+        free (self->currency);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+typedef struct {
+    report_runner_t *self;
+    const report_def_t *def;
+    const Crmq__ReportParams *params;
+    report_run_t *run;
+    uint8_t *packed;                //  the result, packed
+    size_t packed_size;
+} s_job_t;
+
+static int
+s_run_tx (crmq_pg_t *pg, void *arg)
+{
+    s_job_t *job = (s_job_t *) arg;
+    report_run_t *run = job->run;
+    free (job->packed);
+    job->packed = NULL;
+    report_result_destroy (&run->result);
+    if (crmq_pg_command (pg, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL))
+        return -1;
+    Crmq__ReportParams *resolved = NULL;
+    int rc = report_params_resolve (run, job->params, job->def, &resolved);
+    if (rc != 0)
+        return rc;
+    PGresult *result = crmq_pg_exec (pg, SQL_POSITION, 0, NULL);
+    if (!result) {
+        crmq__report_params__free_unpacked (resolved, NULL);
+        return -1;
+    }
+    //  NULL: too many unpublished events to name the position; not cached
+    char *position = PQgetisnull (result, 0, 0)? NULL: strdup (PQgetvalue (result, 0, 0));
+    PQclear (result);
+    size_t key_size = protobuf_c_message_get_packed_size (&resolved->base);
+    uint8_t *key = (uint8_t *) malloc (key_size? key_size: 1);
+    protobuf_c_message_pack (&resolved->base, key);
+    if (position)
+        job->packed = report_cache_get (job->self->cache, "Report", position, key, key_size,
+                                        &job->packed_size);
+    if (!job->packed) {
+        run->params = resolved;
+        run->result = report_result_new (job->def->title, job->self->currency);
+        rc = job->def->compute (run);
+        if (rc == 0) {
+            Crmq__ReportResult *message = report_result_message (run->result);
+            message->params = resolved;
+            resolved = NULL;            //  now the result's
+            message->as_of_seq = position? strtoll (position, NULL, 10): 0;
+            message->computed_at_us = crmq_time_now_us ();
+            job->packed = report_result_pack (run->result, &job->packed_size);
+            if (position)
+                report_cache_put (job->self->cache, "Report", position, key, key_size,
+                                  job->packed, job->packed_size);
+        }
+        run->params = NULL;
+    }
+    else {
+        //  a cached result: say so
+        Crmq__ReportResult *cached = crmq__report_result__unpack (NULL, job->packed_size,
+                                                                  job->packed);
+        free (job->packed);
+        job->packed = NULL;
+        if (cached) {
+            cached->cached = true;
+            job->packed_size = protobuf_c_message_get_packed_size (&cached->base);
+            job->packed = (uint8_t *) malloc (job->packed_size? job->packed_size: 1);
+            protobuf_c_message_pack (&cached->base, job->packed);
+            crmq__report_result__free_unpacked (cached, NULL);
+        }
+        else
+            rc = crmq_reply_error (run->reply, CRMQ_INTERNAL, NULL, "unreadable cached report");
+    }
+    if (resolved)
+        crmq__report_params__free_unpacked (resolved, NULL);
+    free (key);
+    free (position);
+    return rc;
+}
+
+int
+report_runner_run (report_runner_t *self, const Crmq__ReportParams *params,
+                   crmq_reply_t *reply, Crmq__ReportResult **result)
+{
+    *result = NULL;
+    report_run_t run;
+    memset (&run, 0, sizeof run);
+    run.pg = self->pg;
+    run.time_zone = self->time_zone;
+    run.currency = self->currency;
+    run.reply = reply;
+    const report_def_t *def = NULL;
+    int rc = report_params_check (params, &def, &run, reply);
+    if (rc != 0)
+        return rc;
+    s_job_t job = { self, def, params, &run, NULL, 0 };
+    rc = crmq_pg_transaction (self->pg, s_run_tx, &job);
+    report_result_destroy (&run.result);
+    if (rc < 0)
+        rc = crmq_reply_error (reply, crmq_pg_status (self->pg), NULL, "%s",
+                               crmq_pg_error (self->pg));
+    if (rc == 0) {
+        *result = crmq__report_result__unpack (NULL, job.packed_size, job.packed);
+        if (!*result)
+            rc = crmq_reply_error (reply, CRMQ_INTERNAL, NULL, "unpacking a report result");
+    }
+    free (job.packed);
+    return rc;
+}
