@@ -163,6 +163,13 @@ extra=(--extra "$work/extra.json:$work/extra.csv" --zone "$zone")
 JOBS=()
 run_reports nw97 1997-01-01 1998-01-01 "northwind 1997" revenue quantity orders
 run_reports nw96 1996-07-01 1997-01-01 "northwind 1996H2" revenue orders
+# the report date before the period's end: classes and recency at it, the
+# period's figures over the whole period (docs/reports.md, "as of")
+report base "$work/nw97-asof.json" --from 1997-01-01 --to 1998-01-01 --as-of 1997-07-01
+JOBS+=(--job "report=base,from=1997-01-01,to=1998-01-01,as_of=1997-07-01,label=base northwind 1997 as of 1997-07-01,actual=$work/nw97-asof.json")
+report rfm "$work/nw97-rfm-asof.json" --from 1997-01-01 --to 1998-01-01 --as-of 1998-03-01 \
+       --limit 100000
+JOBS+=(--job "report=rfm,from=1997-01-01,to=1998-01-01,as_of=1998-03-01,label=rfm northwind 1997 as of 1998-03-01,actual=$work/nw97-rfm-asof.json")
 report client_metrics "$work/nw97-metrics.json" --from 1997-01-01 --to 1998-01-01 --limit 100000
 JOBS+=(--job "report=client_metrics,from=1997-01-01,to=1998-01-01,label=client_metrics northwind 1997,actual=$work/nw97-metrics.json")
 compare northwind data/northwind "${extra[@]}" "${JOBS[@]}"

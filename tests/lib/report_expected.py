@@ -941,6 +941,9 @@ def compare_base(expected, actual, diff):
             diff.add("summary", key, e, a)
     history = {r.get("period", r.get("period_start")): r
                for r in actual_rows(actual, "history")} if expected["tables"]["history"] else {}
+    for month in history:
+        if month not in expected["tables"]["history"]:
+            diff.add(month, "history row", "absent", "present")
     for month, e in expected["tables"]["history"].items():
         a = history.get(month)
         if a is None:
