@@ -795,6 +795,20 @@ def by_client(rows):
     return {r.get("external_id") or r.get("client"): r for r in rows}
 
 
+def pairs(expected_clients, actual, diff, table="clients", needed=lambda e: True):
+    """(client, expected row, crmq's row) for every client of both; a client
+    only on one side is a difference (one only here, when needed(e))."""
+    got = by_client(actual_rows(actual, table))
+    for c in got:
+        if c not in expected_clients:
+            diff.add(c, "row", "absent", "present")
+    for c, e in expected_clients.items():
+        if c in got:
+            yield c, e, got[c]
+        elif needed(e):
+            diff.add(c, "row", "present", "missing")
+
+
 def first_key(row, *names):
     for n in names:
         if n in row:
@@ -819,12 +833,7 @@ def compare_abc(expected, actual, diff):
                                  row.get(key))
         return 0
     clients = expected["tables"]["clients"]
-    got = by_client(actual_rows(actual, "clients"))
-    for c, e in clients.items():
-        a = got.get(c)
-        if a is None:
-            diff.add(c, "row", "present", "missing")
-            continue
+    for c, e, a in pairs(clients, actual, diff):
         if a.get("class", a.get("abc_class")) != e["class"]:
             diff.add(c, "class", e["class"], a.get("class", a.get("abc_class")))
         value = first_key(a, "value", expected["measure"])
@@ -834,9 +843,6 @@ def compare_abc(expected, actual, diff):
             diff.add(c, "share", e["share"], a.get("share"))
         if not same(share9(e["cumulative_exact"]), a.get("cumulative_share")):
             diff.add(c, "cumulative_share", e["cumulative_share"], a.get("cumulative_share"))
-    for c in got:
-        if c not in clients:
-            diff.add(c, "row", "absent", "present")
     order = [r.get("external_id") for r in actual_rows(actual, "clients")]
     expected_order = sorted(clients, key=lambda c: clients[c]["rank"])
     if order != expected_order[:len(order)]:
@@ -857,12 +863,7 @@ def compare_abc(expected, actual, diff):
 
 def compare_xyz(expected, actual, diff):
     clients = expected["tables"]["clients"]
-    got = by_client(actual_rows(actual, "clients"))
-    for c, e in clients.items():
-        a = got.get(c)
-        if a is None:
-            diff.add(c, "row", "present", "missing")
-            continue
+    for c, e, a in pairs(clients, actual, diff):
         klass = a.get("class", a.get("xyz_class"))
         if klass != e["class"]:
             diff.add(c, "class", e["class"], klass)
@@ -872,9 +873,6 @@ def compare_xyz(expected, actual, diff):
             diff.add(c, "stddev", text(round2(e["stddev"])), a.get("stddev"))
         if not same(None if e["cv"] is None else share9(e["cv"]), a.get("cv")):
             diff.add(c, "cv", text(share9(e["cv"])), a.get("cv"))
-    for c in got:
-        if c not in clients:
-            diff.add(c, "row", "absent", "present")
     classes = {r.get("class", r.get("xyz_class")): r for r in actual_rows(actual, "classes")}
     for k, n in expected["tables"]["classes"].items():
         if classes.get(k, {}).get("clients", 0) != n:
@@ -884,13 +882,7 @@ def compare_xyz(expected, actual, diff):
 
 def compare_abc_xyz(expected, actual, diff):
     clients = expected["tables"]["clients"]
-    got = by_client(actual_rows(actual, "clients"))
-    for c, e in clients.items():
-        a = got.get(c)
-        if a is None:
-            if e["xyz_class"] is not None:
-                diff.add(c, "row", "present", "missing")
-            continue
+    for c, e, a in pairs(clients, actual, diff, needed=lambda e: e["xyz_class"] is not None):
         if a.get("abc_class") != e["abc_class"]:
             diff.add(c, "abc_class", e["abc_class"], a.get("abc_class"))
         if (a.get("xyz_class") or None) != e["xyz_class"]:
@@ -907,20 +899,12 @@ def compare_abc_xyz(expected, actual, diff):
 
 def compare_rfm(expected, actual, diff):
     clients = expected["tables"]["clients"]
-    got = by_client(actual_rows(actual, "clients"))
-    for c, e in clients.items():
-        a = got.get(c)
-        if a is None:
-            diff.add(c, "row", "present", "missing")
-            continue
+    for c, e, a in pairs(clients, actual, diff):
         for key in ("recency", "frequency", "r", "f", "m", "segment"):
             if a.get(key) != e[key]:
                 diff.add(c, key, e[key], a.get(key))
         if not close(e["monetary"], a.get("monetary"), Decimal(0)):
             diff.add(c, "monetary", e["monetary"], a.get("monetary"))
-    for c in got:
-        if c not in clients:
-            diff.add(c, "row", "absent", "present")
     segments = {r.get("segment"): r.get("clients") for r in actual_rows(actual, "segments")}
     for k in sorted(set(segments) | set(expected["tables"]["segments"])):
         n = expected["tables"]["segments"].get(k, 0)
@@ -961,12 +945,7 @@ def compare_base(expected, actual, diff):
 
 def compare_rating(expected, actual, diff):
     clients = expected["tables"]["clients"]
-    got = by_client(actual_rows(actual, "clients"))
-    for c, e in clients.items():
-        a = got.get(c)
-        if a is None:
-            diff.add(c, "row", "present", "missing")
-            continue
+    for c, e, a in pairs(clients, actual, diff):
         for key in ("rank", "orders"):
             if a.get(key) != e[key]:
                 diff.add(c, key, e[key], a.get(key))
@@ -980,12 +959,7 @@ def compare_rating(expected, actual, diff):
 
 def compare_client_metrics(expected, actual, diff):
     clients = expected["tables"]["clients"]
-    got = by_client(actual_rows(actual, "clients"))
-    for c, e in clients.items():
-        a = got.get(c)
-        if a is None:
-            diff.add(c, "row", "present", "missing")
-            continue
+    for c, e, a in pairs(clients, actual, diff):
         if a.get("orders") != e["orders"]:
             diff.add(c, "orders", e["orders"], a.get("orders"))
         for key in ("revenue", "average_order", "profit"):
