@@ -809,6 +809,14 @@ def pairs(expected_clients, actual, diff, table="clients", needed=lambda e: True
             diff.add(c, "row", "present", "missing")
 
 
+def compare_counts(what, expected, actual, diff):
+    """Clients per class, segment or cell: {key: count} here and in crmq
+    (a key missing on one side counts 0)."""
+    for k in sorted(set(actual) | set(expected)):
+        if actual.get(k, 0) != expected.get(k, 0):
+            diff.add("%s %s" % (what, k), "clients", expected.get(k, 0), actual.get(k))
+
+
 def first_key(row, *names):
     for n in names:
         if n in row:
@@ -873,10 +881,9 @@ def compare_xyz(expected, actual, diff):
             diff.add(c, "stddev", text(round2(e["stddev"])), a.get("stddev"))
         if not same(None if e["cv"] is None else share9(e["cv"]), a.get("cv")):
             diff.add(c, "cv", text(share9(e["cv"])), a.get("cv"))
-    classes = {r.get("class", r.get("xyz_class")): r for r in actual_rows(actual, "classes")}
-    for k, n in expected["tables"]["classes"].items():
-        if classes.get(k, {}).get("clients", 0) != n:
-            diff.add("class " + k, "clients", n, classes.get(k, {}).get("clients"))
+    classes = {r.get("class", r.get("xyz_class")): r.get("clients")
+               for r in actual_rows(actual, "classes")}
+    compare_counts("class", expected["tables"]["classes"], classes, diff)
     return len(clients)
 
 
@@ -887,13 +894,9 @@ def compare_abc_xyz(expected, actual, diff):
             diff.add(c, "abc_class", e["abc_class"], a.get("abc_class"))
         if (a.get("xyz_class") or None) != e["xyz_class"]:
             diff.add(c, "xyz_class", e["xyz_class"], a.get("xyz_class"))
-    matrix = {}
-    for r in actual_rows(actual, "matrix"):
-        matrix[(r.get("abc_class") or "") + (r.get("xyz_class") or "")] = r.get("clients")
-    for k in sorted(set(matrix) | set(expected["tables"]["matrix"])):
-        n = expected["tables"]["matrix"].get(k, 0)
-        if matrix.get(k, 0) != n:
-            diff.add("matrix " + k, "clients", n, matrix.get(k))
+    matrix = {(r.get("abc_class") or "") + (r.get("xyz_class") or ""): r.get("clients")
+              for r in actual_rows(actual, "matrix")}
+    compare_counts("matrix", expected["tables"]["matrix"], matrix, diff)
     return len(clients)
 
 
@@ -906,10 +909,7 @@ def compare_rfm(expected, actual, diff):
         if not close(e["monetary"], a.get("monetary"), Decimal(0)):
             diff.add(c, "monetary", e["monetary"], a.get("monetary"))
     segments = {r.get("segment"): r.get("clients") for r in actual_rows(actual, "segments")}
-    for k in sorted(set(segments) | set(expected["tables"]["segments"])):
-        n = expected["tables"]["segments"].get(k, 0)
-        if segments.get(k, 0) != n:
-            diff.add("segment " + k, "clients", n, segments.get(k))
+    compare_counts("segment", expected["tables"]["segments"], segments, diff)
     return len(clients)
 
 
