@@ -438,8 +438,12 @@ cli_report_print (const Crmq__ReportResult *result, const cli_report_args_t *arg
             return CLI_EXIT_FAILURE;
         }
     }
-    if (args->format == CLI_FORMAT_JSON)
-        return cli_json_print_stdout (s_result_json (result, time_zone), true);
+    if (args->format == CLI_FORMAT_JSON) {
+        json_t *root = s_result_json (result, time_zone);
+        int rc = cli_json_print_stdout (root, true);
+        json_decref (root);             //  cli_json_print_stdout borrows it
+        return rc;
+    }
     if (args->format == CLI_FORMAT_CSV) {
         if (!only && result->n_tables == 0)
             return 0;
