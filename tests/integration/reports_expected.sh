@@ -63,16 +63,15 @@ facts() {   # facts NAME FROM TO LABEL
 # A report this crmq does not have yet (answered "unknown report") is
 # skipped: OUTFILE says so and its comparisons and checks are skipped.
 report() {
-    local name=$1 out=$2
+    local name=$1 out=$2 rc=0
     shift 2
-    if crmq report "$name" "$@" --format json > "$out" 2> "$out.err"; then
-        return 0
-    fi
+    crmq report "$name" "$@" --format json > "$out" 2> "$out.err" || rc=$?
+    [ "$rc" -eq 0 ] && return 0
     if grep -q 'unknown report' "$out.err"; then
         echo "  skip crmq report $name: $(cat "$out.err")"
         echo '{"skipped": "unknown report", "tables": {}}' > "$out"
     else
-        echo "  FAIL crmq report $name $*: $(cat "$out.err")"
+        echo "  FAIL crmq report $name $*: exit $rc: $(grep -m 3 . "$out.err")"
         failures=$((failures + 1))
         echo '{"tables": {}}' > "$out"
     fi
