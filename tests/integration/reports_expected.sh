@@ -68,7 +68,7 @@ report() {
     crmq report "$name" "$@" --format json > "$out" 2> "$out.err" || rc=$?
     [ "$rc" -eq 0 ] && return 0
     if grep -q 'unknown report' "$out.err"; then
-        echo "  skip crmq report $name: $(cat "$out.err")"
+        echo "  skip crmq report $name: $(grep -m 1 "unknown report" "$out.err")"
         echo '{"skipped": "unknown report", "tables": {}}' > "$out"
     else
         echo "  FAIL crmq report $name $*: exit $rc: $(grep -m 3 . "$out.err")"
