@@ -127,6 +127,28 @@ cli_instant_text (int64_t us, const char *time_zone, char *buf, size_t size)
 }
 
 char *
+cli_period_text (const Crmq__Period *period, const char *time_zone, const char *open,
+                 char *buf, size_t size)
+{
+    char from [32] = "", to [32] = "";
+    if (period && period->from_us)
+        crmq_time_format (period->from_us, time_zone, true, from, sizeof from);
+    if (period && period->to_us)
+        crmq_time_format (period->to_us, time_zone, true, to, sizeof to);
+    if (*from && *to)
+        snprintf (buf, size, "%s to %s (excluded)", from, to);
+    else
+    if (*from)
+        snprintf (buf, size, "from %s", from);
+    else
+    if (*to)
+        snprintf (buf, size, "before %s", to);
+    else
+        snprintf (buf, size, "%s", open);
+    return buf;
+}
+
+char *
 cli_id_text (int64_t id, char *buf, size_t size)
 {
     if (!id)
@@ -238,6 +260,17 @@ cli_common_test (bool verbose)
 {
     printf (" * cli_common: ");
     char buf [48];
+    Crmq__Period period = CRMQ__PERIOD__INIT;
+    assert (streq (cli_period_text (NULL, "UTC", "all time", buf, sizeof buf), "all time"));
+    assert (cli_date_parse ("1996-07-01", "Europe/Berlin", &period.from_us) == 0);
+    assert (streq (cli_period_text (&period, "Europe/Berlin", "", buf, sizeof buf),
+                   "from 1996-07-01"));
+    assert (cli_date_parse ("1998-06-01", "Europe/Berlin", &period.to_us) == 0);
+    assert (streq (cli_period_text (&period, "Europe/Berlin", "", buf, sizeof buf),
+                   "1996-07-01 to 1998-06-01 (excluded)"));
+    period.from_us = 0;
+    assert (streq (cli_period_text (&period, "Europe/Berlin", "", buf, sizeof buf),
+                   "before 1998-06-01"));
     assert (streq (cli_percent_text (0, 123456789, buf, sizeof buf), "12.3"));
     assert (streq (cli_percent_text (0, 999500000, buf, sizeof buf), "100.0"));
     assert (streq (cli_percent_text (0, 999499999, buf, sizeof buf), "99.9"));

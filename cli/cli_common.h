@@ -68,6 +68,13 @@ int cli_date_parse (const char *text, const char *time_zone, int64_t *us);
 //  null).
 char *cli_instant_text (int64_t us, const char *time_zone, char *buf, size_t size);
 
+//  A half-open period as titles say it, its bounds as dates in `time_zone`:
+//  "1996-07-01 to 1998-06-01 (excluded)", "from 1996-07-01", "before
+//  1998-06-01", or `open` when neither bound is set (period NULL too).
+//  Returns buf.
+char *cli_period_text (const Crmq__Period *period, const char *time_zone, const char *open,
+                       char *buf, size_t size);
+
 //  Formats an id into buf (24 bytes suffice) and returns buf, or returns
 //  NULL for 0 (no id: an empty cell, JSON null).
 char *cli_id_text (int64_t id, char *buf, size_t size);

@@ -1,9 +1,13 @@
 /*  cli_report.c - `crmq report NAME`; see cli_report.h.  */
 #include "cli_report.h"
+#include "cli_chart.h"
 #include "cli_client_metrics.h"
 #include "cli_common.h"
+#include "cli_report_html.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -256,22 +260,8 @@ cli_report_args_free (cli_report_args_t *args)
 static void
 s_period_text (const Crmq__ReportResult *result, const char *time_zone, char *buf, size_t size)
 {
-    const Crmq__Period *period = result->params? result->params->period: NULL;
-    char from [32] = "", to [32] = "";
-    if (period && period->from_us)
-        crmq_time_format (period->from_us, time_zone, true, from, sizeof from);
-    if (period && period->to_us)
-        crmq_time_format (period->to_us, time_zone, true, to, sizeof to);
-    if (*from && *to)
-        snprintf (buf, size, "%s to %s (excluded)", from, to);
-    else
-    if (*from)
-        snprintf (buf, size, "from %s", from);
-    else
-    if (*to)
-        snprintf (buf, size, "before %s", to);
-    else
-        snprintf (buf, size, "all time");
+    cli_period_text (result->params? result->params->period: NULL, time_zone, "all time", buf,
+                     size);
 }
 
 static cli_column_type_t
@@ -422,6 +412,37 @@ s_find_table (const Crmq__ReportResult *result, const char *name)
     return NULL;
 }
 
+//  Writes the chart of `table` (NULL = the first table with a chart kind)
+//  to the file `path`, atomically.  Returns 0 or CLI_EXIT_FAILURE (said).
+static int
+s_write_chart (const Crmq__ReportResult *result, const Crmq__ReportTable *table,
+               const char *path)
+{
+    for (size_t i = 0; !table && i < result->n_tables; i++)
+        if (*result->tables [i]->chart)
+            table = result->tables [i];
+    if (!table || !*table->chart) {
+        fprintf (stderr, "crmq: --chart: the report has no %s to draw\n",
+                 table? "chart for this table": "table with a chart");
+        return CLI_EXIT_FAILURE;
+    }
+    char temporary [4096];
+    snprintf (temporary, sizeof temporary, "%s.%d.tmp", path, (int) getpid ());
+    FILE *file = fopen (temporary, "w");
+    if (!file) {
+        fprintf (stderr, "crmq: --chart: cannot write %s: %s\n", path, strerror (errno));
+        return CLI_EXIT_FAILURE;
+    }
+    int rc = cli_chart_write (table, result->currency, true, file);
+    if (fclose (file) != 0 || rc != 0 || rename (temporary, path) != 0) {
+        if (rc == 0)
+            fprintf (stderr, "crmq: --chart: cannot write %s: %s\n", path, strerror (errno));
+        remove (temporary);
+        return CLI_EXIT_FAILURE;
+    }
+    return 0;
+}
+
 int
 cli_report_print (const Crmq__ReportResult *result, const cli_report_args_t *args,
                   const char *time_zone)
@@ -438,10 +459,15 @@ cli_report_print (const Crmq__ReportResult *result, const cli_report_args_t *arg
             return CLI_EXIT_FAILURE;
         }
     }
+    int rc = 0;
+    if (args->chart)
+        rc = s_write_chart (result, only, args->chart);
+    if (rc != 0)
+        return rc;
     if (args->format == CLI_FORMAT_JSON) {
         json_t *root = s_result_json (result, time_zone);
-        int rc = cli_json_print_stdout (root, true);
-        json_decref (root);             //  cli_json_print_stdout borrows it
+        rc = cli_json_print_stdout (root, root != NULL);
+        json_decref (root);
         return rc;
     }
     if (args->format == CLI_FORMAT_CSV) {
@@ -455,7 +481,6 @@ cli_report_print (const Crmq__ReportResult *result, const cli_report_args_t *arg
     printf ("amounts in %s; events up to #%" PRId64 "\n", result->currency, result->as_of_seq);
     for (size_t i = 0; i < result->n_notes; i++)
         printf ("note: %s\n", result->notes [i]);
-    int rc = 0;
     for (size_t i = 0; i < result->n_tables && rc == 0; i++) {
         const Crmq__ReportTable *table = result->tables [i];
         if (only && table != only)
@@ -477,6 +502,8 @@ cli_report_print (const Crmq__ReportResult *result, const cli_report_args_t *arg
 int
 cli_report_run (crmq_config_t *config, int argc, char **argv)
 {
+    if (argc >= 1 && streq (argv [0], "html"))
+        return cli_report_html (config, argc, argv);
     if (argc >= 1 && streq (argv [0], "client-metrics"))
         return cli_command_run (cli_client_metrics_commands (), "report", "analytics_endpoint",
                                 config, argc, argv);

@@ -30,6 +30,7 @@
 #include "crmq.h"
 #include "analytics.pb-c.h"
 #include "cli_client_metrics.h"
+#include "cli_report_html.h"
 #include "cli_output.h"
 
 #define CLI_REPORT_OPTIONS_USAGE \
@@ -43,6 +44,7 @@
     "            [--format table|csv|json] [--table NAME] [--chart FILE.svg]\n" \
     "       NAME: base, abc, xyz, abc_xyz, rfm, rating, dynamics, deal_dynamics, funnel,\n" \
     "             managers, clients, satisfaction, least_satisfied (docs/reports.md)\n" \
+    "       " CLI_REPORT_HTML_USAGE "\n" \
     "       " CLI_CLIENT_METRICS_USAGE
 
 //  Parsed report options: the parameters and how to print the result.

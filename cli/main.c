@@ -3,6 +3,7 @@
 #include "cli_args.h"
 #include "cli_bus.h"
 #include "cli_channel.h"
+#include "cli_chart.h"
 #include "cli_client.h"
 #include "cli_common.h"
 #include "cli_contact_person.h"
@@ -305,6 +306,7 @@ s_selftest (crmq_config_t *config, int argc, char **argv)
     cli_common_test (verbose);
     cli_output_test (verbose);
     cli_report_test (verbose);
+    cli_chart_test (verbose);
     cli_args_test (verbose);
     cli_csv_test (verbose);
     cli_field_test (verbose);

@@ -22,6 +22,9 @@ PACKAGES=(
     valgrind python3
     # the example ERP publisher (examples/python) and its test
     python3-zmq python3-protobuf protobuf-compiler
+    # the HTML report test (tests/integration/report_html.sh): headless
+    # rendering of the page and a font with Latin and Cyrillic for it
+    chromium fonts-dejavu-core
 )
 
 missing=()

@@ -14,6 +14,7 @@ typedef struct {
     crmq_pg_t *pg;
     report_cache_t *cache;
     report_runner_t *runner;        //  analytics.Report
+    report_settings_t *settings;    //  what reports read from the settings
     crmq_consumer_t *consumer;      //  "analytics.client_metrics", from `started` on
     char base_currency [4];
 } analytics_server_t;
@@ -22,15 +23,22 @@ void *
 analytics_server_new (crmq_service_t *service)
 {
     crmq_config_t *config = crmq_service_config (service);
+    char why [300];
+    report_settings_t *settings = report_settings_new (config, why, sizeof why);
+    if (!settings) {
+        crmq_log (CRMQ_LOG_ERROR, "bad setting", "error=%s", crmq_log_q (why));
+        return NULL;
+    }
     analytics_server_t *self = (analytics_server_t *) zmalloc (sizeof (analytics_server_t));
     self->service = service;
+    self->settings = settings;
     self->pg = crmq_service_pg (service);
     self->cache = report_cache_new (crmq_service_redis (service),
                                     (int) crmq_config_int (config, "report_cache_ttl_s"));
     snprintf (self->base_currency, sizeof self->base_currency, "%s",
               crmq_config_str (config, "base_currency"));
     self->runner = report_runner_new (self->pg, self->cache, crmq_config_str (config, "time_zone"),
-                                      self->base_currency);
+                                      self->base_currency, self->settings);
     return self;
 }
 
@@ -41,6 +49,7 @@ analytics_server_destroy (void **self_p)
     if (self) {
         crmq_consumer_destroy (&self->consumer);
         report_runner_destroy (&self->runner);
+        report_settings_destroy (&self->settings);
         report_cache_destroy (&self->cache);
         free (self);
         *self_p = NULL;

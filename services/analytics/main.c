@@ -5,6 +5,7 @@
 #include "report_params.h"
 #include "report_query.h"
 #include "report_result.h"
+#include "report_settings.h"
 
 static const crmq_setting_t s_settings [] = {
     CRMQ_SETTINGS_COMMON,
@@ -16,6 +17,9 @@ static const crmq_setting_t s_settings [] = {
       "IANA zone of the company: report days, weeks and months (as crmq-sales')" },
     { "base_currency", "CRMQ_BASE_CURRENCY", CRMQ_SETTING_STRING, "USD", 0, 3,
       "ISO 4217 code of the currency reports are in" },
+    { "satisfaction_weights", "CRMQ_SATISFACTION_WEIGHTS", CRMQ_SETTING_STRING,
+      REPORT_SATISFACTION_WEIGHTS_DEFAULT, 1, 512,
+      "points of each satisfaction component (name=points, summing to 100)" },
     { NULL, NULL, CRMQ_SETTING_INT, NULL, 0, 0, NULL }
 };
 
@@ -26,6 +30,7 @@ main (int argc, char **argv)
         report_query_test (true);
         report_result_test (true);
         report_params_test (true);
+        report_settings_test (true);
         return 0;
     }
     crmq_service_def_t def = {

@@ -1,8 +1,7 @@
-/*  report_cache.c - snapshot-keyed report results; see report_cache.h.  */
+/*  report_cache.c - version-keyed report results; see report_cache.h.  */
 #include "report_cache.h"
 
-#define MAX_KEY_REQUEST 512         //  bytes of request in a key; larger ones are not cached
-#define MAX_KEY_SNAPSHOT 256        //  bytes of snapshot in a key; longer ones are not cached
+#define MAX_KEY_VERSION 64          //  longer versions go into the key as their SHA-1
 
 struct _report_cache_t {
     crmq_redis_t *redis;
@@ -27,25 +26,32 @@ report_cache_destroy (report_cache_t **self_p)
     }
 }
 
-//  Writes the key into buf; false when the request is too large to key by.
+//  Writes the key into buf: the request by its SHA-1 (czmq's zdigest), the
+//  version as it is or, when longer than MAX_KEY_VERSION, by its SHA-1.
 static bool
-s_key (char *buf, size_t size, const char *method, const char *snapshot,
+s_key (char *buf, size_t size, const char *method, const char *version,
        const uint8_t *request, size_t request_size)
 {
-    if (request_size > MAX_KEY_REQUEST || strlen (snapshot) > MAX_KEY_SNAPSHOT)
-        return false;
-    int length = snprintf (buf, size, "crmq:analytics:report:%s:%s:", method, snapshot);
-    for (size_t i = 0; i < request_size; i++)
-        length += snprintf (buf + length, size - (size_t) length, "%02x", request [i]);
+    zdigest_t *digest = zdigest_new ();
+    zdigest_update (digest, request, request_size);
+    zdigest_t *long_version = NULL;
+    if (strlen (version) > MAX_KEY_VERSION) {
+        long_version = zdigest_new ();
+        zdigest_update (long_version, (const byte *) version, strlen (version));
+    }
+    snprintf (buf, size, "crmq:analytics:report:%s:%s:%s", method,
+              long_version? zdigest_string (long_version): version, zdigest_string (digest));
+    zdigest_destroy (&long_version);
+    zdigest_destroy (&digest);
     return true;
 }
 
 uint8_t *
-report_cache_get (report_cache_t *self, const char *method, const char *snapshot,
+report_cache_get (report_cache_t *self, const char *method, const char *version,
                   const uint8_t *request, size_t request_size, size_t *size)
 {
-    char key [64 + MAX_KEY_SNAPSHOT + 2 * MAX_KEY_REQUEST];
-    if (self->ttl_s == 0 || !s_key (key, sizeof key, method, snapshot, request, request_size))
+    char key [512];
+    if (self->ttl_s == 0 || !s_key (key, sizeof key, method, version, request, request_size))
         return NULL;
     redisReply *reply = crmq_redis_command (self->redis, "GET %s", key);
     uint8_t *result = NULL;
@@ -60,12 +66,12 @@ report_cache_get (report_cache_t *self, const char *method, const char *snapshot
 }
 
 void
-report_cache_put (report_cache_t *self, const char *method, const char *snapshot,
+report_cache_put (report_cache_t *self, const char *method, const char *version,
                   const uint8_t *request, size_t request_size,
                   const uint8_t *reply_body, size_t reply_size)
 {
-    char key [64 + MAX_KEY_SNAPSHOT + 2 * MAX_KEY_REQUEST];
-    if (self->ttl_s == 0 || !s_key (key, sizeof key, method, snapshot, request, request_size))
+    char key [512];
+    if (self->ttl_s == 0 || !s_key (key, sizeof key, method, version, request, request_size))
         return;
     redisReply *reply = crmq_redis_command (self->redis, "SET %s %b EX %d", key,
                                             (const char *) reply_body, reply_size, self->ttl_s);

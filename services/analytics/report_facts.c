@@ -54,8 +54,8 @@ report_facts_group_filter (report_run_t *run, report_query_t *query)
     }
 }
 
-static bool
-s_group_filtered (report_run_t *run)
+bool
+report_facts_group_filtered (report_run_t *run)
 {
     const Crmq__ReportParams *params = run->params;
     for (size_t i = 0; i < params->n_filters; i++)
@@ -71,7 +71,7 @@ report_facts_totals (report_run_t *run, report_query_t *query, const char *name,
     //  Under a product group filter the group rollups give the orders (with
     //  lines of the kept groups); otherwise the day rollups give them (an
     //  order counted once whatever its groups).
-    bool grouped = s_group_filtered (run);
+    bool grouped = report_facts_group_filtered (run);
     report_query_add (query,
         "%s AS (SELECT coalesce (g.client_id, o.client_id) AS client_id,"
         " coalesce (g.sales, 0) AS sales, coalesce (g.returns, 0) AS returns,"
@@ -100,6 +100,75 @@ report_facts_totals (report_run_t *run, report_query_t *query, const char *name,
             "  FROM analytics.client_day_rollups r"
             "  WHERE r.day >= %s::date AND r.day < %s::date"
             "  GROUP BY r.client_id) o ON o.client_id = g.client_id)", from, to);
+}
+
+void
+report_facts_with_totals (report_run_t *run, report_query_t *query, const char *from,
+                          const char *to)
+{
+    report_query_add (query, "WITH ");
+    report_facts_clients (run, query);
+    report_query_add (query, ", ");
+    report_facts_totals (run, query, "totals", from, to);
+}
+
+void
+report_facts_documents (report_run_t *run, report_query_t *query, const char *from,
+                        const char *to)
+{
+    const char *zone = report_query_param (query, run->time_zone);
+    report_query_add (query,
+        ", documents AS (SELECT r.client_id, sum (r.payments) AS payments,"
+        "   sum (r.late_payments) AS late_payments, sum (r.shipments) AS shipments,"
+        "   sum (r.late_shipments) AS late_shipments"
+        "   FROM analytics.client_day_rollups r WHERE r.day >= %s::date AND r.day < %s::date"
+        "   GROUP BY r.client_id)"
+        ", cases AS (SELECT k.client_id, count (*) FILTER (WHERE k.kind = 'request') AS requests,"
+        "   count (*) FILTER (WHERE k.kind = 'complaint') AS complaints"
+        "   FROM analytics.client_cases k"
+        "   WHERE k.started_at >= %s::date::timestamp AT TIME ZONE %s"
+        "     AND k.started_at < %s::date::timestamp AT TIME ZONE %s"
+        "   GROUP BY k.client_id)", from, to, from, zone, to, zone);
+}
+
+void
+report_facts_ranked (report_query_t *query, const char *value)
+{
+    report_query_add (query,
+        ", ranked AS MATERIALIZED (SELECT r.*,"
+        "   row_number () OVER (ORDER BY r.%s DESC, r.id, r.external_id) AS rank,"
+        "   sum (r.%s) FILTER (WHERE r.%s > 0) OVER () AS total, count (*) OVER () AS n"
+        "   FROM rows r)", value, value, value);
+}
+
+static const report_dimension_t s_dimensions [] = {
+    { REPORT_DIM_MANAGER,  "manager",  "c.manager",  "c.manager_name", "Manager" },
+    { REPORT_DIM_REGION,   "region",   "c.region",   "c.region",       "Region" },
+    { REPORT_DIM_COUNTRY,  "country",  "c.country",  "c.country",      "Country" },
+    { REPORT_DIM_CATEGORY, "category", "c.category", "c.category",     "Category" },
+    { REPORT_DIM_SOURCE,   "source",   "c.source",   "c.source",       "Source" },
+    { 0, NULL, NULL, NULL, NULL }
+};
+
+const report_dimension_t *
+report_facts_dimension (report_run_t *run)
+{
+    if (run->params->n_dimensions == 0)
+        return NULL;
+    for (const report_dimension_t *dimension = s_dimensions; dimension->name; dimension++)
+        if (streq (dimension->name, run->params->dimensions [0]))
+            return dimension;
+    return NULL;
+}
+
+int
+report_facts_one_dimension (report_run_t *run)
+{
+    if (run->params->n_dimensions > 1)
+        return crmq_reply_error (run->reply, CRMQ_INVALID_ARGUMENT, "dimensions",
+                                 "dimensions: report %s groups by one dimension at most",
+                                 run->params->report);
+    return 0;
 }
 
 const char *

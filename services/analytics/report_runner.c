@@ -7,6 +7,9 @@ struct _report_runner_t {
     report_cache_t *cache;
     char *time_zone;
     char *currency;
+    report_settings_t *settings;
+    char method [160];              //  of cache keys: "Report", the result version, the
+                                    //  zone, the currency and the settings' key
 };
 
 //  The topics whose events change what reports read.
@@ -15,13 +18,16 @@ static const char *SQL_POSITION =
 
 report_runner_t *
 report_runner_new (crmq_pg_t *pg, report_cache_t *cache, const char *time_zone,
-                   const char *currency)
+                   const char *currency, report_settings_t *settings)
 {
     report_runner_t *self = (report_runner_t *) zmalloc (sizeof (report_runner_t));
     self->pg = pg;
     self->cache = cache;
     self->time_zone = strdup (time_zone);
     self->currency = strdup (currency);
+    self->settings = settings;
+    snprintf (self->method, sizeof self->method, "Report.v%d.%s.%s%s%s", REPORT_RESULT_VERSION,
+              time_zone, currency, settings? ".": "", settings? settings->key: "");
     return self;
 }
 
@@ -35,6 +41,18 @@ report_runner_destroy (report_runner_t **self_p)
         free (self);
         *self_p = NULL;
     }
+}
+
+//  The last event a position names: its last number ("m" or "m+s1,...,sn").
+static int64_t
+s_last_seq (const char *position)
+{
+    if (!position)
+        return 0;
+    const char *last = strrchr (position, ',');
+    if (!last)
+        last = strrchr (position, '+');
+    return strtoll (last? last + 1: position, NULL, 10);
 }
 
 typedef struct {
@@ -72,8 +90,8 @@ s_run_tx (crmq_pg_t *pg, void *arg)
     uint8_t *key = (uint8_t *) malloc (key_size? key_size: 1);
     protobuf_c_message_pack (&resolved->base, key);
     if (position)
-        job->packed = report_cache_get (job->self->cache, "Report", position, key, key_size,
-                                        &job->packed_size);
+        job->packed = report_cache_get (job->self->cache, job->self->method, position, key,
+                                        key_size, &job->packed_size);
     if (!job->packed) {
         run->params = resolved;
         run->result = report_result_new (job->def->title, job->self->currency);
@@ -82,11 +100,11 @@ s_run_tx (crmq_pg_t *pg, void *arg)
             Crmq__ReportResult *message = report_result_message (run->result);
             message->params = resolved;
             resolved = NULL;            //  now the result's
-            message->as_of_seq = position? strtoll (position, NULL, 10): 0;
+            message->as_of_seq = s_last_seq (position);
             message->computed_at_us = crmq_time_now_us ();
             job->packed = report_result_pack (run->result, &job->packed_size);
             if (position)
-                report_cache_put (job->self->cache, "Report", position, key, key_size,
+                report_cache_put (job->self->cache, job->self->method, position, key, key_size,
                                   job->packed, job->packed_size);
         }
         run->params = NULL;
@@ -124,6 +142,7 @@ report_runner_run (report_runner_t *self, const Crmq__ReportParams *params,
     run.pg = self->pg;
     run.time_zone = self->time_zone;
     run.currency = self->currency;
+    run.settings = self->settings;
     run.reply = reply;
     const report_def_t *def = NULL;
     int rc = report_params_check (params, &def, &run, reply);
