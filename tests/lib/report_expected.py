@@ -106,21 +106,25 @@ def share9(value):
 # What the importers send: clients and documents
 
 class Line:
-    __slots__ = ("amount", "cost", "quantity")
+    """amount: the line's amount; listed: round_half_up(quantity x unit
+    price, 2), the amount before the discount; cost: None when unknown."""
+    __slots__ = ("amount", "cost", "quantity", "listed")
 
-    def __init__(self, amount, cost, quantity):
-        self.amount, self.cost, self.quantity = amount, cost, quantity
+    def __init__(self, amount, cost, quantity, listed):
+        self.amount, self.cost, self.quantity, self.listed = amount, cost, quantity, listed
 
 
 class Document:
     """An order or a return as the importer sends it."""
-    __slots__ = ("kind", "number", "client", "day", "instant", "lines", "spoiled")
+    __slots__ = ("kind", "number", "client", "day", "instant", "lines", "spoiled",
+                 "shipped", "required")
 
     def __init__(self, kind, number, client, instant, day):
         self.kind, self.number, self.client = kind, number, client
         self.instant, self.day = instant, day
         self.lines = []
         self.spoiled = False
+        self.shipped = self.required = None     # (instant, day) of an order's shipment
 
 
 class Facts:
@@ -156,6 +160,25 @@ class Facts:
         return [d for d in self.documents.values() if not d.spoiled and d.lines]
 
 
+def derived_price(quantity, discount, amount):
+    """The unit price crmq derives from a line amount (cli_money_unit_price):
+    amount / (quantity x (1 - discount)) to 9 decimals half-up, moved a
+    nano at a time until round_half_up(quantity x price x (1 - discount), 2)
+    gives the amount rounded to cents."""
+    nano = Decimal("0.000000001")
+    with localcontext() as ctx:
+        ctx.prec = 60
+        price = (amount / (quantity * (1 - discount))).quantize(nano, ROUND_HALF_UP)
+        target = round2(amount)
+        for _ in range(1000):
+            cents = round2(quantity * price * (1 - discount))
+            if cents == target:
+                return price
+            price += nano if cents < target else -nano
+    raise SystemExit("report_expected: no unit price gives %s at %s x (1 - %s)"
+                     % (amount, quantity, discount))
+
+
 def s_number(text):
     text = text.strip()
     return Decimal(text) if text else None
@@ -180,7 +203,12 @@ def load_northwind(facts, folder, import_zone):
                 facts.rejected_rows += 1
                 continue
             instant, day = facts.instant(row["order_date"], import_zone)
-            headers[number] = Document("order", number, client, instant, day)
+            document = Document("order", number, client, instant, day)
+            if row["shipped_date"].strip():
+                document.shipped = facts.instant(row["shipped_date"], import_zone)
+            if row["required_date"].strip():
+                document.required = facts.instant(row["required_date"], import_zone)
+            headers[number] = document
             order.append(number)
     with open(os.path.join(folder, "order_details.csv"), newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
@@ -196,7 +224,7 @@ def load_northwind(facts, folder, import_zone):
                 facts.rejected_rows += 1
                 continue
             document.lines.append(Line(round2(quantity * price * (1 - discount)), None,
-                                       quantity))
+                                       quantity, round2(quantity * price)))
     for number in order:
         document = headers[number]
         facts.documents[("order", number)] = document
@@ -249,10 +277,9 @@ def load_mapping_csv(facts, mapping, paths, import_zone):
                         facts.documents[key].spoiled = True
                     continue
                 signed = amount
-                if price is not None:
-                    value = round2(quantity * price * (1 - discount))
-                else:
-                    value = round2(abs(amount))
+                if price is None:
+                    price = derived_price(quantity, discount, abs(amount))
+                value = round2(quantity * price * (1 - discount))
                 if profit is not None:
                     cost = signed - profit
                 if cost is not None:
@@ -271,13 +298,17 @@ def load_mapping_csv(facts, mapping, paths, import_zone):
                 document = facts.documents.get(key)
                 if document is None:
                     document = Document(kind, number, client, instant, day)
+                    if kind == "order" and field(row, "ship_date"):
+                        document.shipped = facts.instant(field(row, "ship_date"), zone)
+                    if kind == "order" and field(row, "required_date"):
+                        document.required = facts.instant(field(row, "required_date"), zone)
                     facts.documents[key] = document
                 elif document.client != client:
                     facts.rejected_rows += 1
                     document.spoiled = True
                     continue
                 facts.client(client)
-                document.lines.append(Line(value, cost, quantity))
+                document.lines.append(Line(value, cost, quantity, round2(quantity * price)))
 
 
 def load(dataset, path, extras, zone, import_zone, source_dir):
@@ -306,11 +337,12 @@ def load(dataset, path, extras, zone, import_zone, source_dir):
 
 class Totals:
     __slots__ = ("sales", "returns", "cost", "lines", "lines_without_cost", "quantity",
-                 "orders", "first_order", "last_order", "active")
+                 "orders", "first_order", "last_order", "active", "discounts",
+                 "late_shipments")
 
     def __init__(self):
-        self.sales = self.returns = self.cost = self.quantity = ZERO
-        self.lines = self.lines_without_cost = self.orders = 0
+        self.sales = self.returns = self.cost = self.quantity = self.discounts = ZERO
+        self.lines = self.lines_without_cost = self.orders = self.late_shipments = 0
         self.first_order = self.last_order = None
         self.active = False             # an order or a return in the period
 
@@ -350,6 +382,10 @@ class Model:
     def totals(self, start, end):
         result = {c: Totals() for c in self.clients}
         for d in self.documents:
+            # shipments of the period, late after the order's required date
+            if d.shipped and d.required and in_period(d.shipped[1], start, end) \
+                    and d.shipped[0] > d.required[0]:
+                result[d.client].late_shipments += 1
             if not in_period(d.day, start, end):
                 continue
             t = result[d.client]
@@ -360,6 +396,7 @@ class Model:
                 t.last_order = d.day if t.last_order is None else max(t.last_order, d.day)
                 for line in d.lines:
                     t.sales += line.amount
+                    t.discounts += line.listed - line.amount
                     t.quantity += line.quantity
                     t.lines += 1
                     if line.cost is None:
@@ -549,12 +586,29 @@ def score(count, n):
     return math.ceil(5 * count / n)          # exact on integers: 5 * count // n rounded up
 
 
+SEGMENTS = ("champions", "loyal", "potential_loyalists", "new", "need_attention", "at_risk",
+            "hibernating", "lost")
+
+
+def average2(values):
+    return round2(sum(values, ZERO) / len(values)) if values else None
+
+
 def report_rfm(model, p):
+    """Over the clients with an order in the period and one before the
+    report date D (as_of, else the period's end): recency = D - the last
+    order before D (orders of any period), frequency and monetary of the
+    period."""
     as_of = p.get("as_of") or p["to"]
     totals = model.totals(p.get("from"), p["to"])
-    rows = {c: t for c, t in totals.items() if t.orders > 0}
+    last = {}
+    for c, days in model.order_days.items():
+        before = [d for d in days if d < as_of]
+        if before:
+            last[c] = before[-1]
+    rows = {c: t for c, t in totals.items() if t.orders > 0 and c in last}
     n = len(rows)
-    recency = {c: (as_of - t.last_order).days for c, t in rows.items()}
+    recency = {c: (as_of - last[c]).days for c in rows}
     frequency = {c: t.orders for c, t in rows.items()}
     monetary = {c: t.revenue for c, t in rows.items()}
 
@@ -570,18 +624,31 @@ def report_rfm(model, p):
 
     f_count, m_count, r_count = counts(frequency, True), counts(monetary, True), \
         counts(recency, False)
-    clients, segments = {}, {}
+    clients, members, matrix = {}, {k: [] for k in SEGMENTS}, {}
     for c in rows:
-        r = -(-5 * r_count[c] // n)
+        r = -(-5 * r_count[c] // n)             # ceil (5 k / n) in integers
         f = -(-5 * f_count[c] // n)
         m = -(-5 * m_count[c] // n)
         segment = rfm_segment(r, f, m)
-        clients[c] = {"recency": recency[c], "frequency": frequency[c],
-                      "monetary": text(monetary[c]), "r": r, "f": f, "m": m,
+        clients[c] = {"last_order": last[c].isoformat(), "recency_days": recency[c],
+                      "frequency": frequency[c], "monetary": text(monetary[c]),
+                      "r": r, "f": f, "m": m, "rfm": "%d%d%d" % (r, f, m), "score": r + f + m,
                       "segment": segment}
-        segments[segment] = segments.get(segment, 0) + 1
+        members[segment].append(c)
+        matrix["%d%d" % (r, f)] = matrix.get("%d%d" % (r, f), 0) + 1
+    order = sorted(clients, key=lambda c: (-clients[c]["score"], -monetary[c], model.rank[c]))
+    for position, c in enumerate(order, 1):
+        clients[c]["rank"] = position
+    segments = {}
+    for k, cs in members.items():
+        segments[k] = {"clients": len(cs),
+                       "share": text(share9(Decimal(len(cs)) / n)) if n else "0.000000000",
+                       "revenue": text(sum((monetary[c] for c in cs), ZERO)),
+                       "average_recency": average2([Decimal(recency[c]) for c in cs]),
+                       "average_frequency": average2([Decimal(frequency[c]) for c in cs]),
+                       "average_monetary": average2([monetary[c] for c in cs])}
     return {"report": "rfm", "as_of": as_of.isoformat(), "clients_scored": n,
-            "tables": {"clients": clients, "segments": segments}}
+            "tables": {"clients": clients, "segments": segments, "matrix": matrix}}
 
 
 def bisect_right(a, x):
@@ -659,8 +726,10 @@ def flows(model, start, end, lost_after):
 
 
 def report_base(model, p, lost_after=180):
-    start, end = p.get("from"), p["to"]
-    at = p.get("as_of") or end
+    """docs/reports.md: the report date D is as_of, else the period's end;
+    the report covers [from, D)."""
+    start = p.get("from")
+    end = at = p.get("as_of") or p["to"]
     classes = {"potential": 0, "one_time": 0, "regular": 0, "lost": 0}
     per_client = {}
     for c in model.clients:
@@ -701,6 +770,9 @@ def report_base(model, p, lost_after=180):
 def report_rating(model, p):
     measure = p.get("measure", "revenue")
     totals = model.totals(p.get("from"), p.get("to"))
+    if measure == "profit" and costs_missing(totals):
+        return {"report": "rating", "measure": measure, "profit_available": False,
+                "lines_without_cost": costs_missing(totals), "tables": {"clients": {}}}
     values = {c: measure_value(t, measure) for c, t in totals.items()}
     order = ranked(model, values)
     total = sum((v for v in values.values() if v > 0), ZERO)
@@ -708,25 +780,37 @@ def report_rating(model, p):
     for position, c in enumerate(order, 1):
         t = totals[c]
         clients[c] = {"rank": position, "value": text(values[c]),
-                      "share": text(share9(values[c] / total)) if total else None,
+                      "share": text(share9(values[c] / total) if total else ZERO),
                       "orders": t.orders, "revenue": text(t.revenue),
                       "average_order": text(average_order(t))}
     return {"report": "rating", "measure": measure, "tables": {"clients": clients}}
 
 
 def report_client_metrics(model, p):
-    totals = model.totals(p.get("from"), p.get("to"))
+    """Report `clients` over a bounded period: the sales metrics of every
+    client (late payments and complaints: none in these data sets)."""
+    start, end = p["from"], p["to"]
+    totals = model.totals(start, end)
+    previous = model.totals(start - (end - start), start)
     lines_without_cost = costs_missing(totals)
     total = sum((t.revenue for t in totals.values() if t.revenue > 0), ZERO)
+    days = (end - start).days
     clients = {}
-    for c, t in totals.items():
-        clients[c] = {"revenue": text(t.revenue), "sales": text(t.sales),
-                      "returns": text(t.returns),
+    for position, c in enumerate(ranked(model, {c: t.revenue for c, t in totals.items()}), 1):
+        t, before = totals[c], previous[c].revenue
+        clients[c] = {"rank": position, "revenue": text(t.revenue),
                       "profit": None if lines_without_cost else text(t.revenue - t.cost),
                       "quantity": text(t.quantity), "orders": t.orders,
+                      "order_frequency": text(round2(Decimal(t.orders * 30) / days)),
                       "average_order": text(average_order(t)),
-                      "share": text(share9(t.revenue / total)) if total else None}
-    return {"report": "client_metrics", "tables": {"clients": clients}}
+                      "share": text(share9(t.revenue / total) if total else ZERO),
+                      "previous_revenue": text(before),
+                      "change": text(share9((t.revenue - before) / abs(before)))
+                      if before else None,
+                      "discounts": text(t.discounts), "returns": text(t.returns),
+                      "late_shipments": t.late_shipments, "late_payments": 0, "complaints": 0}
+    return {"report": "clients", "lines_without_cost": lines_without_cost,
+            "tables": {"clients": clients}}
 
 
 def report_facts(model, p):
@@ -743,9 +827,9 @@ def report_facts(model, p):
     return {"report": "facts", "tables": {"clients": clients}}
 
 
-REPORTS = {"facts": report_facts, "abc": report_abc, "xyz": report_xyz, "abc_xyz": report_abc_xyz,
-           "rfm": report_rfm, "base": report_base, "rating": report_rating,
-           "client_metrics": report_client_metrics}
+REPORTS = {"facts": report_facts, "abc": report_abc, "xyz": report_xyz,
+           "abc_xyz": report_abc_xyz, "rfm": report_rfm, "base": report_base, "rating": report_rating,
+           "clients": report_client_metrics}
 
 
 # --------------------------------------------------------------------------
@@ -824,22 +908,28 @@ def first_key(row, *names):
     return None
 
 
+def compare_no_profit(expected, actual, diff):
+    """By profit over lines without a cost: a note with their count, no
+    figures."""
+    notes = " ".join(actual.get("notes", []))
+    if "cost" not in notes.lower():
+        diff.add("-", "notes", "a note on missing costs", actual.get("notes"))
+    counted = re.search(r"(\d+) of (\d+)", notes)
+    if counted and int(counted.group(1)) != expected["lines_without_cost"]:
+        diff.add("-", "lines without a cost (note)", expected["lines_without_cost"],
+                 counted.group(1))
+    for table, rows in actual.get("tables", {}).items():
+        for row in rows:
+            for key in ("value", "profit", "share", "cumulative_share"):
+                if row.get(key) not in (None, ""):
+                    diff.add(row.get("external_id", table), key, "no profit figure",
+                             row.get(key))
+    return 0
+
+
 def compare_abc(expected, actual, diff):
     if expected.get("profit_available") is False:
-        notes = " ".join(actual.get("notes", []))
-        if "cost" not in notes.lower():
-            diff.add("-", "notes", "a note on missing costs", actual.get("notes"))
-        counted = re.search(r"(\d+) of (\d+)", notes)
-        if counted and int(counted.group(1)) != expected["lines_without_cost"]:
-            diff.add("-", "lines without a cost (note)", expected["lines_without_cost"],
-                     counted.group(1))
-        for table, rows in actual.get("tables", {}).items():
-            for row in rows:
-                for key in ("value", "profit", "share", "cumulative_share"):
-                    if row.get(key) not in (None, ""):
-                        diff.add(row.get("external_id", table), key, "no profit figure",
-                                 row.get(key))
-        return 0
+        return compare_no_profit(expected, actual, diff)
     clients = expected["tables"]["clients"]
     for c, e, a in pairs(clients, actual, diff):
         if a.get("class", a.get("abc_class")) != e["class"]:
@@ -851,14 +941,7 @@ def compare_abc(expected, actual, diff):
             diff.add(c, "share", e["share"], a.get("share"))
         if not same(share9(e["cumulative_exact"]), a.get("cumulative_share")):
             diff.add(c, "cumulative_share", e["cumulative_share"], a.get("cumulative_share"))
-    order = [r.get("external_id") for r in actual_rows(actual, "clients")]
-    expected_order = sorted(clients, key=lambda c: clients[c]["rank"])
-    if order != expected_order[:len(order)]:
-        first = next(i for i, (x, y) in enumerate(zip(order, expected_order)) if x != y) \
-            if any(x != y for x, y in zip(order, expected_order)) else len(order)
-        diff.add("-", "row order at %d" % first,
-                 expected_order[first] if first < len(expected_order) else None,
-                 order[first] if first < len(order) else None)
+    compare_order(clients, actual, diff)
     classes = {r.get("class", r.get("abc_class")): r for r in actual_rows(actual, "classes")}
     for k, e in expected["tables"]["classes"].items():
         a = classes.get(k, {})
@@ -900,29 +983,58 @@ def compare_abc_xyz(expected, actual, diff):
     return len(clients)
 
 
+def compare_fields(c, e, a, keys, diff):
+    """Each of `keys` of expected row e against crmq's row a: ints and texts
+    equal, decimals equal in value; None here is a blank cell there."""
+    for key in keys:
+        want, got = e[key], a.get(key)
+        if isinstance(want, int) or (isinstance(want, str) and not is_number(want)):
+            if want != got:
+                diff.add(c, key, want, got)
+        elif not close(want, got):
+            diff.add(c, key, want, got)
+
+
+def is_number(value):
+    try:
+        Decimal(value)
+        return True
+    except ArithmeticError:
+        return False
+
+
+def compare_order(expected_clients, actual, diff, table="clients"):
+    """crmq's rows come in the order of the expected ranks."""
+    order = [r.get("external_id") for r in actual_rows(actual, table)]
+    want = sorted(expected_clients, key=lambda c: expected_clients[c]["rank"])[:len(order)]
+    for i, (x, y) in enumerate(zip(want, order)):
+        if x != y:
+            diff.add("-", "row order at rank %d" % (i + 1), x, y)
+            break
+
+
 def compare_rfm(expected, actual, diff):
     clients = expected["tables"]["clients"]
     for c, e, a in pairs(clients, actual, diff):
-        for key in ("recency", "frequency", "r", "f", "m", "segment"):
-            if a.get(key) != e[key]:
-                diff.add(c, key, e[key], a.get(key))
-        if not close(e["monetary"], a.get("monetary"), Decimal(0)):
-            diff.add(c, "monetary", e["monetary"], a.get("monetary"))
-    segments = {r.get("segment"): r.get("clients") for r in actual_rows(actual, "segments")}
-    compare_counts("segment", expected["tables"]["segments"], segments, diff)
+        compare_fields(c, e, a, ("rank", "last_order", "recency_days", "frequency",
+                                 "monetary", "r", "f", "m", "rfm", "score", "segment"), diff)
+    compare_order(clients, actual, diff)
+    segments = {r.get("segment"): r for r in actual_rows(actual, "segments")}
+    for k, e in expected["tables"]["segments"].items():
+        compare_fields("segment " + k, e, segments.get(k, {}), tuple(e), diff)
+    matrix = {"%s%s" % (r.get("r"), r.get("f")): r.get("clients")
+              for r in actual_rows(actual, "matrix")}
+    compare_counts("matrix", expected["tables"]["matrix"], matrix, diff)
+    if len(matrix) != 25:
+        diff.add("matrix", "cells", 25, len(matrix))
     return len(clients)
 
 
 def compare_base(expected, actual, diff):
     summary = actual_rows(actual, "summary")
     summary = summary[0] if summary else {}
-    for key, e in expected["tables"]["summary"].items():
-        a = summary.get(key)
-        if isinstance(e, int):
-            if a != e:
-                diff.add("summary", key, e, a)
-        elif not close(e, a, Decimal(0)):
-            diff.add("summary", key, e, a)
+    compare_fields("summary", expected["tables"]["summary"], summary,
+                   tuple(expected["tables"]["summary"]), diff)
     history = {r.get("period", r.get("period_start")): r
                for r in actual_rows(actual, "history")} if expected["tables"]["history"] else {}
     for month in history:
@@ -933,38 +1045,29 @@ def compare_base(expected, actual, diff):
         if a is None:
             diff.add(month, "history row", "present", "missing")
             continue
-        for key, value in e.items():
-            got = a.get(key)
-            if isinstance(value, int):
-                if got != value:
-                    diff.add(month, key, value, got)
-            elif not close(value, got, Decimal(0)):
-                diff.add(month, key, value, got)
+        compare_fields(month, e, a, tuple(e), diff)
     return expected["tables"]["summary"]["clients"]
 
 
 def compare_rating(expected, actual, diff):
+    if expected.get("profit_available") is False:
+        return compare_no_profit(expected, actual, diff)
     clients = expected["tables"]["clients"]
     for c, e, a in pairs(clients, actual, diff):
-        for key in ("rank", "orders"):
-            if a.get(key) != e[key]:
-                diff.add(c, key, e[key], a.get(key))
-        for key in ("value", "revenue", "average_order"):
-            if not close(e[key], a.get(key), Decimal(0)):
-                diff.add(c, key, e[key], a.get(key))
-        if not same(dec(e["share"]), a.get("share")):
-            diff.add(c, "share", e["share"], a.get("share"))
+        compare_fields(c, e, a, ("rank", "value", "share", "orders", "revenue",
+                                 "average_order"), diff)
+    compare_order(clients, actual, diff)
     return len(clients)
 
 
 def compare_client_metrics(expected, actual, diff):
     clients = expected["tables"]["clients"]
     for c, e, a in pairs(clients, actual, diff):
-        if a.get("orders") != e["orders"]:
-            diff.add(c, "orders", e["orders"], a.get("orders"))
-        for key in ("revenue", "average_order", "profit"):
-            if key in a and not close(e[key], a.get(key), Decimal(0)):
-                diff.add(c, key, e[key], a.get(key))
+        compare_fields(c, e, a, tuple(e), diff)
+    compare_order(clients, actual, diff)
+    notes = " ".join(actual.get("notes", []))
+    if expected["lines_without_cost"] and "cost" not in notes.lower():
+        diff.add("-", "notes", "a note on missing costs", actual.get("notes"))
     return len(clients)
 
 
@@ -983,9 +1086,9 @@ def compare_facts(expected, actual, diff):
     return len(clients)
 
 
-COMPARE = {"facts": compare_facts, "abc": compare_abc, "xyz": compare_xyz, "abc_xyz": compare_abc_xyz,
-           "rfm": compare_rfm, "base": compare_base, "rating": compare_rating,
-           "client_metrics": compare_client_metrics}
+COMPARE = {"facts": compare_facts, "abc": compare_abc, "xyz": compare_xyz,
+           "abc_xyz": compare_abc_xyz, "rfm": compare_rfm, "base": compare_base, "rating": compare_rating,
+           "clients": compare_client_metrics}
 
 
 # --------------------------------------------------------------------------
