@@ -225,8 +225,11 @@ check "no profit figure" 0 \
       "$(json "$work/nw-profit.json" "sum(1 for t in r['tables'].values() for x in t
                                           for k in ('value', 'share', 'cumulative_share')
                                           if x.get(k) not in (None, ''))")"
+report rating "$work/nw-rating-profit.json" --from 1997-01-01 --to 1998-01-01 --measure profit \
+       --limit 100000
 compare northwind data/northwind "${extra[@]}" \
-    --job "report=abc,measure=profit,from=1997-01-01,to=1998-01-01,label=abc profit northwind 1997,actual=$work/nw-profit.json"
+    --job "report=abc,measure=profit,from=1997-01-01,to=1998-01-01,label=abc profit northwind 1997,actual=$work/nw-profit.json" \
+    --job "report=rating,measure=profit,from=1997-01-01,to=1998-01-01,label=rating profit northwind 1997,actual=$work/nw-rating-profit.json"
 
 # ------------------------------------------------------------------ the shared data sets
 shared() {   # shared NAME: its folder, or nothing (skip) / a failure under CI
@@ -279,9 +282,25 @@ if online_retail=$(shared online_retail) && [ -n "$online_retail" ]; then
     JOBS=()
     run_reports or11 2011-01-01 2011-12-01 "online_retail 2011-01..11" revenue quantity orders
     run_reports or10 2010-12-01 2011-12-10 "online_retail 2010-12..2011-12-09" revenue
-    report abc "$work/or-profit.json" --from 2011-01-01 --to 2011-12-01 --measure profit \
-           --limit 100000
-    JOBS+=(--job "report=abc,measure=profit,from=2011-01-01,to=2011-12-01,label=abc profit online_retail 2011-01..11 (no costs),actual=$work/or-profit.json")
+    # settings other than the defaults, and measures without costs
+    p="from=2011-01-01,to=2011-12-01"
+    period=(--from 2011-01-01 --to 2011-12-01 --limit 100000)
+    report abc "$work/or-profit.json" "${period[@]}" --measure profit
+    JOBS+=(--job "report=abc,measure=profit,$p,label=abc profit online_retail 2011-01..11 (no costs),actual=$work/or-profit.json")
+    report rating "$work/or-rating-profit.json" "${period[@]}" --measure profit
+    JOBS+=(--job "report=rating,measure=profit,$p,label=rating profit online_retail 2011-01..11 (no costs),actual=$work/or-rating-profit.json")
+    report rating "$work/or-rating-quantity.json" "${period[@]}" --measure quantity
+    JOBS+=(--job "report=rating,measure=quantity,$p,label=rating quantity online_retail 2011-01..11,actual=$work/or-rating-quantity.json")
+    report abc "$work/or-shares.json" "${period[@]}" --a-share 0.5 --b-share 0.9
+    JOBS+=(--job "report=abc,$p,a_share=0.5,b_share=0.9,label=abc revenue 0.5/0.9 online_retail 2011-01..11,actual=$work/or-shares.json")
+    report xyz "$work/or-cv.json" "${period[@]}" --x-cv 0.5 --y-cv 0.9
+    JOBS+=(--job "report=xyz,$p,x_cv=0.5,y_cv=0.9,label=xyz 0.5/0.9 online_retail 2011-01..11,actual=$work/or-cv.json")
+    report abc_xyz "$work/or-axo.json" "${period[@]}" --measure orders --x-cv 0.2 --y-cv 0.8
+    JOBS+=(--job "report=abc_xyz,measure=orders,$p,x_cv=0.2,y_cv=0.8,label=abc_xyz orders 0.2/0.8 online_retail 2011-01..11,actual=$work/or-axo.json")
+    report rfm "$work/or-rfm-asof.json" "${period[@]}" --as-of 2011-06-01
+    JOBS+=(--job "report=rfm,$p,as_of=2011-06-01,label=rfm online_retail 2011-01..11 as of 2011-06-01,actual=$work/or-rfm-asof.json")
+    report base "$work/or-lost60.json" --from 2011-01-01 --to 2011-12-01 --lost-after 60
+    JOBS+=(--job "report=base,$p,lost_after=60,label=base lost after 60 online_retail 2011-01..11,actual=$work/or-lost60.json")
     compare online_retail "$online_retail" --import-zone Europe/London --zone "$zone" "${JOBS[@]}"
 else
     [ -z "${CI:-}" ] || failures=$((failures + 1))

@@ -69,7 +69,8 @@ CSV), online_retail (PATH = the folder of monthly CSVs), none (only
     quantity, orders of the period, actual= a tab-separated file with a
     header and those columns after "client", as the rollups hold them)
     measure=revenue|profit|quantity|orders, from=YYYY-MM-DD, to=YYYY-MM-DD,
-    as_of=YYYY-MM-DD, label=TEXT (the line printed), actual=FILE.json
+    as_of=YYYY-MM-DD, a_share=, b_share=, x_cv=, y_cv= (fractions),
+    lost_after=DAYS, label=TEXT (the line printed), actual=FILE.json
     (crmq report ... --format json; compared and the differences printed),
     out=FILE.json (the expected result written there)
 Without actual= the expected result is printed as JSON.  Exit 1 when a
@@ -495,7 +496,7 @@ def report_abc(model, p):
                 "lines_without_cost": costs_missing(totals), "notes": notes,
                 "tables": {"clients": {}, "classes": {}}}
     values = {c: measure_value(t, measure) for c, t in totals.items()}
-    classes, total = abc_classes(model, values)
+    classes, total = abc_classes(model, values, p["a_share"], p["b_share"])
     clients = {}
     for c, (klass, share, cumulative, position) in classes.items():
         clients[c] = {"rank": position, "value": text(values[c]), "share": text(share9(share)),
@@ -545,22 +546,33 @@ def xyz_classes(model, start, end, x_cv=Decimal("0.10"), y_cv=Decimal("0.25")):
 
 
 def report_xyz(model, p):
-    result = xyz_classes(model, p["from"], p["to"])
+    result = xyz_classes(model, p["from"], p["to"], p["x_cv"], p["y_cv"])
+    total = sum((Decimal(r["revenue"]) for r in result.values() if Decimal(r["revenue"]) > 0),
+                ZERO)
     summary = {}
     for k in "XYZ":
-        summary[k] = sum(1 for r in result.values() if r["class"] == k)
+        revenue = sum((Decimal(r["revenue"]) for r in result.values() if r["class"] == k), ZERO)
+        summary[k] = {"clients": sum(1 for r in result.values() if r["class"] == k),
+                      "revenue": text(revenue),
+                      "share": text(share9(revenue / total) if total else ZERO)}
     return {"report": "xyz", "tables": {"clients": result, "classes": summary}}
 
 
 def report_abc_xyz(model, p):
     abc = report_abc(model, p)
-    xyz = xyz_classes(model, p["from"], p["to"])
-    clients, matrix = {}, {}
+    xyz = xyz_classes(model, p["from"], p["to"], p["x_cv"], p["y_cv"])
+    clients = {}
+    matrix = {a + x: {"clients": 0, "value": ZERO, "revenue": ZERO} for a in "ABC" for x in "XYZ"}
     for c, row in abc["tables"]["clients"].items():
         x = xyz[c]["class"] if c in xyz else None
         clients[c] = {"abc_class": row["class"], "xyz_class": x}
         if x:
-            matrix[row["class"] + x] = matrix.get(row["class"] + x, 0) + 1
+            cell = matrix[row["class"] + x]
+            cell["clients"] += 1
+            cell["value"] += Decimal(row["value"])
+            cell["revenue"] += Decimal(xyz[c]["revenue"])
+    if not abc["tables"]["clients"]:
+        matrix = {}                     # by profit without costs: no figures
     return {"report": "abc_xyz", "tables": {"clients": clients, "matrix": matrix}}
 
 
@@ -725,9 +737,10 @@ def flows(model, start, end, lost_after):
     return row
 
 
-def report_base(model, p, lost_after=180):
+def report_base(model, p):
     """docs/reports.md: the report date D is as_of, else the period's end;
     the report covers [from, D)."""
+    lost_after = p["lost_after"]
     start = p.get("from")
     end = at = p.get("as_of") or p["to"]
     classes = {"potential": 0, "one_time": 0, "regular": 0, "lost": 0}
@@ -964,9 +977,9 @@ def compare_xyz(expected, actual, diff):
             diff.add(c, "stddev", text(round2(e["stddev"])), a.get("stddev"))
         if not same(None if e["cv"] is None else share9(e["cv"]), a.get("cv")):
             diff.add(c, "cv", text(share9(e["cv"])), a.get("cv"))
-    classes = {r.get("class", r.get("xyz_class")): r.get("clients")
-               for r in actual_rows(actual, "classes")}
-    compare_counts("class", expected["tables"]["classes"], classes, diff)
+    classes = {r.get("xyz_class"): r for r in actual_rows(actual, "classes")}
+    for k, e in expected["tables"]["classes"].items():
+        compare_fields("class " + k, e, classes.get(k, {}), tuple(e), diff)
     return len(clients)
 
 
@@ -977,9 +990,13 @@ def compare_abc_xyz(expected, actual, diff):
             diff.add(c, "abc_class", e["abc_class"], a.get("abc_class"))
         if (a.get("xyz_class") or None) != e["xyz_class"]:
             diff.add(c, "xyz_class", e["xyz_class"], a.get("xyz_class"))
-    matrix = {(r.get("abc_class") or "") + (r.get("xyz_class") or ""): r.get("clients")
+    matrix = {(r.get("abc_class") or "") + (r.get("xyz_class") or ""): r
               for r in actual_rows(actual, "matrix")}
-    compare_counts("matrix", expected["tables"]["matrix"], matrix, diff)
+    for k in sorted(set(matrix) | set(expected["tables"]["matrix"])):
+        e = expected["tables"]["matrix"].get(k, {"clients": 0, "value": ZERO, "revenue": ZERO})
+        compare_fields("matrix " + k, {key: text(v) if isinstance(v, Decimal) else v
+                                       for key, v in e.items()},
+                       matrix.get(k, {}), tuple(e), diff)
     return len(clients)
 
 
@@ -1105,11 +1122,16 @@ def jsonable(value):
 
 
 def parse_spec(spec):
-    p = {}
+    p = {"a_share": Decimal("0.80"), "b_share": Decimal("0.95"), "x_cv": Decimal("0.10"),
+         "y_cv": Decimal("0.25"), "lost_after": 180}
     for part in spec.split(","):
         key, _, value = part.partition("=")
         if key in ("from", "to", "as_of"):
             value = datetime.date.fromisoformat(value) if value else None
+        elif key in ("a_share", "b_share", "x_cv", "y_cv"):
+            value = Decimal(value)
+        elif key == "lost_after":
+            value = int(value)
         p[key] = value
     if p.get("report") not in REPORTS:
         raise SystemExit("report_expected: job %s: report= one of %s" % (spec, ", ".join(REPORTS)))
