@@ -17,6 +17,11 @@ static const report_def_t s_reports [] = {
       false, NULL },
     { "satisfaction", "Satisfaction index", report_satisfaction, 0, 0, false, NULL },
     { "least_satisfied", "Least satisfied clients", report_least_satisfied, 0, 0, false, NULL },
+    { "dynamics", "Order dynamics", report_dynamics, S_ALL_MEASURES,
+      S_CLIENT_DIMS | REPORT_DIM_PRODUCT_GROUP, true, "month" },
+    { "deal_dynamics", "Deal dynamics", report_deal_dynamics, 0, 0, true, "month" },
+    { "funnel", "Sales funnel", report_funnel, 0, 0, false, NULL },
+    { "managers", "Manager activity and efficiency", report_managers, 0, 0, false, NULL },
     { NULL, NULL, NULL, 0, 0, false, NULL }
 };
 

@@ -369,29 +369,11 @@ s_report (Crmq__ReportResult **result, const char *report, ...)
     return code;
 }
 
-static const Crmq__ReportTable *
-s_table (const Crmq__ReportResult *result, const char *name)
-{
-    for (size_t i = 0; result && i < result->n_tables; i++)
-        if (streq (result->tables [i]->name, name))
-            return result->tables [i];
-    return NULL;
-}
-
-static int
-s_column (const Crmq__ReportTable *table, const char *name)
-{
-    for (size_t i = 0; table && i < table->n_columns; i++)
-        if (streq (table->columns [i]->name, name))
-            return (int) i;
-    return -1;
-}
-
 //  The cell of `column` in row `row` ("<none>" when there is no such cell).
 static const char *
 s_cell (const Crmq__ReportTable *table, size_t row, const char *column)
 {
-    int index = s_column (table, column);
+    int index = test_report_column (table, column);
     if (!table || index < 0 || row >= table->n_rows)
         return "<none>";
     return table->rows [row]->cells [index];
@@ -401,7 +383,7 @@ s_cell (const Crmq__ReportTable *table, size_t row, const char *column)
 static int
 s_row (const Crmq__ReportTable *table, const char *column, const char *value)
 {
-    int index = s_column (table, column);
+    int index = test_report_column (table, column);
     for (size_t row = 0; table && index >= 0 && row < table->n_rows; row++)
         if (streq (table->rows [row]->cells [index], value))
             return (int) row;
@@ -469,7 +451,7 @@ s_test_rfm (void)
     Crmq__ReportResult *result = NULL;
     int code = s_report (&result, "rfm", "from=2024-01-01", "to=2024-07-01", NULL);
     CHECK (code == CRMQ_OK, "rfm: code %d %s", code, crmq_rpc_client_message (s_analytics));
-    const Crmq__ReportTable *clients = s_table (result, "clients");
+    const Crmq__ReportTable *clients = test_report_table (result, "clients");
     //  recency (days) A 5, B 5, C 20, D 30, E 60, F 90, G 120, H 120, I 150,
     //  J 170: k = #{recency >= mine} = 10, 10, 8, 7, 6, 5, 4, 4, 2, 1;
     //  frequency 6, 6, 3, 1, 3, 5, 4, 2, 2, 1: k = 10, 10, 6, 2, 6, 8, 7, 4, 4, 2;
@@ -516,7 +498,7 @@ s_test_rfm (void)
     CHECK (streq (s_cell (clients, 0, "name"), "ООО \"Альфа\" «Первый»"), "rfm: name %s",
            s_cell (clients, 0, "name"));
 
-    const Crmq__ReportTable *segments = s_table (result, "segments");
+    const Crmq__ReportTable *segments = test_report_table (result, "segments");
     CHECK (segments && segments->n_rows == 8, "rfm: 8 segments");
     static const char *const segment_rows [8][7] = {
         //  segment, clients, share, revenue, average recency, frequency, monetary
@@ -536,7 +518,7 @@ s_test_rfm (void)
                   "average_frequency", segment_rows [i][5],
                   "average_monetary", segment_rows [i][6], NULL);
 
-    const Crmq__ReportTable *matrix = s_table (result, "matrix");
+    const Crmq__ReportTable *matrix = test_report_table (result, "matrix");
     CHECK (matrix && matrix->n_rows == 25, "rfm: 25 cells");
     //  clients per (r, f): 55: A, B; 34: F; 24: G; 43: C; 33: E; 22: H; 41: D;
     //  12: I; 11: J
@@ -559,7 +541,7 @@ s_test_rfm (void)
     printf ("rfm as of 2024-06-01 (orders of days before it): A's recency from day 30\n");
     code = s_report (&result, "rfm", "from=2024-01-01", "to=2024-07-01", "as_of=2024-06-01",
                      "client=A", NULL);
-    clients = s_table (result, "clients");
+    clients = test_report_table (result, "clients");
     //  the day 30 order is on 2024-06-01 itself: the last before it is day 60's
     s_expect (clients, s_client_row (clients, "A"), "rfm as of", "last_order", "2024-05-02",
               "recency_days", "30", "frequency", "6", NULL);
@@ -573,7 +555,7 @@ s_test_rating (void)
     Crmq__ReportResult *result = NULL;
     int code = s_report (&result, "rating", "from=2024-01-01", "to=2024-07-01", NULL);
     CHECK (code == CRMQ_OK, "rating: code %d %s", code, crmq_rpc_client_message (s_analytics));
-    const Crmq__ReportTable *clients = s_table (result, "clients");
+    const Crmq__ReportTable *clients = test_report_table (result, "clients");
     //  ties by id: A before B, E before H, K before L
     static const char *const order [] = {
         "A", "B", "F", "G", "C", "E", "H", "D", "J", "K", "L", "I", NULL };
@@ -595,8 +577,8 @@ s_test_rating (void)
     code = s_report (&result, "rating", "from=2024-01-01", "to=2024-07-01", "by=region", NULL);
     CHECK (code == CRMQ_OK, "rating by region: code %d %s", code,
            crmq_rpc_client_message (s_analytics));
-    const Crmq__ReportTable *groups = s_table (result, "groups");
-    CHECK (groups && groups->n_rows == 2 && !s_table (result, "clients"),
+    const Crmq__ReportTable *groups = test_report_table (result, "groups");
+    CHECK (groups && groups->n_rows == 2 && !test_report_table (result, "clients"),
            "rating by region: 2 rows in table groups only");
     //  Сибирь: 900 + 900 + 200 + 60 + 100 + 500 = 2660 over 24 orders;
     //  Урал: 350 + 100 - 300 + 40 = 190 over 9 orders; of 2850
@@ -609,7 +591,7 @@ s_test_rating (void)
     s_free (&result);
     code = s_report (&result, "rating", "from=2024-01-01", "to=2024-07-01", "by=region",
                      "measure=orders", NULL);
-    groups = s_table (result, "groups");
+    groups = test_report_table (result, "groups");
     s_expect (groups, 0, "rating by orders", "value", "24", "share", "0.727272727", NULL);
     s_free (&result);
 
@@ -617,7 +599,7 @@ s_test_rating (void)
     code = s_report (&result, "rating", "from=2023-01-01", "to=2024-01-01", "measure=profit",
                      NULL);
     CHECK (code == CRMQ_OK, "rating by profit: code %d", code);
-    clients = s_table (result, "clients");
+    clients = test_report_table (result, "clients");
     CHECK (clients && clients->n_rows == 0 && result->n_notes == 1
            && strstr (result->notes [0], "1 of 2 order lines"),
            "rating by profit: no rows and the note (%s)",
@@ -626,7 +608,7 @@ s_test_rating (void)
     printf ("rating by profit over P: 900 - 95 x 6.00 = 330.00 for A\n");
     code = s_report (&result, "rating", "from=2024-01-01", "to=2024-07-01", "measure=profit",
                      "client=A|I", NULL);
-    clients = s_table (result, "clients");
+    clients = test_report_table (result, "clients");
     s_expect (clients, s_client_row (clients, "A"), "profit A", "value", "330.00", NULL);
     //  I: -300 - (20 x 6.00 - 50 x 6.00) = -120.00
     s_expect (clients, s_client_row (clients, "I"), "profit I", "value", "-120.00", NULL);
@@ -643,7 +625,7 @@ s_test_clients (void)
     int code = s_report (&result, "clients", "from=2024-01-01", "to=2024-07-01", "all", filter,
                      NULL);
     CHECK (code == CRMQ_OK, "clients: code %d %s", code, crmq_rpc_client_message (s_analytics));
-    const Crmq__ReportTable *clients = s_table (result, "clients");
+    const Crmq__ReportTable *clients = test_report_table (result, "clients");
     static const char *const order [] = { "A", "B", "F", "C", "E", "D", NULL };
     s_expect_order (clients, "clients Сибирь", order);
     //  A: 95 units of tea, cost 570.00; 6 orders x 30 / 182 days = 0.989;
@@ -665,7 +647,7 @@ s_test_clients (void)
     snprintf (filter, sizeof filter, "region=%s", s_region_2);
     code = s_report (&result, "clients", "from=2024-01-01", "to=2024-07-01", "all", filter,
                      NULL);
-    clients = s_table (result, "clients");
+    clients = test_report_table (result, "clients");
     //  I: previous period 500.00 (its 2023-12-01 order); change (-300 - 500) / 500
     s_expect (clients, s_client_row (clients, "I"), "clients I", "revenue", "-300.00",
               "profit", "-120.00", "quantity", "-30.000000000", "orders", "2",
@@ -685,7 +667,7 @@ s_test_clients (void)
     printf ("client metrics of product group TEA (a child of FOOD)\n");
     snprintf (filter, sizeof filter, "product_group=%s", s_id ("TEA"));
     code = s_report (&result, "clients", "from=2024-01-01", "to=2024-07-01", filter, NULL);
-    clients = s_table (result, "clients");
+    clients = test_report_table (result, "clients");
     //  tea only: A 900, I -300 (200 - 500), E 100, H 100, G 100, C 100
     s_expect (clients, s_client_row (clients, "C"), "clients C of TEA", "revenue", "100.00",
               "orders", "1", "quantity", "10.000000000", NULL);
@@ -698,7 +680,7 @@ s_test_clients (void)
     s_free (&result);
     snprintf (filter, sizeof filter, "product_group=%s", s_id ("FOOD"));
     code = s_report (&result, "clients", "from=2024-01-01", "to=2024-07-01", filter, NULL);
-    clients = s_table (result, "clients");
+    clients = test_report_table (result, "clients");
     //  FOOD with TEA below it: C's tea (100) but not its boxes; G's whole 350
     s_expect (clients, s_client_row (clients, "C"), "clients C of FOOD", "revenue", "100.00",
               "orders", "1", NULL);
@@ -710,7 +692,7 @@ s_test_clients (void)
 
     printf ("client metrics by region\n");
     code = s_report (&result, "clients", "from=2024-01-01", "to=2024-07-01", "by=region", NULL);
-    const Crmq__ReportTable *groups = s_table (result, "groups");
+    const Crmq__ReportTable *groups = test_report_table (result, "groups");
     CHECK (groups && groups->n_rows == 2, "clients by region: 2 rows");
     //  Сибирь: 24 orders x 30 / 182 = 3.956; discounts 50, late payments 1,
     //  late shipments 1, complaints 1 + 3; Урал: previous 500 + 70
@@ -728,7 +710,7 @@ s_test_clients (void)
     printf ("client metrics by product group\n");
     code = s_report (&result, "clients", "from=2024-01-01", "to=2024-07-01",
                      "by=product_group", NULL);
-    groups = s_table (result, "groups");
+    groups = test_report_table (result, "groups");
     //  TEA: 1500 - 500 = 1000 of A 900, C 100, E 100, G 100, H 100, I 200;
     //  FOOD (cake): B 900, D 60, G 250 = 1210; OTHER (box): C 100, F 500, J 40
     s_expect (groups, s_row (groups, "key", s_id ("FOOD")), "group FOOD",
@@ -760,7 +742,7 @@ s_test_satisfaction (void)
     int code = s_report (&result, "satisfaction", "from=2024-01-01", "to=2024-07-01", NULL);
     CHECK (code == CRMQ_OK, "satisfaction: code %d %s", code,
            crmq_rpc_client_message (s_analytics));
-    const Crmq__ReportTable *clients = s_table (result, "clients");
+    const Crmq__ReportTable *clients = test_report_table (result, "clients");
     CHECK (clients && clients->n_rows == 10, "satisfaction: 10 clients with orders");
     //  A: repeat 1 - 1/6 = 0.8333 (16.67); tenure: first order day 150,
     //  150/365 = 0.4110 (4.11); complaints 1 - 1/6 (16.67); requests
@@ -801,7 +783,7 @@ s_test_satisfaction (void)
     code = s_report (&result, "least_satisfied", "from=2024-01-01", "to=2024-07-01", NULL);
     CHECK (code == CRMQ_OK, "least_satisfied: code %d %s", code,
            crmq_rpc_client_message (s_analytics));
-    clients = s_table (result, "clients");
+    clients = test_report_table (result, "clients");
     //  E 65.79, D 70.82, I 70.84, J 74.66, A 75.67, G 81.88, H 83.32,
     //  C 87.72, F 89.56, B 91.32
     static const char *const least [] = {
@@ -824,7 +806,7 @@ s_test_satisfaction (void)
 
     printf ("satisfaction with an open start: the 365 days before the report date\n");
     code = s_report (&result, "least_satisfied", "to=2024-07-01", "limit=2", NULL);
-    clients = s_table (result, "clients");
+    clients = test_report_table (result, "clients");
     //  [2023-07-02, 2024-07-01): I's 2023 order counts (3 orders, sales 700)
     CHECK (clients && clients->n_rows == 2 && clients->total_rows == 11,
            "open start: 2 of 11 rows (K has its 2023 order)");
