@@ -98,6 +98,23 @@ s_costs (report_run_t *run, bool *missing)
     return report_facts_costs_missing (run, missing);
 }
 
+//  Runs the query (destroyed) whose rows are part 0, the summary table, and
+//  part 1, the client rows (cut by the limit); the clients table's total is
+//  the sum of the summary's `count_column`.  Returns 0 or -1.
+static int
+s_run_parts (report_run_t *run, report_query_t **query, report_table_t **parts,
+             const char *count_column)
+{
+    PGresult *result = report_query_exec (*query, run->pg);
+    report_query_destroy (query);
+    if (!result)
+        return -1;
+    report_table_rows_parts (parts, 2, result, 1);
+    report_table_total_rows (parts [1], report_table_sum (parts [0], count_column));
+    PQclear (result);
+    return 0;
+}
+
 static const char *s_class_columns [] = {
     "abc_class:class:Class", "clients:int:Clients", NULL, "share:share:Share", NULL
 };
@@ -135,25 +152,8 @@ report_abc (report_run_t *run)
         " UNION ALL (SELECT 1, rank::text, id::text, external_id, name, value::text, share::text,"
         "   cumulative::text, abc_class, rank FROM classed WHERE rank <= %s::bigint)"
         " ORDER BY 1, 10, 2", report_query_param (query, limit));
-    PGresult *result = report_query_exec (query, run->pg);
-    report_query_destroy (&query);
-    if (!result)
-        return -1;
-    int64_t total = 0;
-    for (int row = 0; row < PQntuples (result); row++) {
-        const char *cells [8];
-        for (int i = 0; i < 8; i++)
-            cells [i] = PQgetvalue (result, row, i + 1);
-        if (streq (PQgetvalue (result, row, 0), "0")) {
-            report_table_row (classes, cells);
-            total += strtoll (cells [1], NULL, 10);
-        }
-        else
-            report_table_row (clients, cells);
-    }
-    report_table_total_rows (clients, total);
-    PQclear (result);
-    return 0;
+    report_table_t *parts [2] = { classes, clients };
+    return s_run_parts (run, &query, parts, "clients");
 }
 
 int
@@ -196,25 +196,8 @@ report_xyz (report_run_t *run)
         "   revenue::text, mean::text, stddev::text, cv::text, xyz_class, rank FROM ranked"
         "   WHERE rank <= %s::bigint)"
         " ORDER BY 1, 12, 2", report_query_param (query, limit));
-    PGresult *result = report_query_exec (query, run->pg);
-    report_query_destroy (&query);
-    if (!result)
-        return -1;
-    int64_t total = 0;
-    for (int row = 0; row < PQntuples (result); row++) {
-        const char *cells [10];
-        for (int i = 0; i < 10; i++)
-            cells [i] = PQgetvalue (result, row, i + 1);
-        if (streq (PQgetvalue (result, row, 0), "0")) {
-            report_table_row (classes, cells);
-            total += strtoll (cells [1], NULL, 10);
-        }
-        else
-            report_table_row (clients, cells);
-    }
-    report_table_total_rows (clients, total);
-    PQclear (result);
-    return 0;
+    report_table_t *parts [2] = { classes, clients };
+    return s_run_parts (run, &query, parts, "clients");
 }
 
 int
@@ -258,23 +241,6 @@ report_abc_xyz (report_run_t *run)
         " UNION ALL (SELECT 1, rank::text, id::text, external_id, name, value::text, abc_class,"
         "   xyz_class, cv::text, rank FROM both_classes b ORDER BY b.rank LIMIT %s::bigint)"
         " ORDER BY 1, 10, 2, 3", report_query_param (query, limit));
-    PGresult *result = report_query_exec (query, run->pg);
-    report_query_destroy (&query);
-    if (!result)
-        return -1;
-    int64_t total = 0;
-    for (int row = 0; row < PQntuples (result); row++) {
-        const char *cells [8];
-        for (int i = 0; i < 8; i++)
-            cells [i] = PQgetvalue (result, row, i + 1);
-        if (streq (PQgetvalue (result, row, 0), "0")) {
-            report_table_row (matrix, cells);
-            total += strtoll (cells [2], NULL, 10);
-        }
-        else
-            report_table_row (clients, cells);
-    }
-    report_table_total_rows (clients, total);
-    PQclear (result);
-    return 0;
+    report_table_t *parts [2] = { matrix, clients };
+    return s_run_parts (run, &query, parts, "clients");
 }

@@ -105,23 +105,9 @@ report_rfm (report_run_t *run)
     report_query_destroy (&query);
     if (!result)
         return -1;
-    int64_t total = 0;
-    for (int row = 0; row < PQntuples (result); row++) {
-        const char *cells [14];
-        for (int i = 0; i < 14; i++)
-            cells [i] = PQgetvalue (result, row, i + 2);
-        const char *part = PQgetvalue (result, row, 0);
-        if (streq (part, "0")) {
-            report_table_row (segments, cells);
-            total += strtoll (cells [1], NULL, 10);
-        }
-        else
-        if (streq (part, "1"))
-            report_table_row (matrix, cells);
-        else
-            report_table_row (clients, cells);
-    }
-    report_table_total_rows (clients, total);
+    report_table_t *parts [3] = { segments, matrix, clients };
+    report_table_rows_parts (parts, 3, result, 2);
+    report_table_total_rows (clients, report_table_sum (segments, "clients"));
     PQclear (result);
     return 0;
 }

@@ -160,16 +160,9 @@ report_sales_change (report_query_t *query, const char *value, const char *base)
         base, value, base, base);
 }
 
-//  PostgreSQL takes each generate_series for 1,000 rows, so a statement over
-//  generated periods and days is estimated far above its cost and JIT
-//  compiles it: seconds for a query of milliseconds.
-static const char *SQL_NO_JIT = "SET LOCAL jit = off";
-
 PGresult *
 report_sales_exec (report_run_t *run, report_sales_build_fn *build, const void *arg)
 {
-    if (crmq_pg_command (run->pg, SQL_NO_JIT, 0, NULL))
-        return NULL;
     report_query_t *query = report_query_new ();
     build (run, query, arg);
     PGresult *result = report_query_exec (query, run->pg);

@@ -70,8 +70,8 @@ void report_sales_deals (report_run_t *run, report_query_t *query, const char *c
 //  9 decimals, (value - base) / |base|, NULL when base is 0 or NULL.
 void report_sales_change (report_query_t *query, const char *value, const char *base);
 
-//  Builds a report's statement with `build` (given `arg`) and runs it, JIT
-//  compilation off for the rest of the transaction.  Returns the result
+//  Builds a report's statement with `build` (given `arg`) and runs it (in
+//  the report's transaction, JIT off: report_runner.c).  Returns the result
 //  (caller PQclears) or NULL after a failed statement.
 typedef void (report_sales_build_fn) (report_run_t *run, report_query_t *query, const void *arg);
 PGresult *report_sales_exec (report_run_t *run, report_sales_build_fn *build, const void *arg);
