@@ -55,15 +55,11 @@ s_xyz_ctes (report_run_t *run, report_query_t *query)
     report_query_add (query,
         ", months AS (SELECT count (*) AS n FROM generate_series (date_trunc ('month', %s::date),"
         "   %s::date - 1, interval '1 month'))"
-        ", monthly AS (SELECT r.client_id, date_trunc ('month', r.day) AS month,"
-        "   sum (r.sales - r.returns) AS revenue"
-        "   FROM analytics.client_day_group_rollups r JOIN clients c ON c.id = r.client_id"
-        "   WHERE r.day >= %s::date AND r.day < %s::date", from, to, from, to);
-    report_facts_group_filter (run, query);
+        ", ", from, to);
+    report_facts_monthly (run, query, "monthly", from, to);
     const char *x = report_query_param (query, x_cv);
     const char *y = report_query_param (query, y_cv);
     report_query_add (query,
-        "   GROUP BY 1, 2)"
         ", sums AS (SELECT client_id, sum (revenue) AS s, sum (revenue * revenue) AS q"
         "   FROM monthly GROUP BY client_id)"
         ", xyz AS MATERIALIZED (SELECT s.client_id, m.n AS months, s.s AS revenue,"

@@ -64,42 +64,98 @@ report_facts_group_filtered (report_run_t *run)
     return false;
 }
 
+#define S_BOUND 2048
+
+//  Writes the SQL bounds [m1, m2) of the whole months of [from, to) (date
+//  placeholders), m1 = m2 when there is none; the days [from, m1) and
+//  [m2, to) are the partial months at the edges.  m1 holds S_BOUND bytes,
+//  m2 twice as many (asserted).
+static void
+s_whole_months (const char *from, const char *to, char *m1, char *m2)
+{
+    int length = snprintf (m1, S_BOUND, "least (CASE WHEN %s::date = date_trunc ('month', %s::date)::date"
+              " THEN %s::date ELSE (date_trunc ('month', %s::date) + interval '1 month')::date"
+              " END, %s::date)", from, from, from, from, to);
+    assert (length < S_BOUND);
+    length = snprintf (m2, 2 * S_BOUND, "greatest (date_trunc ('month', %s::date)::date, %s)", to,
+                       m1);
+    assert (length < 2 * S_BOUND);
+}
+
+void
+report_facts_monthly (report_run_t *run, report_query_t *query, const char *name,
+                      const char *from, const char *to)
+{
+    if (report_facts_group_filtered (run)) {
+        report_query_add (query,
+            "%s AS (SELECT r.client_id, date_trunc ('month', r.day)::date AS month,"
+            " sum (r.sales - r.returns) AS revenue"
+            " FROM analytics.client_day_group_rollups r JOIN clients c ON c.id = r.client_id"
+            " WHERE r.day >= %s::date AND r.day < %s::date", name, from, to);
+        report_facts_group_filter (run, query);
+        report_query_add (query, " GROUP BY 1, 2)");
+        return;
+    }
+    char m1 [S_BOUND], m2 [2 * S_BOUND];
+    s_whole_months (from, to, m1, m2);
+    report_query_add (query,
+        "%s AS (SELECT x.client_id, x.month, sum (x.revenue) AS revenue"
+        " FROM (SELECT m.client_id, m.month, m.sales - m.returns AS revenue"
+        "   FROM analytics.client_month_rollups m WHERE m.month >= %s AND m.month < %s"
+        "  UNION ALL"
+        "  SELECT r.client_id, date_trunc ('month', r.day)::date, r.sales - r.returns"
+        "   FROM analytics.client_day_group_rollups r"
+        "   WHERE (r.day >= %s::date AND r.day < %s) OR (r.day >= %s AND r.day < %s::date)) x"
+        " JOIN clients c ON c.id = x.client_id"
+        " GROUP BY 1, 2)", name, m1, m2, from, m1, m2, to);
+}
+
 void
 report_facts_totals (report_run_t *run, report_query_t *query, const char *name,
                      const char *from, const char *to)
 {
-    //  Under a product group filter the group rollups give the orders (with
-    //  lines of the kept groups); otherwise the day rollups give them (an
-    //  order counted once whatever its groups).
-    bool grouped = report_facts_group_filtered (run);
-    report_query_add (query,
-        "%s AS (SELECT coalesce (g.client_id, o.client_id) AS client_id,"
-        " coalesce (g.sales, 0) AS sales, coalesce (g.returns, 0) AS returns,"
-        " coalesce (g.sales, 0) - coalesce (g.returns, 0) AS revenue,"
-        " coalesce (g.cost, 0) AS cost, coalesce (g.lines, 0) AS lines,"
-        " coalesce (g.lines_without_cost, 0) AS lines_without_cost,"
-        " coalesce (g.quantity, 0) AS quantity, coalesce (g.discounts, 0) AS discounts,"
-        " coalesce (o.orders, 0) AS orders, o.last_order_day"
-        " FROM (SELECT r.client_id, sum (r.sales) AS sales, sum (r.returns) AS returns,"
-        "       sum (r.cost - r.return_cost) AS cost, sum (r.lines) AS lines,"
-        "       sum (r.lines_without_cost) AS lines_without_cost,"
-        "       sum (r.quantity - r.returned_quantity) AS quantity,"
-        "       sum (r.discounts) AS discounts,"
-        "       sum (r.orders) AS orders, max (r.day) FILTER (WHERE r.orders > 0) AS last_order_day"
-        "  FROM analytics.client_day_group_rollups r"
-        "  WHERE r.day >= %s::date AND r.day < %s::date", name, from, to);
-    report_facts_group_filter (run, query);
-    report_query_add (query, "  GROUP BY r.client_id) g");
-    if (grouped)
-        report_query_add (query, " LEFT JOIN LATERAL (SELECT g.client_id, g.orders,"
-                          " g.last_order_day) o ON true)");
-    else
+    if (report_facts_group_filtered (run)) {
+        //  Only the group rollups know groups: they give the orders with lines
+        //  of the kept groups too.
         report_query_add (query,
-            " FULL JOIN (SELECT r.client_id, sum (r.orders) AS orders,"
-            "       max (r.day) FILTER (WHERE r.orders > 0) AS last_order_day"
-            "  FROM analytics.client_day_rollups r"
-            "  WHERE r.day >= %s::date AND r.day < %s::date"
-            "  GROUP BY r.client_id) o ON o.client_id = g.client_id)", from, to);
+            "%s AS (SELECT r.client_id, sum (r.sales) AS sales, sum (r.returns) AS returns,"
+            " sum (r.sales) - sum (r.returns) AS revenue, sum (r.cost - r.return_cost) AS cost,"
+            " sum (r.lines) AS lines, sum (r.lines_without_cost) AS lines_without_cost,"
+            " sum (r.quantity - r.returned_quantity) AS quantity, sum (r.discounts) AS discounts,"
+            " sum (r.orders) AS orders, max (r.day) FILTER (WHERE r.orders > 0) AS last_order_day"
+            " FROM analytics.client_day_group_rollups r"
+            " WHERE r.day >= %s::date AND r.day < %s::date", name, from, to);
+        report_facts_group_filter (run, query);
+        report_query_add (query, " GROUP BY r.client_id)");
+        return;
+    }
+    //  The month rollups for the period's whole months, the day rollups for
+    //  the days before the first and after the last (an order counted once
+    //  whatever its groups: orders come from the client x day rollups).
+    char m1 [S_BOUND], m2 [2 * S_BOUND];
+    s_whole_months (from, to, m1, m2);
+    report_query_add (query,
+        "%s AS (SELECT x.client_id, sum (x.sales) AS sales, sum (x.returns) AS returns,"
+        " sum (x.sales) - sum (x.returns) AS revenue, sum (x.cost) AS cost,"
+        " sum (x.lines) AS lines, sum (x.lines_without_cost) AS lines_without_cost,"
+        " sum (x.quantity) AS quantity, sum (x.discounts) AS discounts,"
+        " sum (x.orders) AS orders, max (x.last_order_day) AS last_order_day"
+        " FROM (SELECT m.client_id, m.sales, m.returns, m.cost - m.return_cost AS cost, m.lines,"
+        "        m.lines_without_cost, m.quantity - m.returned_quantity AS quantity, m.discounts,"
+        "        m.orders, m.last_order_day"
+        "   FROM analytics.client_month_rollups m WHERE m.month >= %s AND m.month < %s"
+        "  UNION ALL"
+        "  SELECT r.client_id, r.sales, r.returns, r.cost - r.return_cost, r.lines,"
+        "        r.lines_without_cost, r.quantity - r.returned_quantity, r.discounts, 0, NULL"
+        "   FROM analytics.client_day_group_rollups r"
+        "   WHERE (r.day >= %s::date AND r.day < %s) OR (r.day >= %s AND r.day < %s::date)"
+        "  UNION ALL"
+        "  SELECT r.client_id, 0, 0, 0, 0, 0, 0, 0, r.orders,"
+        "        CASE WHEN r.orders > 0 THEN r.day END"
+        "   FROM analytics.client_day_rollups r"
+        "   WHERE (r.day >= %s::date AND r.day < %s) OR (r.day >= %s AND r.day < %s::date)) x"
+        " GROUP BY x.client_id)",
+        name, m1, m2, from, m1, m2, to, from, m1, m2, to);
 }
 
 void
