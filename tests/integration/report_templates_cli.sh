@@ -11,7 +11,8 @@
 #   4. a schedule that fires (next_run_at set a second back with psql):
 #      `crmq tail analytics. --count 1 --format json` prints the
 #      analytics.report.ready event, a crmq.ReportReady of the template;
-#   5. delete, then delete again ("none"), show is then exit 1.
+#   5. delete, then delete again (exit 1, NOT_FOUND naming the template),
+#      show is then exit 1.
 set -euo pipefail
 : "${CRMQ_PG_URL:?run through tests/run.sh}"
 cd "${CRMQ_SOURCE_DIR:-.}"
@@ -127,7 +128,8 @@ echo "5. delete"
 crmq report template delete "$name" --format json
 check "delete" deleted "$(json 'd["status"]')"
 crmq report template delete "$name" --format json
-check "delete again" none "$(json 'd["status"]')"
+check "delete again" 1 "$rc"
+check "delete again: the service's NOT_FOUND" 1 "$(grep -c "NOT_FOUND: no template \"$name\" (field name)" "$work/err")"
 crmq report template show "$name"
 check "show of a deleted template" 1 "$rc"
 check "its runs went with it" 0 "$(sql -c "SELECT count (*) FROM analytics.report_runs WHERE template = '$name'")"
