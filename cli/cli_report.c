@@ -138,7 +138,13 @@ cli_report_args_parse (crmq_config_t *config, int argc, char **argv, bool named,
     opterr = 0;
     int option;
     long long number;
-    while ((option = getopt_long (argc, argv, ":", long_options, NULL)) != -1) {
+    int index = -1;
+    while ((option = getopt_long (argc, argv, ":", long_options, &index)) != -1) {
+        //  the option a bad value belongs to: argv [optind - 1] is the value
+        //  itself when it came as a separate argument
+        char name [32];
+        snprintf (name, sizeof name, "--%s", index >= 0? long_options [index].name: "");
+        index = -1;
         if (cli_option_once (&seen, long_options, option, usage) != 0)
             return CLI_EXIT_USAGE;
         switch (option) {
@@ -148,7 +154,7 @@ cli_report_args_parse (crmq_config_t *config, int argc, char **argv, bool named,
                 int64_t us;
                 if (cli_date_parse (optarg, time_zone, &us) != 0)
                     return cli_usage (usage, "%s: \"%s\" is not a date YYYY-MM-DD "
-                                      "(CRMQ_TIME_ZONE %s)", argv [optind - 1], optarg,
+                                      "(CRMQ_TIME_ZONE %s)", name, optarg,
                                       time_zone);
                 if (option == 'f')
                     args->period.from_us = us;
@@ -173,7 +179,7 @@ cli_report_args_parse (crmq_config_t *config, int argc, char **argv, bool named,
             case S_EXCLUDE:
                 if (s_add_filter (&args->params, optarg, option == S_EXCLUDE) != 0)
                     return cli_usage (usage, "%s: \"%s\" is not FIELD=VALUE[,VALUE...]",
-                                      argv [optind - 1], optarg);
+                                      name, optarg);
                 break;
             case 'm':
                 args->params.measure = s_strdup (optarg);
@@ -182,7 +188,7 @@ cli_report_args_parse (crmq_config_t *config, int argc, char **argv, bool named,
             case 'L':
                 if (cli_int_parse (optarg, 1, option == 'l'? 100000: 3650, &number) != 0)
                     return cli_usage (usage, "%s: \"%s\" is not a whole number 1..%d",
-                                      argv [optind - 1], optarg, option == 'l'? 100000: 3650);
+                                      name, optarg, option == 'l'? 100000: 3650);
                 if (option == 'l')
                     args->params.limit = (int32_t) number;
                 else
@@ -198,17 +204,17 @@ cli_report_args_parse (crmq_config_t *config, int argc, char **argv, bool named,
                 int parsed = s_fraction (optarg, target);
                 if (parsed == -1)
                     return cli_usage (usage, "%s: \"%s\" is not a fraction such as 0.8",
-                                      argv [optind - 1], optarg);
+                                      name, optarg);
                 if (parsed == -2)
                     return cli_usage (usage, "%s: \"%s\" must be in (0, 1]",
-                                      argv [optind - 1], optarg);
+                                      name, optarg);
                 break;
             }
             case 'F':
             case 'T':
             case 'C':
                 if (!output)
-                    return cli_usage (usage, "unknown option %s", argv [optind - 1]);
+                    return cli_usage (usage, "unknown option %s", name);
                 if (option == 'F' && cli_format_parse (optarg, &args->format) != 0)
                     return cli_usage (usage, "--format: \"%s\" is not table, csv or json", optarg);
                 if (option == 'T')

@@ -7,7 +7,7 @@
 #      CSV of one table, --chart writes the table's SVG);
 #   3. refusals exit 1 naming the field (unknown report, MINUTELY, an
 #      existing name without --replace); --replace makes version 2; bad
-#      command lines exit 64;
+#      command lines exit 64 (a fraction option outside (0, 1] among them);
 #   4. a schedule that fires (next_run_at set a second back with psql):
 #      `crmq tail analytics. --count 1 --format json` prints the
 #      analytics.report.ready event, a crmq.ReportReady of the template;
@@ -105,6 +105,11 @@ crmq report template save "$name" base --replace --replace
 check "--replace twice" 64 "$rc"
 crmq report template save "$name" base --table x
 check "--table is not for save" 64 "$rc"
+crmq report template save "$name" abc --a-share 0 --b-share 0.5
+check "--a-share 0 (0 is the default on the wire)" 64 "$rc"
+check "the refusal names --a-share" 1 "$(grep -c -- '--a-share: "0" must be in (0, 1]' "$work/err")"
+crmq report abc --x-cv 1.5
+check "--x-cv 1.5" 64 "$rc"
 crmq report template show
 check "show without NAME" 64 "$rc"
 crmq report template nonsense
