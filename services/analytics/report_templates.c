@@ -369,6 +369,9 @@ report_templates_save (report_templates_t *self, const uint8_t *body, size_t siz
         code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "template", "template: missing");
     if (code == 0)
         code = s_check_name (template_->name, "template.name", reply);
+    if (code == 0 && !crmq_name_trimmed (template_->name))
+        code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "template.name",
+                                 "template.name begins or ends with white space");
     if (code == 0
     &&  !crmq_text_valid (template_->description, 0, REPORT_TEMPLATE_DESCRIPTION_BYTES, why,
                           sizeof why))
@@ -514,12 +517,17 @@ report_templates_delete (report_templates_t *self, const uint8_t *body, size_t s
     if (!result)
         code = s_reply_pg (reply, self->pg);
     else {
-        Crmq__DeleteTemplateReply answer = CRMQ__DELETE_TEMPLATE_REPLY__INIT;
-        answer.deleted = streq (PQcmdTuples (result), "1");
+        bool deleted = streq (PQcmdTuples (result), "1");
         PQclear (result);
-        if (answer.deleted)
+        if (deleted) {
             crmq_log (CRMQ_LOG_INFO, "template_deleted", "name=%s", crmq_log_q (request->name));
-        code = crmq_reply_ok (reply, &answer.base);
+            Crmq__DeleteTemplateReply answer = CRMQ__DELETE_TEMPLATE_REPLY__INIT;
+            answer.deleted = true;
+            code = crmq_reply_ok (reply, &answer.base);
+        }
+        else
+            code = crmq_reply_error (reply, CRMQ_NOT_FOUND, "name", "no template \"%s\"",
+                                     request->name);
     }
     crmq__template_name__free_unpacked (request, NULL);
     return code;
