@@ -74,7 +74,7 @@ crmq report template run "$name" --format json
 check "run exits" 0 "$rc"
 check "the report" base "$(json 'd["report"]')"
 check "its period" "2020-03-01" "$(json 'd["period"]["from"]')"
-check "no client matches: revenue" 0 "$(json 'd["tables"]["summary"][0]["revenue"]')"
+check "no client matches: revenue" 0.00 "$(json 'd["tables"]["summary"][0]["revenue"]')"
 crmq report template run "$name" --format csv --table classes
 check "run --format csv --table classes" "class,clients,share" "$(head -n 1 "$work/out")"
 crmq report template run "$name" --table classes --chart "$work/classes.svg"
