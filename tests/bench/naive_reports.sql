@@ -199,8 +199,9 @@ ORDER BY 1, 2;
 -- second it is regular, its order's day + lost_after_days it is lost when no
 -- order came before that, and the day after its next order it is back.
 -- Class counts at a day count those moments up to it; per month of the
--- period: clients with orders, new, returning (with orders, not new), lost
--- (becoming lost in it), orders, revenue and the classes at its end.
+-- period (the first cut at its start): clients with orders, new, returning
+-- (with orders, not new), lost (becoming lost in it), orders, revenue and
+-- the classes at its end; the same over the whole period.
 WITH bounds AS (SELECT $1::date AS f, $2::date AS t, $4::int AS unused_limit,
                        ($1::date)::timestamp AT TIME ZONE $3 AS f_at,
                        ($2::date)::timestamp AT TIME ZONE $3 AS t_at),
@@ -213,43 +214,56 @@ seq AS (
       FROM placed
     WINDOW w AS (PARTITION BY client_id ORDER BY day, id)),
 moments AS (
-    SELECT day + 1 AS e, 'first' AS kind, 0 AS k FROM seq WHERE n = 1
-    UNION ALL SELECT day + 1, 'second', 0 FROM seq WHERE n = 2
-    UNION ALL SELECT day + $5::int, 'loss', CASE WHEN n >= 2 THEN 2 ELSE 1 END FROM seq
-     WHERE next_day IS NULL OR next_day >= day + $5::int
-    UNION ALL SELECT next_day + 1, 'react', CASE WHEN n >= 2 THEN 2 ELSE 1 END FROM seq
-     WHERE next_day >= day + $5::int),
+    SELECT e, kind, k, count (*) AS n
+      FROM (SELECT day + 1 AS e, 'first' AS kind, 0 AS k FROM seq WHERE n = 1
+            UNION ALL SELECT day + 1, 'second', 0 FROM seq WHERE n = 2
+            UNION ALL SELECT day + $5::int, 'loss', CASE WHEN n >= 2 THEN 2 ELSE 1 END FROM seq
+             WHERE next_day IS NULL OR next_day >= day + $5::int
+            UNION ALL SELECT next_day + 1, 'react', CASE WHEN n >= 2 THEN 2 ELSE 1 END FROM seq
+             WHERE next_day >= day + $5::int) m
+     GROUP BY 1, 2, 3),
 months AS (
     SELECT greatest (m::date, b.f) AS ps, least ((m + interval '1 month')::date, b.t) AS pe
       FROM bounds b, generate_series (date_trunc ('month', b.f), b.t - 1, interval '1 month') m),
+activity AS (
+    SELECT greatest (date_trunc ('month', p.day)::date, b.f) AS ps,
+           count (DISTINCT p.client_id) AS with_orders, count (*) AS orders
+      FROM placed p, bounds b WHERE p.day >= b.f GROUP BY 1),
+movements AS (
+    SELECT l.placed_at AS at, l.amount
+      FROM analytics.order_lines l JOIN analytics.clients c ON c.id = l.client_id, bounds b
+     WHERE l.placed_at >= b.f_at AND l.placed_at < b.t_at
+    UNION ALL
+    SELECT t.returned_at, -round (l.amount * t.currency_rate, 2)
+      FROM sales.returns t JOIN sales.return_lines l ON l.return_id = t.id
+      JOIN analytics.clients c ON c.id = t.client_id, bounds b
+     WHERE t.returned_at >= b.f_at AND t.returned_at < b.t_at),
+revenue AS (
+    SELECT greatest (date_trunc ('month', (m.at AT TIME ZONE $3)::date)::date, b.f) AS ps,
+           sum (m.amount) AS revenue
+      FROM movements m, bounds b GROUP BY 1),
 periods AS (
-    SELECT 0 AS part, ps, pe FROM months
-    UNION ALL SELECT 1, f, t FROM bounds),
-total AS (SELECT count (*) AS n FROM analytics.clients),
+    SELECT 0 AS part, x.ps, x.pe, coalesce (a.with_orders, 0) AS with_orders,
+           coalesce (a.orders, 0) AS orders, coalesce (r.revenue, 0) AS revenue
+      FROM months x LEFT JOIN activity a ON a.ps = x.ps LEFT JOIN revenue r ON r.ps = x.ps
+    UNION ALL
+    SELECT 1, b.f, b.t, (SELECT count (DISTINCT client_id) FROM placed WHERE day >= b.f),
+           (SELECT count (*) FROM placed WHERE day >= b.f),
+           (SELECT coalesce (sum (revenue), 0) FROM revenue)
+      FROM bounds b),
 at_end AS (
-    SELECT x.part, x.ps, x.pe, total.n,
-           (SELECT count (*) FROM moments WHERE kind = 'first' AND e <= x.pe) AS ever,
-           (SELECT count (*) FROM moments WHERE kind = 'second' AND e <= x.pe) AS two,
-           (SELECT count (*) FILTER (WHERE kind = 'loss') - count (*) FILTER (WHERE kind = 'react')
-              FROM moments WHERE k = 1 AND e <= x.pe) AS lost1,
-           (SELECT count (*) FILTER (WHERE kind = 'loss') - count (*) FILTER (WHERE kind = 'react')
-              FROM moments WHERE k = 2 AND e <= x.pe) AS lost2,
-           (SELECT count (*) FROM moments WHERE kind = 'first' AND e > x.ps AND e <= x.pe) AS fresh,
-           (SELECT count (*) FROM moments WHERE kind = 'loss' AND e > x.ps AND e <= x.pe)
-               AS lost_flow,
-           (SELECT count (DISTINCT client_id) FROM placed WHERE day >= x.ps AND day < x.pe)
-               AS with_orders,
-           (SELECT count (*) FROM placed WHERE day >= x.ps AND day < x.pe) AS orders,
-           (SELECT coalesce (sum (l.amount), 0)
-              FROM analytics.order_lines l JOIN analytics.clients c ON c.id = l.client_id
-             WHERE l.placed_at >= x.ps::timestamp AT TIME ZONE $3
-               AND l.placed_at < x.pe::timestamp AT TIME ZONE $3)
-           - (SELECT coalesce (sum (round (l.amount * t.currency_rate, 2)), 0)
-                FROM sales.returns t JOIN sales.return_lines l ON l.return_id = t.id
-                JOIN analytics.clients c ON c.id = t.client_id
-               WHERE t.returned_at >= x.ps::timestamp AT TIME ZONE $3
-                 AND t.returned_at < x.pe::timestamp AT TIME ZONE $3) AS revenue
-      FROM periods x CROSS JOIN total),
+    SELECT x.*, (SELECT count (*) FROM analytics.clients) AS n,
+           (SELECT coalesce (sum (n), 0) FROM moments WHERE kind = 'first' AND e <= x.pe) AS ever,
+           (SELECT coalesce (sum (n), 0) FROM moments WHERE kind = 'second' AND e <= x.pe) AS two,
+           (SELECT coalesce (sum (CASE kind WHEN 'loss' THEN n ELSE -n END), 0) FROM moments
+             WHERE kind IN ('loss', 'react') AND k = 1 AND e <= x.pe) AS lost1,
+           (SELECT coalesce (sum (CASE kind WHEN 'loss' THEN n ELSE -n END), 0) FROM moments
+             WHERE kind IN ('loss', 'react') AND k = 2 AND e <= x.pe) AS lost2,
+           (SELECT coalesce (sum (n), 0) FROM moments
+             WHERE kind = 'first' AND e > x.ps AND e <= x.pe) AS fresh,
+           (SELECT coalesce (sum (n), 0) FROM moments
+             WHERE kind = 'loss' AND e > x.ps AND e <= x.pe) AS lost_flow
+      FROM periods x),
 classes AS (
     SELECT a.*, n - ever AS potential, ever - two - lost1 AS one_time, two - lost2 AS regular,
            lost1 + lost2 AS lost
