@@ -39,6 +39,8 @@ LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv \
 LDFLAGS := $(SANFLAGS)
 #  libraries of one service only: LDLIBS_<service>
 LDLIBS_notify := $(shell pkg-config --libs libcurl 2>/dev/null)
+#  RRULE schedules of report templates (libical)
+LDLIBS_analytics := $(shell pkg-config --libs libical 2>/dev/null)
 
 GEN     := $(BUILD)/gen
 OBJ     := $(BUILD)/obj

@@ -407,9 +407,8 @@ cli_args_actor (cli_args_t *self, crmq_config_t *config)
     return actor? actor: "";
 }
 
-//  Prints " TEXT" to `out`, in single quotes when a shell would need them.
-static void
-s_print_word (FILE *out, const char *text)
+void
+cli_shell_word (FILE *out, const char *text)
 {
     bool plain = *text != 0;
     for (const char *c = text; *c; c++)
@@ -436,7 +435,7 @@ cli_args_more (cli_args_t *self, const char *option, int64_t next)
     assert (self && option);
     fprintf (stderr, "more: %s", self->prefix);
     for (size_t i = 0; i < self->argument_count; i++)
-        s_print_word (stderr, self->arguments [i]);
+        cli_shell_word (stderr, self->arguments [i]);
     for (size_t i = 0; i < self->option_count; i++) {
         const cli_arg_t *entry = &self->options [i];
         if (streq (entry->name, option) || entry->type == CLI_ARG_FORMAT)
@@ -444,7 +443,7 @@ cli_args_more (cli_args_t *self, const char *option, int64_t next)
         for (size_t value = 0; value < self->values [i].count; value++) {
             fprintf (stderr, " --%s", entry->name);
             if (entry->type != CLI_ARG_FLAG)
-                s_print_word (stderr, self->values [i].texts [value]);
+                cli_shell_word (stderr, self->values [i].texts [value]);
         }
     }
     fprintf (stderr, " --%s %" PRId64 "\n", option, next);

@@ -132,6 +132,11 @@ size_t cli_args_fields (cli_args_t *self, const ProtobufCMessageDescriptor *desc
 //  name ($USER, $LOGNAME), else "".  Borrowed.
 const char *cli_args_actor (cli_args_t *self, crmq_config_t *config);
 
+//  Prints " TEXT" to `out`: a space, then TEXT as a POSIX shell reads it
+//  back as one word (in single quotes when it holds anything but letters,
+//  digits and _.,:/@%+=-; empty text as '').
+void cli_shell_word (FILE *out, const char *text);
+
 //  Prints to stderr how to get the next page: "more: PREFIX ARGS OPTIONS
 //  --OPTION NEXT", repeating the positional arguments and the options given
 //  (but --OPTION itself and --format), quoted for a shell where needed.

@@ -3,6 +3,7 @@
 #include "cli_chart.h"
 #include "cli_client_metrics.h"
 #include "cli_common.h"
+#include "cli_report_template.h"
 #include "cli_report_html.h"
 
 #include <errno.h>
@@ -507,6 +508,8 @@ cli_report_run (crmq_config_t *config, int argc, char **argv)
     if (argc >= 1 && streq (argv [0], "client-metrics"))
         return cli_command_run (cli_client_metrics_commands (), "report", "analytics_endpoint",
                                 config, argc, argv);
+    if (argc >= 1 && streq (argv [0], "template"))
+        return cli_report_template_run (config, argc, argv);
     if (argc < 1 || argv [0][0] == '-')
         return cli_usage (CLI_REPORT_USAGE, "which report?");
     cli_report_args_t args;

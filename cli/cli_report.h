@@ -9,6 +9,7 @@
                        [--x-cv F] [--y-cv F] [--format table|csv|json]
                        [--table NAME] [--chart FILE.svg]
       crmq report client-metrics ...     (cli_client_metrics.h)
+      crmq report template ...           (cli_report_template.h)
 
     DATE is YYYY-MM-DD in CRMQ_TIME_ZONE; the period is half-open (--to is
     excluded).  Filter values are split at commas ("\," keeps a comma);
@@ -45,7 +46,8 @@
     "       NAME: base, abc, xyz, abc_xyz, rfm, rating, dynamics, deal_dynamics, funnel,\n" \
     "             managers, clients, satisfaction, least_satisfied (docs/reports.md)\n" \
     "       " CLI_REPORT_HTML_USAGE "\n" \
-    "       " CLI_CLIENT_METRICS_USAGE
+    "       " CLI_CLIENT_METRICS_USAGE "\n" \
+    "       crmq report template save|list|show|run|delete ... (crmq report template)"
 
 //  Parsed report options: the parameters and how to print the result.
 typedef struct {

@@ -28,6 +28,7 @@
 #include "cli_sales.h"
 #include "cli_output.h"
 #include "cli_report.h"
+#include "cli_report_template.h"
 #include "cli_segment.h"
 #include "cli_tail.h"
 
@@ -125,6 +126,12 @@ s_print_usage (FILE *out)
         "  report client-metrics [--client ID]... [--limit N] [--format F]\n"
         "                                   per-client metrics kept from the event log: orders,\n"
         "                                   revenue, returns, late shipments and payments\n"
+        "  report template save NAME REPORT [report options] [--schedule RRULE]\n"
+        "              [--description TEXT] [--replace]\n"
+        "                                   a saved report; RRULE runs it on a schedule\n"
+        "                                   (FREQ=WEEKLY;BYDAY=MO;BYHOUR=7) and publishes\n"
+        "                                   analytics.report.ready\n"
+        "  report template list|show NAME|run NAME [--format F]|delete NAME\n"
         "  help                             this text and the settings\n"
         "\n"
         "client cards and history (crmq-contacts):\n");
@@ -306,6 +313,7 @@ s_selftest (crmq_config_t *config, int argc, char **argv)
     cli_common_test (verbose);
     cli_output_test (verbose);
     cli_report_test (verbose);
+    cli_report_template_test (verbose);
     cli_chart_test (verbose);
     cli_args_test (verbose);
     cli_csv_test (verbose);

@@ -24,9 +24,18 @@ static const crmq_topic_t s_topics [] = {
     { "sales.invoice.issued",      &crmq__invoice_event__descriptor,     "sales" },
     { "sales.payment.received",    &crmq__payment_event__descriptor,     "sales" },
     { "sales.return.registered",   &crmq__return_event__descriptor,      "sales" },
+    //  Statement triggers (services/bus/sql/004_data_changed.sql):
+    //  data.changed.<schema>.<table> for the tables whose changes have no
+    //  event of their own (contacts.clients, sales.products, ...)
+    { "data.changed.contacts.",    &crmq__data_changed__descriptor,      "contacts" },
+    { "data.changed.sales.",       &crmq__data_changed__descriptor,      "sales" },
     //  Every alert (alerts.proto), crmq-scheduler: alert.payment.late,
     //  alert.shipment.late, alert.client.activity_drop, ...
     { "alert.",                    &crmq__alert__descriptor,             "scheduler" },
+    //  crmq-analytics: report_templates.c, the scheduled runs of report
+    //  templates
+    { "analytics.report.ready",    &crmq__report_ready__descriptor,      "analytics" },
+    { "analytics.report.failed",   &crmq__report_failed__descriptor,     "analytics" },
     //  crmq-bus's own marks, "bus.mark." + the prefix they vouch for
     { "bus.mark.",                 &crmq__bus_mark__descriptor,          "bus" },
 };
@@ -86,6 +95,14 @@ crmq_topics_test (bool verbose)
     assert (crmq_topic_descriptor ("sales.order") == NULL);
     assert (crmq_topic_descriptor ("alert.payment.late") == &crmq__alert__descriptor);
     assert (crmq_topic_descriptor ("alert.client.activity_drop") == &crmq__alert__descriptor);
+    assert (crmq_topic_descriptor ("data.changed.contacts.clients") == &crmq__data_changed__descriptor);
+    assert (crmq_topic_descriptor ("data.changed.sales.product_groups")
+            == &crmq__data_changed__descriptor);
+    assert (crmq_topic_descriptor ("data.changed.sales.") == NULL);
+    assert (crmq_topic_descriptor ("data.changed.") == NULL);
+    assert (crmq_topic_descriptor ("analytics.report.ready") == &crmq__report_ready__descriptor);
+    assert (crmq_topic_descriptor ("analytics.report.failed") == &crmq__report_failed__descriptor);
+    assert (crmq_topic_descriptor ("analytics.report") == NULL);
     assert (crmq_topic_descriptor ("bus.mark.sales.") == &crmq__bus_mark__descriptor);
     assert (crmq_topic_descriptor ("bus.mark.") == NULL);
     assert (crmq_topic_descriptor ("") == NULL);
@@ -95,7 +112,7 @@ crmq_topics_test (bool verbose)
     //  every row is well formed, and no two rows name the same topic
     size_t count;
     const crmq_topic_t *topics = crmq_topics (&count);
-    assert (count >= 15);
+    assert (count >= 17);
     for (size_t i = 0; i < count; i++) {
         assert (topics [i].topic && *topics [i].topic && topics [i].descriptor);
         assert (topics [i].descriptor->magic == PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC);

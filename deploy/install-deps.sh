@@ -18,6 +18,8 @@ PACKAGES=(
     libphonenumber-dev libicu-dev
     # webhooks and e-mail of crmq-notify
     libcurl4-openssl-dev
+    # RRULE schedules of crmq-analytics' report templates
+    libical-dev
     postgresql postgresql-contrib redis-server
     valgrind python3
     # the example ERP publisher (examples/python) and its test

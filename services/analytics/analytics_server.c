@@ -4,6 +4,7 @@
 #include "client_metrics.h"
 #include "report_cache.h"
 #include "report_runner.h"
+#include "report_templates.h"
 
 #define S_METRICS_IDS_MAX       1000    //  client ids per ClientMetrics request
 #define S_METRICS_LIMIT_DEFAULT 100
@@ -14,6 +15,8 @@ typedef struct {
     crmq_pg_t *pg;
     report_cache_t *cache;
     report_runner_t *runner;        //  analytics.Report
+    report_templates_t *templates;  //  analytics.*Template and the scheduler
+    report_settings_t *settings;    //  what reports read from the settings
     crmq_consumer_t *consumer;      //  "analytics.client_metrics", from `started` on
     char base_currency [4];
 } analytics_server_t;
@@ -22,15 +25,35 @@ void *
 analytics_server_new (crmq_service_t *service)
 {
     crmq_config_t *config = crmq_service_config (service);
+    char why [300];
+    report_settings_t *settings = report_settings_new (config, why, sizeof why);
+    if (!settings) {
+        crmq_log (CRMQ_LOG_ERROR, "bad setting", "error=%s", crmq_log_q (why));
+        return NULL;
+    }
     analytics_server_t *self = (analytics_server_t *) zmalloc (sizeof (analytics_server_t));
     self->service = service;
+    self->settings = settings;
     self->pg = crmq_service_pg (service);
     self->cache = report_cache_new (crmq_service_redis (service),
                                     (int) crmq_config_int (config, "report_cache_ttl_s"));
     snprintf (self->base_currency, sizeof self->base_currency, "%s",
               crmq_config_str (config, "base_currency"));
     self->runner = report_runner_new (self->pg, self->cache, crmq_config_str (config, "time_zone"),
-                                      self->base_currency);
+                                      self->base_currency, self->settings);
+    //  an event's body: the frame limit less room for the envelope of a
+    //  bus.Replay reply (half of it below 8 KiB)
+    size_t max_bytes = (size_t) crmq_config_int (config, "max_message_bytes");
+    report_templates_config_t templates = {
+        .pg = self->pg,
+        .runner = self->runner,
+        .pg_url = crmq_config_str (config, "pg_url"),
+        .time_zone = crmq_config_str (config, "time_zone"),
+        .check_ms = (int) crmq_config_int (config, "template_check_ms"),
+        .min_interval_s = (int) crmq_config_int (config, "template_min_interval_s"),
+        .max_event_bytes = max_bytes > 8192? max_bytes - 4096: max_bytes / 2
+    };
+    self->templates = report_templates_new (&templates);
     return self;
 }
 
@@ -40,7 +63,9 @@ analytics_server_destroy (void **self_p)
     analytics_server_t *self = (analytics_server_t *) *self_p;
     if (self) {
         crmq_consumer_destroy (&self->consumer);
+        report_templates_destroy (&self->templates);
         report_runner_destroy (&self->runner);
+        report_settings_destroy (&self->settings);
         report_cache_destroy (&self->cache);
         free (self);
         *self_p = NULL;
@@ -84,6 +109,7 @@ void
 analytics_server_job (void *state)
 {
     s_consume (NULL, state);
+    report_templates_tick (((analytics_server_t *) state)->templates);
 }
 
 //  --------------------------------------------------------------------------
@@ -245,8 +271,46 @@ s_client_metrics (void *state, const uint8_t *body, size_t size, crmq_reply_t *r
     return s_report ((analytics_server_t *) state, &s_client_metrics_def, body, size, reply);
 }
 
+//  --------------------------------------------------------------------------
+//  Report templates (report_templates.h)
+
+static int
+s_save_template (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
+{
+    return report_templates_save (((analytics_server_t *) state)->templates, body, size, reply);
+}
+
+static int
+s_list_templates (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
+{
+    return report_templates_list (((analytics_server_t *) state)->templates, body, size, reply);
+}
+
+static int
+s_get_template (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
+{
+    return report_templates_get (((analytics_server_t *) state)->templates, body, size, reply);
+}
+
+static int
+s_delete_template (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
+{
+    return report_templates_delete (((analytics_server_t *) state)->templates, body, size, reply);
+}
+
+static int
+s_run_template (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
+{
+    return report_templates_run (((analytics_server_t *) state)->templates, body, size, reply);
+}
+
 const crmq_rpc_method_t analytics_server_methods [] = {
     { "analytics.Report", s_report_any },
     { "analytics.ClientMetrics", s_client_metrics },
+    { "analytics.SaveTemplate", s_save_template },
+    { "analytics.ListTemplates", s_list_templates },
+    { "analytics.GetTemplate", s_get_template },
+    { "analytics.DeleteTemplate", s_delete_template },
+    { "analytics.RunTemplate", s_run_template },
     { NULL, NULL }
 };

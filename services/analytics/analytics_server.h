@@ -6,7 +6,10 @@
                           parameters and the event-log position
     analytics.ClientMetrics  per-client metrics kept from the event log
                           (client_metrics.h) and the consumer's position,
-                          cached under the transaction's snapshot        */
+                          cached under the transaction's snapshot
+    analytics.SaveTemplate, ListTemplates, GetTemplate, DeleteTemplate,
+    RunTemplate           saved report templates; their schedules run
+                          from the job (report_templates.h)              */
 #ifndef ANALYTICS_SERVER_H_INCLUDED
 #define ANALYTICS_SERVER_H_INCLUDED
 
@@ -27,7 +30,8 @@ void analytics_server_destroy (void **self_p);
 //  the server's readers.  Returns 0, or -1 (start-up stops).
 int analytics_server_started (void *state, crmq_rpc_server_t *server);
 
-//  The job: consumes what is there (retries, replays when no message came).
+//  The job: consumes what is there (retries, replays when no message came)
+//  and runs the report templates that are due (report_templates_tick).
 void analytics_server_job (void *state);
 
 #endif

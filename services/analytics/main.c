@@ -1,10 +1,13 @@
 /*  crmq-analytics: reports over the sales facts; per-client metrics kept
-    from the event log.  */
+    from the event log; saved report templates and their schedules.  */
 #include "crmq.h"
 #include "analytics_server.h"
 #include "report_params.h"
 #include "report_query.h"
 #include "report_result.h"
+#include "report_schedule.h"
+#include "report_templates.h"
+#include "report_settings.h"
 
 static const crmq_setting_t s_settings [] = {
     CRMQ_SETTINGS_COMMON,
@@ -16,6 +19,13 @@ static const crmq_setting_t s_settings [] = {
       "IANA zone of the company: report days, weeks and months (as crmq-sales')" },
     { "base_currency", "CRMQ_BASE_CURRENCY", CRMQ_SETTING_STRING, "USD", 0, 3,
       "ISO 4217 code of the currency reports are in" },
+    { "template_check_ms", "CRMQ_TEMPLATE_CHECK_MS", CRMQ_SETTING_INT, "1000", 100, 3600000,
+      "how often the scheduler looks for report templates that are due, milliseconds" },
+    { "template_min_interval_s", "CRMQ_TEMPLATE_MIN_INTERVAL_S", CRMQ_SETTING_INT, "3600", 60,
+      86400, "shortest gap a template's schedule may have between two occurrences, seconds" },
+    { "satisfaction_weights", "CRMQ_SATISFACTION_WEIGHTS", CRMQ_SETTING_STRING,
+      REPORT_SATISFACTION_WEIGHTS_DEFAULT, 1, 512,
+      "points of each satisfaction component (name=points, summing to 100)" },
     { NULL, NULL, CRMQ_SETTING_INT, NULL, 0, 0, NULL }
 };
 
@@ -26,6 +36,9 @@ main (int argc, char **argv)
         report_query_test (true);
         report_result_test (true);
         report_params_test (true);
+        report_schedule_test (true);
+        report_templates_test (true);
+        report_settings_test (true);
         return 0;
     }
     crmq_service_def_t def = {

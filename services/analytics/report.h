@@ -15,6 +15,11 @@
 #include "report_query.h"
 #include "report_result.h"
 
+//  The version of what reports compute, part of every cache key: raise it
+//  with any change to a report's figures or tables, so that results
+//  computed before are never served after an upgrade.
+#define REPORT_RESULT_VERSION 1
+
 //  Bit sets of what a report takes.
 #define REPORT_MEASURE_REVENUE      (1 << 0)
 #define REPORT_MEASURE_PROFIT       (1 << 1)

@@ -55,15 +55,11 @@ s_xyz_ctes (report_run_t *run, report_query_t *query)
     report_query_add (query,
         ", months AS (SELECT count (*) AS n FROM generate_series (date_trunc ('month', %s::date),"
         "   %s::date - 1, interval '1 month'))"
-        ", monthly AS (SELECT r.client_id, date_trunc ('month', r.day) AS month,"
-        "   sum (r.sales - r.returns) AS revenue"
-        "   FROM analytics.client_day_group_rollups r JOIN clients c ON c.id = r.client_id"
-        "   WHERE r.day >= %s::date AND r.day < %s::date", from, to, from, to);
-    report_facts_group_filter (run, query);
+        ", ", from, to);
+    report_facts_monthly (run, query, "monthly", from, to);
     const char *x = report_query_param (query, x_cv);
     const char *y = report_query_param (query, y_cv);
     report_query_add (query,
-        "   GROUP BY 1, 2)"
         ", sums AS (SELECT client_id, sum (revenue) AS s, sum (revenue * revenue) AS q"
         "   FROM monthly GROUP BY client_id)"
         ", xyz AS MATERIALIZED (SELECT s.client_id, m.n AS months, s.s AS revenue,"
@@ -96,6 +92,23 @@ s_costs (report_run_t *run, bool *missing)
     if (run->measure != REPORT_MEASURE_PROFIT)
         return 0;
     return report_facts_costs_missing (run, missing);
+}
+
+//  Runs the query (destroyed) whose rows are part 0, the summary table, and
+//  part 1, the client rows (cut by the limit); the clients table's total is
+//  the sum of the summary's `count_column`.  Returns 0 or -1.
+static int
+s_run_parts (report_run_t *run, report_query_t **query, report_table_t **parts,
+             const char *count_column)
+{
+    PGresult *result = report_query_exec (*query, run->pg);
+    report_query_destroy (query);
+    if (!result)
+        return -1;
+    report_table_rows_parts (parts, 2, result, 1);
+    report_table_total_rows (parts [1], report_table_sum (parts [0], count_column));
+    PQclear (result);
+    return 0;
 }
 
 static const char *s_class_columns [] = {
@@ -135,25 +148,8 @@ report_abc (report_run_t *run)
         " UNION ALL (SELECT 1, rank::text, id::text, external_id, name, value::text, share::text,"
         "   cumulative::text, abc_class, rank FROM classed WHERE rank <= %s::bigint)"
         " ORDER BY 1, 10, 2", report_query_param (query, limit));
-    PGresult *result = report_query_exec (query, run->pg);
-    report_query_destroy (&query);
-    if (!result)
-        return -1;
-    int64_t total = 0;
-    for (int row = 0; row < PQntuples (result); row++) {
-        const char *cells [8];
-        for (int i = 0; i < 8; i++)
-            cells [i] = PQgetvalue (result, row, i + 1);
-        if (streq (PQgetvalue (result, row, 0), "0")) {
-            report_table_row (classes, cells);
-            total += strtoll (cells [1], NULL, 10);
-        }
-        else
-            report_table_row (clients, cells);
-    }
-    report_table_total_rows (clients, total);
-    PQclear (result);
-    return 0;
+    report_table_t *parts [2] = { classes, clients };
+    return s_run_parts (run, &query, parts, "clients");
 }
 
 int
@@ -196,25 +192,8 @@ report_xyz (report_run_t *run)
         "   revenue::text, mean::text, stddev::text, cv::text, xyz_class, rank FROM ranked"
         "   WHERE rank <= %s::bigint)"
         " ORDER BY 1, 12, 2", report_query_param (query, limit));
-    PGresult *result = report_query_exec (query, run->pg);
-    report_query_destroy (&query);
-    if (!result)
-        return -1;
-    int64_t total = 0;
-    for (int row = 0; row < PQntuples (result); row++) {
-        const char *cells [10];
-        for (int i = 0; i < 10; i++)
-            cells [i] = PQgetvalue (result, row, i + 1);
-        if (streq (PQgetvalue (result, row, 0), "0")) {
-            report_table_row (classes, cells);
-            total += strtoll (cells [1], NULL, 10);
-        }
-        else
-            report_table_row (clients, cells);
-    }
-    report_table_total_rows (clients, total);
-    PQclear (result);
-    return 0;
+    report_table_t *parts [2] = { classes, clients };
+    return s_run_parts (run, &query, parts, "clients");
 }
 
 int
@@ -258,23 +237,6 @@ report_abc_xyz (report_run_t *run)
         " UNION ALL (SELECT 1, rank::text, id::text, external_id, name, value::text, abc_class,"
         "   xyz_class, cv::text, rank FROM both_classes b ORDER BY b.rank LIMIT %s::bigint)"
         " ORDER BY 1, 10, 2, 3", report_query_param (query, limit));
-    PGresult *result = report_query_exec (query, run->pg);
-    report_query_destroy (&query);
-    if (!result)
-        return -1;
-    int64_t total = 0;
-    for (int row = 0; row < PQntuples (result); row++) {
-        const char *cells [8];
-        for (int i = 0; i < 8; i++)
-            cells [i] = PQgetvalue (result, row, i + 1);
-        if (streq (PQgetvalue (result, row, 0), "0")) {
-            report_table_row (matrix, cells);
-            total += strtoll (cells [2], NULL, 10);
-        }
-        else
-            report_table_row (clients, cells);
-    }
-    report_table_total_rows (clients, total);
-    PQclear (result);
-    return 0;
+    report_table_t *parts [2] = { matrix, clients };
+    return s_run_parts (run, &query, parts, "clients");
 }

@@ -114,6 +114,10 @@ s_average (const char *a, const char *b, char *buf, size_t size)
 int
 report_base (report_run_t *run)
 {
+    if (run->params->as_of_us && !streq (run->as_of_day, run->to_day))
+        report_result_note (run->result, "the client base covers %s to %s (excluded): the report "
+                            "date (as of) ends its period, not the period's end %s",
+                            run->from_day, run->as_of_day, run->to_day);
     report_query_t *query = report_query_new ();
     s_query (run, query);
     PGresult *result = report_query_exec (query, run->pg);

@@ -50,7 +50,7 @@ uint8_t *
 report_cache_get (report_cache_t *self, const char *method, const char *version,
                   const uint8_t *request, size_t request_size, size_t *size)
 {
-    char key [128 + MAX_KEY_VERSION];
+    char key [512];
     if (self->ttl_s == 0 || !s_key (key, sizeof key, method, version, request, request_size))
         return NULL;
     redisReply *reply = crmq_redis_command (self->redis, "GET %s", key);
@@ -70,7 +70,7 @@ report_cache_put (report_cache_t *self, const char *method, const char *version,
                   const uint8_t *request, size_t request_size,
                   const uint8_t *reply_body, size_t reply_size)
 {
-    char key [128 + MAX_KEY_VERSION];
+    char key [512];
     if (self->ttl_s == 0 || !s_key (key, sizeof key, method, version, request, request_size))
         return;
     redisReply *reply = crmq_redis_command (self->redis, "SET %s %b EX %d", key,

@@ -54,8 +54,8 @@ report_facts_group_filter (report_run_t *run, report_query_t *query)
     }
 }
 
-static bool
-s_group_filtered (report_run_t *run)
+bool
+report_facts_group_filtered (report_run_t *run)
 {
     const Crmq__ReportParams *params = run->params;
     for (size_t i = 0; i < params->n_filters; i++)
@@ -64,42 +64,167 @@ s_group_filtered (report_run_t *run)
     return false;
 }
 
+#define S_BOUND 2048
+
+//  Writes the SQL bounds [m1, m2) of the whole months of [from, to) (date
+//  placeholders), m1 = m2 when there is none; the days [from, m1) and
+//  [m2, to) are the partial months at the edges.  m1 holds S_BOUND bytes,
+//  m2 twice as many (asserted).
+static void
+s_whole_months (const char *from, const char *to, char *m1, char *m2)
+{
+    int length = snprintf (m1, S_BOUND, "least (CASE WHEN %s::date = date_trunc ('month', %s::date)::date"
+              " THEN %s::date ELSE (date_trunc ('month', %s::date) + interval '1 month')::date"
+              " END, %s::date)", from, from, from, from, to);
+    assert (length < S_BOUND);
+    length = snprintf (m2, 2 * S_BOUND, "greatest (date_trunc ('month', %s::date)::date, %s)", to,
+                       m1);
+    assert (length < 2 * S_BOUND);
+}
+
+void
+report_facts_monthly (report_run_t *run, report_query_t *query, const char *name,
+                      const char *from, const char *to)
+{
+    if (report_facts_group_filtered (run)) {
+        report_query_add (query,
+            "%s AS (SELECT r.client_id, date_trunc ('month', r.day)::date AS month,"
+            " sum (r.sales - r.returns) AS revenue"
+            " FROM analytics.client_day_group_rollups r JOIN clients c ON c.id = r.client_id"
+            " WHERE r.day >= %s::date AND r.day < %s::date", name, from, to);
+        report_facts_group_filter (run, query);
+        report_query_add (query, " GROUP BY 1, 2)");
+        return;
+    }
+    char m1 [S_BOUND], m2 [2 * S_BOUND];
+    s_whole_months (from, to, m1, m2);
+    report_query_add (query,
+        "%s AS (SELECT x.client_id, x.month, sum (x.revenue) AS revenue"
+        " FROM (SELECT m.client_id, m.month, m.sales - m.returns AS revenue"
+        "   FROM analytics.client_month_rollups m WHERE m.month >= %s AND m.month < %s"
+        "  UNION ALL"
+        "  SELECT r.client_id, date_trunc ('month', r.day)::date, r.sales - r.returns"
+        "   FROM analytics.client_day_group_rollups r"
+        "   WHERE (r.day >= %s::date AND r.day < %s) OR (r.day >= %s AND r.day < %s::date)) x"
+        " JOIN clients c ON c.id = x.client_id"
+        " GROUP BY 1, 2)", name, m1, m2, from, m1, m2, to);
+}
+
 void
 report_facts_totals (report_run_t *run, report_query_t *query, const char *name,
                      const char *from, const char *to)
 {
-    //  Under a product group filter the group rollups give the orders (with
-    //  lines of the kept groups); otherwise the day rollups give them (an
-    //  order counted once whatever its groups).
-    bool grouped = s_group_filtered (run);
-    report_query_add (query,
-        "%s AS (SELECT coalesce (g.client_id, o.client_id) AS client_id,"
-        " coalesce (g.sales, 0) AS sales, coalesce (g.returns, 0) AS returns,"
-        " coalesce (g.sales, 0) - coalesce (g.returns, 0) AS revenue,"
-        " coalesce (g.cost, 0) AS cost, coalesce (g.lines, 0) AS lines,"
-        " coalesce (g.lines_without_cost, 0) AS lines_without_cost,"
-        " coalesce (g.quantity, 0) AS quantity, coalesce (g.discounts, 0) AS discounts,"
-        " coalesce (o.orders, 0) AS orders, o.last_order_day"
-        " FROM (SELECT r.client_id, sum (r.sales) AS sales, sum (r.returns) AS returns,"
-        "       sum (r.cost - r.return_cost) AS cost, sum (r.lines) AS lines,"
-        "       sum (r.lines_without_cost) AS lines_without_cost,"
-        "       sum (r.quantity - r.returned_quantity) AS quantity,"
-        "       sum (r.discounts) AS discounts,"
-        "       sum (r.orders) AS orders, max (r.day) FILTER (WHERE r.orders > 0) AS last_order_day"
-        "  FROM analytics.client_day_group_rollups r"
-        "  WHERE r.day >= %s::date AND r.day < %s::date", name, from, to);
-    report_facts_group_filter (run, query);
-    report_query_add (query, "  GROUP BY r.client_id) g");
-    if (grouped)
-        report_query_add (query, " LEFT JOIN LATERAL (SELECT g.client_id, g.orders,"
-                          " g.last_order_day) o ON true)");
-    else
+    if (report_facts_group_filtered (run)) {
+        //  Only the group rollups know groups: they give the orders with lines
+        //  of the kept groups too.
         report_query_add (query,
-            " FULL JOIN (SELECT r.client_id, sum (r.orders) AS orders,"
-            "       max (r.day) FILTER (WHERE r.orders > 0) AS last_order_day"
-            "  FROM analytics.client_day_rollups r"
-            "  WHERE r.day >= %s::date AND r.day < %s::date"
-            "  GROUP BY r.client_id) o ON o.client_id = g.client_id)", from, to);
+            "%s AS (SELECT r.client_id, sum (r.sales) AS sales, sum (r.returns) AS returns,"
+            " sum (r.sales) - sum (r.returns) AS revenue, sum (r.cost - r.return_cost) AS cost,"
+            " sum (r.lines) AS lines, sum (r.lines_without_cost) AS lines_without_cost,"
+            " sum (r.quantity - r.returned_quantity) AS quantity, sum (r.discounts) AS discounts,"
+            " sum (r.orders) AS orders, max (r.day) FILTER (WHERE r.orders > 0) AS last_order_day"
+            " FROM analytics.client_day_group_rollups r"
+            " WHERE r.day >= %s::date AND r.day < %s::date", name, from, to);
+        report_facts_group_filter (run, query);
+        report_query_add (query, " GROUP BY r.client_id)");
+        return;
+    }
+    //  The month rollups for the period's whole months, the day rollups for
+    //  the days before the first and after the last (an order counted once
+    //  whatever its groups: orders come from the client x day rollups).
+    char m1 [S_BOUND], m2 [2 * S_BOUND];
+    s_whole_months (from, to, m1, m2);
+    report_query_add (query,
+        "%s AS (SELECT x.client_id, sum (x.sales) AS sales, sum (x.returns) AS returns,"
+        " sum (x.sales) - sum (x.returns) AS revenue, sum (x.cost) AS cost,"
+        " sum (x.lines) AS lines, sum (x.lines_without_cost) AS lines_without_cost,"
+        " sum (x.quantity) AS quantity, sum (x.discounts) AS discounts,"
+        " sum (x.orders) AS orders, max (x.last_order_day) AS last_order_day"
+        " FROM (SELECT m.client_id, m.sales, m.returns, m.cost - m.return_cost AS cost, m.lines,"
+        "        m.lines_without_cost, m.quantity - m.returned_quantity AS quantity, m.discounts,"
+        "        m.orders, m.last_order_day"
+        "   FROM analytics.client_month_rollups m WHERE m.month >= %s AND m.month < %s"
+        "  UNION ALL"
+        "  SELECT r.client_id, r.sales, r.returns, r.cost - r.return_cost, r.lines,"
+        "        r.lines_without_cost, r.quantity - r.returned_quantity, r.discounts, 0, NULL"
+        "   FROM analytics.client_day_group_rollups r"
+        "   WHERE (r.day >= %s::date AND r.day < %s) OR (r.day >= %s AND r.day < %s::date)"
+        "  UNION ALL"
+        "  SELECT r.client_id, 0, 0, 0, 0, 0, 0, 0, r.orders,"
+        "        CASE WHEN r.orders > 0 THEN r.day END"
+        "   FROM analytics.client_day_rollups r"
+        "   WHERE (r.day >= %s::date AND r.day < %s) OR (r.day >= %s AND r.day < %s::date)) x"
+        " GROUP BY x.client_id)",
+        name, m1, m2, from, m1, m2, to, from, m1, m2, to);
+}
+
+void
+report_facts_with_totals (report_run_t *run, report_query_t *query, const char *from,
+                          const char *to)
+{
+    report_query_add (query, "WITH ");
+    report_facts_clients (run, query);
+    report_query_add (query, ", ");
+    report_facts_totals (run, query, "totals", from, to);
+}
+
+void
+report_facts_documents (report_run_t *run, report_query_t *query, const char *from,
+                        const char *to)
+{
+    const char *zone = report_query_param (query, run->time_zone);
+    report_query_add (query,
+        ", documents AS (SELECT r.client_id, sum (r.payments) AS payments,"
+        "   sum (r.late_payments) AS late_payments, sum (r.shipments) AS shipments,"
+        "   sum (r.late_shipments) AS late_shipments"
+        "   FROM analytics.client_day_rollups r WHERE r.day >= %s::date AND r.day < %s::date"
+        "   GROUP BY r.client_id)"
+        ", cases AS (SELECT k.client_id, count (*) FILTER (WHERE k.kind = 'request') AS requests,"
+        "   count (*) FILTER (WHERE k.kind = 'complaint') AS complaints"
+        "   FROM analytics.client_cases k"
+        "   WHERE k.started_at >= %s::date::timestamp AT TIME ZONE %s"
+        "     AND k.started_at < %s::date::timestamp AT TIME ZONE %s"
+        "   GROUP BY k.client_id)", from, to, from, zone, to, zone);
+}
+
+void
+report_facts_ranked (report_query_t *query, const char *value)
+{
+    report_query_add (query,
+        ", ranked AS MATERIALIZED (SELECT r.*,"
+        "   row_number () OVER (ORDER BY r.%s DESC, r.id, r.external_id) AS rank,"
+        "   sum (r.%s) FILTER (WHERE r.%s > 0) OVER () AS total, count (*) OVER () AS n"
+        "   FROM rows r)", value, value, value);
+}
+
+static const report_dimension_t s_dimensions [] = {
+    { REPORT_DIM_MANAGER,  "manager",  "c.manager",  "c.manager_name", "Manager" },
+    { REPORT_DIM_REGION,   "region",   "c.region",   "c.region",       "Region" },
+    { REPORT_DIM_COUNTRY,  "country",  "c.country",  "c.country",      "Country" },
+    { REPORT_DIM_CATEGORY, "category", "c.category", "c.category",     "Category" },
+    { REPORT_DIM_SOURCE,   "source",   "c.source",   "c.source",       "Source" },
+    { 0, NULL, NULL, NULL, NULL }
+};
+
+const report_dimension_t *
+report_facts_dimension (report_run_t *run)
+{
+    if (run->params->n_dimensions == 0)
+        return NULL;
+    for (const report_dimension_t *dimension = s_dimensions; dimension->name; dimension++)
+        if (streq (dimension->name, run->params->dimensions [0]))
+            return dimension;
+    return NULL;
+}
+
+int
+report_facts_one_dimension (report_run_t *run)
+{
+    if (run->params->n_dimensions > 1)
+        return crmq_reply_error (run->reply, CRMQ_INVALID_ARGUMENT, "dimensions",
+                                 "dimensions: report %s groups by one dimension at most",
+                                 run->params->report);
+    return 0;
 }
 
 const char *

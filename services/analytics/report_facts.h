@@ -31,6 +31,17 @@ void report_facts_totals (report_run_t *run, report_query_t *query, const char *
 //  `r` with a product_group_id; nothing without such a filter.
 void report_facts_group_filter (report_run_t *run, report_query_t *query);
 
+//  True when the run has a product_group filter (keeping or dropping).
+bool report_facts_group_filtered (report_run_t *run);
+
+//  Appends "<name> AS (...)": client_id, month (its first day), revenue
+//  (sales - returns) of each month of [from, to) a client of `clients` (a
+//  CTE the query must have) has anything in: the month rollups for whole
+//  months, the day rollups for the partial months at the edges, the group
+//  rollups alone under a product group filter.
+void report_facts_monthly (report_run_t *run, report_query_t *query, const char *name,
+                           const char *from, const char *to);
+
 //  The SQL expression of the run's measure over a totals row aliased `t`.
 const char *report_facts_measure (report_run_t *run);
 
@@ -50,6 +61,56 @@ void report_facts_fraction (const Crmq__Decimal *value, const char *fallback, ch
 
 //  The "value:type:Title" column of the run's measure (report_result.h).
 const char *report_facts_measure_column (report_run_t *run);
+
+//  Appends "WITH clients AS (...), totals AS (...)": report_facts_clients
+//  and report_facts_totals over [from, to).
+void report_facts_with_totals (report_run_t *run, report_query_t *query, const char *from,
+                               const char *to);
+
+//  Appends ", documents AS (...), cases AS (...)" over [from, to) (day
+//  placeholders or SQL date expressions), per client:
+//  documents: client_id, payments, late_payments (paid after the invoice's
+//  due date), shipments (with their order known), late_shipments (after
+//  the order's required date), from the day rollups, each on the day of
+//  the payment or shipment; no product group filter applies (documents
+//  are not split by group).
+//  cases: client_id, requests, complaints (analytics.client_cases, any
+//  status) started in [from, to), days of the company's zone.
+//  Clients are not filtered here.
+void report_facts_documents (report_run_t *run, report_query_t *query, const char *from,
+                             const char *to);
+
+//  Appends ", ranked AS MATERIALIZED (...)": the rows of the expression
+//  "rows" (columns id, external_id and the SQL column `value` among them)
+//  with rank (by value descending, ties by id then external_id), total
+//  (the sum of the positive values) and n (the count of rows).
+void report_facts_ranked (report_query_t *query, const char *value);
+
+//  The average order over columns `revenue` and `orders`: revenue / orders
+//  rounded half-up to cents, 0.00 when revenue <= 0 or orders = 0
+//  (docs/reports.md, "Definitions").
+#define REPORT_FACTS_AVERAGE_ORDER \
+    "CASE WHEN orders > 0 AND revenue > 0 THEN round (revenue / orders, 2) ELSE 0.00 END"
+
+//  A dimension of the clients: its name, the SQL of its key (text) and of
+//  the label shown for it over the clients expression aliased `c`
+//  (report_facts_clients), and a column title.
+typedef struct {
+    int bit;                    //  REPORT_DIM_*
+    const char *name;           //  "manager"
+    const char *key;            //  "c.manager" (the manager's external id, or "")
+    const char *label;          //  "c.manager_name"
+    const char *title;          //  "Manager"
+} report_dimension_t;
+
+//  The client dimension of the run's first --by (manager, region, country,
+//  category or source), or NULL (none, or product_group).
+const report_dimension_t *report_facts_dimension (report_run_t *run);
+
+//  For a report that groups by one dimension at most: 0, or
+//  CRMQ_INVALID_ARGUMENT after crmq_reply_error naming "dimensions" when
+//  the run has more than one.
+int report_facts_one_dimension (report_run_t *run);
 
 //  Placeholders of the run's period days (added to `query` on first use).
 const char *report_facts_from (report_run_t *run, report_query_t *query);

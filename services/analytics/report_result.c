@@ -114,6 +114,34 @@ report_table_rows_pg (report_table_t *table, const PGresult *pg_result, int colu
 }
 
 void
+report_table_rows_parts (report_table_t **tables, size_t count, const PGresult *pg_result,
+                         int column)
+{
+    const char *cells [64];
+    for (int row = 0; row < PQntuples (pg_result); row++) {
+        long part = strtol (PQgetvalue (pg_result, row, 0), NULL, 10);
+        assert (part >= 0 && (size_t) part < count);
+        report_table_t *table = tables [part];
+        assert (table->n_columns <= 64);
+        assert (PQnfields (pg_result) >= column + (int) table->n_columns);
+        for (size_t i = 0; i < table->n_columns; i++)
+            cells [i] = PQgetvalue (pg_result, row, column + (int) i);
+        report_table_row (table, cells);
+    }
+}
+
+int64_t
+report_table_sum (const report_table_t *table, const char *name)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < table->n_columns; i++)
+        if (streq (table->columns [i]->name, name))
+            for (size_t row = 0; row < table->n_rows; row++)
+                sum += strtoll (table->rows [row]->cells [i], NULL, 10);
+    return sum;
+}
+
+void
 report_table_total_rows (report_table_t *table, int64_t total)
 {
     table->total_rows = total;

@@ -34,6 +34,17 @@ void report_table_row (report_table_t *table, const char *const *cells);
 //  columns in the table's column order starting at `column` (NULL = "").
 void report_table_rows_pg (report_table_t *table, const PGresult *pg_result, int column);
 
+//  Distributes the rows of `pg_result` by their first column, a part
+//  number k in 0..count-1: a row of part k goes to tables [k], its cells
+//  read from column `column` on (as report_table_rows_pg).  Rows of another
+//  part are a programming error (asserted).
+void report_table_rows_parts (report_table_t **tables, size_t count, const PGresult *pg_result,
+                              int column);
+
+//  The sum of the int column `name` over the table's rows (0 when there is
+//  no such column).
+int64_t report_table_sum (const report_table_t *table, const char *name);
+
 //  Sets the count of rows the table had before a limit cut it.
 void report_table_total_rows (report_table_t *table, int64_t total);
 

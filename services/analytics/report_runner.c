@@ -7,7 +7,15 @@ struct _report_runner_t {
     report_cache_t *cache;
     char *time_zone;
     char *currency;
+    report_settings_t *settings;
+    char method [160];              //  of cache keys: "Report", the result version, the
+                                    //  zone, the currency and the settings' key
 };
+
+//  PostgreSQL estimates report statements (generated periods, million-row
+//  aggregates) far above their cost and then spends seconds compiling them
+//  with JIT for queries of milliseconds: reports run without it.
+static const char *SQL_NO_JIT = "SET LOCAL jit = off";
 
 //  The topics whose events change what reports read.
 static const char *SQL_POSITION =
@@ -15,13 +23,16 @@ static const char *SQL_POSITION =
 
 report_runner_t *
 report_runner_new (crmq_pg_t *pg, report_cache_t *cache, const char *time_zone,
-                   const char *currency)
+                   const char *currency, report_settings_t *settings)
 {
     report_runner_t *self = (report_runner_t *) zmalloc (sizeof (report_runner_t));
     self->pg = pg;
     self->cache = cache;
     self->time_zone = strdup (time_zone);
     self->currency = strdup (currency);
+    self->settings = settings;
+    snprintf (self->method, sizeof self->method, "Report.v%d.%s.%s%s%s", REPORT_RESULT_VERSION,
+              time_zone, currency, settings? ".": "", settings? settings->key: "");
     return self;
 }
 
@@ -66,7 +77,8 @@ s_run_tx (crmq_pg_t *pg, void *arg)
     free (job->packed);
     job->packed = NULL;
     report_result_destroy (&run->result);
-    if (crmq_pg_command (pg, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL))
+    if (crmq_pg_command (pg, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL)
+    ||  crmq_pg_command (pg, SQL_NO_JIT, 0, NULL))
         return -1;
     Crmq__ReportParams *resolved = NULL;
     int rc = report_params_resolve (run, job->params, job->def, &resolved);
@@ -84,8 +96,8 @@ s_run_tx (crmq_pg_t *pg, void *arg)
     uint8_t *key = (uint8_t *) malloc (key_size? key_size: 1);
     protobuf_c_message_pack (&resolved->base, key);
     if (position)
-        job->packed = report_cache_get (job->self->cache, "Report", position, key, key_size,
-                                        &job->packed_size);
+        job->packed = report_cache_get (job->self->cache, job->self->method, position, key,
+                                        key_size, &job->packed_size);
     if (!job->packed) {
         run->params = resolved;
         run->result = report_result_new (job->def->title, job->self->currency);
@@ -98,7 +110,7 @@ s_run_tx (crmq_pg_t *pg, void *arg)
             message->computed_at_us = crmq_time_now_us ();
             job->packed = report_result_pack (run->result, &job->packed_size);
             if (position)
-                report_cache_put (job->self->cache, "Report", position, key, key_size,
+                report_cache_put (job->self->cache, job->self->method, position, key, key_size,
                                   job->packed, job->packed_size);
         }
         run->params = NULL;
@@ -136,6 +148,7 @@ report_runner_run (report_runner_t *self, const Crmq__ReportParams *params,
     run.pg = self->pg;
     run.time_zone = self->time_zone;
     run.currency = self->currency;
+    run.settings = self->settings;
     run.reply = reply;
     const report_def_t *def = NULL;
     int rc = report_params_check (params, &def, &run, reply);

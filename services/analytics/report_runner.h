@@ -9,13 +9,16 @@
 
 #include "report.h"
 #include "report_cache.h"
+#include "report_settings.h"
 
 typedef struct _report_runner_t report_runner_t;
 
 //  A runner over `pg` and `cache` (neither owned) for reports in the
-//  company's `time_zone` and base `currency` (copied).  Never NULL.
+//  company's `time_zone` and base `currency` (copied), with the reports'
+//  `settings` (not owned; NULL = the defaults).  Never NULL.
 report_runner_t *report_runner_new (crmq_pg_t *pg, report_cache_t *cache,
-                                    const char *time_zone, const char *currency);
+                                    const char *time_zone, const char *currency,
+                                    report_settings_t *settings);
 
 //  Frees it; sets *self_p to NULL; safe on NULL.
 void report_runner_destroy (report_runner_t **self_p);

@@ -36,7 +36,9 @@ static const char *SQL_INSERT_INVOICE =
     "   FROM invoice";
 
 //  The invoice a payment settles against: the one it names, else the first
-//  of the order it names.
+//  of the order it names.  A payment without its invoice yet counts in its
+//  day's rollup now and is announced (sales.payment.received) only when
+//  the invoice arrives: until then data.changed tells that the rollup moved.
 static const char *SQL_INSERT_PAYMENT =
     "WITH invoice AS ("
     "  SELECT id, due_at FROM sales.invoices"
@@ -52,9 +54,12 @@ static const char *SQL_INSERT_PAYMENT =
     "         $5, $6::numeric, $7::numeric, " S_INSTANT (8) ","
     "         (SELECT " S_INSTANT (8) " > due_at FROM invoice), $9"
     "  ON CONFLICT (external_id) DO NOTHING"
-    "  RETURNING id, client_id, paid_at, round (amount * currency_rate, 2) AS paid, late)"
+    "  RETURNING id, client_id, paid_at, round (amount * currency_rate, 2) AS paid, late,"
+    "            invoice_id)"
     " SELECT id, sales.rollup_day (client_id, paid_at, $10, 0, 0, 0, 1, paid,"
-    "                              CASE WHEN late THEN 1 ELSE 0 END)"
+    "                              CASE WHEN late THEN 1 ELSE 0 END),"
+    "        bus.data_changed ('sales', 'client_day_rollups',"
+    "                          CASE WHEN invoice_id IS NULL THEN 1 ELSE 0 END)"
     "   FROM payment";
 
 static const char *SQL_INSERT_RETURN =

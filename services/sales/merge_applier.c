@@ -15,6 +15,12 @@ static const char *SQL_SURVIVOR_ROW =
     " VALUES ($1::bigint, nullif ($2, ''))"
     " ON CONFLICT DO NOTHING";
 
+//  what is about to move, announced (data.changed.sales.<table>): the
+//  move writes no event of its own
+static const char *SQL_MOVE_EVENTS =
+    "SELECT count (bus.data_changed ('sales', table_name, row_count))"
+    "  FROM sales.client_rows ($1::bigint)";
+
 //  documents and rollups move to the survivor
 static const char *SQL_MOVE_CLIENT =
     "SELECT sales.move_client ($2::bigint, $1::bigint)";
@@ -41,6 +47,7 @@ s_apply (crmq_pg_t *pg, const Crmq__ClientMerged *merge)
     const char *row [2] = { survivor, merge->survivor_external_id };
     const char *ids [2] = { survivor, merged };
     if (crmq_pg_command (pg, SQL_SURVIVOR_ROW, 2, row) != 0
+    ||  crmq_pg_command (pg, SQL_MOVE_EVENTS, 1, ids + 1) != 0
     ||  crmq_pg_command (pg, SQL_MOVE_CLIENT, 2, ids) != 0)
         return -1;
     //  a merged client sales never saw has nothing to move or redirect

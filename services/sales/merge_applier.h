@@ -7,7 +7,13 @@
     so each is applied exactly once, in seq order among those visible, even
     when outbox commits land out of seq order (an event is never skipped: the
     test is "not applied yet", not "after the last seq").  An advisory lock
-    makes one replica at a time do it.                                       */
+    makes one replica at a time do it.
+
+    The move writes, in its transaction, data.changed.sales.<table> for
+    every table holding rows of the merged client (sales.client_rows), and
+    the redirect data.changed.sales.clients: caches keyed on the log's
+    position see the merge's effect in crmq-sales, which comes after the
+    contacts.client.merged event.                                          */
 #ifndef MERGE_APPLIER_H_INCLUDED
 #define MERGE_APPLIER_H_INCLUDED
 

@@ -191,22 +191,13 @@ s_refused (s_params_t *p, const char *field, const char *what)
         crmq__report_result__free_unpacked (result, NULL);
 }
 
-static const Crmq__ReportTable *
-s_table (const Crmq__ReportResult *result, const char *name)
-{
-    for (size_t i = 0; result && i < result->n_tables; i++)
-        if (streq (result->tables [i]->name, name))
-            return result->tables [i];
-    return NULL;
-}
-
 //  The cell of `column` in the row whose `key_column` is `key` ("" when
 //  there is none; "?" when the table or the row is missing).
 static const char *
 s_cell (const Crmq__ReportResult *result, const char *table_name, const char *key_column,
         const char *key, const char *column)
 {
-    const Crmq__ReportTable *table = s_table (result, table_name);
+    const Crmq__ReportTable *table = test_report_table (result, table_name);
     if (!table)
         return "?";
     int key_index = -1, index = -1;
@@ -313,7 +304,7 @@ main (void)
     s_filter (&p, "region", false, "West", "Москва", NULL);
     s_filter (&p, "region", true, "Москва", NULL);
     result = s_ok (&p, "abc region");
-    const Crmq__ReportTable *clients = s_table (result, "clients");
+    const Crmq__ReportTable *clients = test_report_table (result, "clients");
     CHECK (clients && clients->n_rows == 2, "West only: %zu rows", clients? clients->n_rows: 0);
     s_expect (result, "clients", "external_id", s_ids [1], "share", "1.000000000", "West");
     s_free (result);
@@ -389,7 +380,7 @@ main (void)
     s_params (&p, "abc_xyz", "2031-01-01", "2031-04-01");
     s_our_clients (&p);
     result = s_ok (&p, "abc_xyz");
-    const Crmq__ReportTable *matrix = s_table (result, "matrix");
+    const Crmq__ReportTable *matrix = test_report_table (result, "matrix");
     CHECK (matrix && matrix->n_rows == 9, "nine cells: %zu", matrix? matrix->n_rows: 0);
     long long in_matrix = 0;
     for (size_t i = 0; matrix && i < matrix->n_rows; i++)
@@ -418,7 +409,7 @@ main (void)
     result = s_ok (&p, "abc profit");
     CHECK (result && result->n_notes == 1 && strstr (result->notes [0], "costs missing"),
            "a note: %s", result && result->n_notes? result->notes [0]: "none");
-    clients = s_table (result, "clients");
+    clients = test_report_table (result, "clients");
     CHECK (clients && clients->n_rows == 0, "no profit values: %zu rows",
            clients? clients->n_rows: 0);
     s_free (result);

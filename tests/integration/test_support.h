@@ -5,6 +5,7 @@
 #define TEST_SUPPORT_H_INCLUDED
 
 #include "crmq.h"
+#include "analytics.pb-c.h"
 #include <signal.h>
 
 static int s_failures = 0;
@@ -572,6 +573,36 @@ test_send (crmq_rpc_client_t *sales, const char *what, Crmq__ErpEvent **events, 
         crmq__ingest_reply__free_unpacked (answer, NULL);
     for (size_t i = 0; i < count; i++)
         test_event_destroy (&events [i]);
+}
+
+//  The table `name` of a report result, or NULL.
+static inline const Crmq__ReportTable *
+test_report_table (const Crmq__ReportResult *result, const char *name)
+{
+    for (size_t i = 0; result && i < result->n_tables; i++)
+        if (streq (result->tables [i]->name, name))
+            return result->tables [i];
+    return NULL;
+}
+
+//  The index of a report table's column `name`, or -1.
+static inline int
+test_report_column (const Crmq__ReportTable *table, const char *name)
+{
+    for (size_t i = 0; table && i < table->n_columns; i++)
+        if (streq (table->columns [i]->name, name))
+            return (int) i;
+    return -1;
+}
+
+//  The cell of `column` in row `row` of a report table, "?" when there is none.
+static inline const char *
+test_report_cell (const Crmq__ReportTable *table, size_t row, const char *column)
+{
+    int index = test_report_column (table, column);
+    if (index < 0 || row >= table->n_rows || (size_t) index >= table->rows [row]->n_cells)
+        return "?";
+    return table->rows [row]->cells [index];
 }
 
 #endif

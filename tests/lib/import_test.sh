@@ -14,6 +14,19 @@ check() {   # check DESCRIPTION EXPECTED ACTUAL
 }
 sql() { psql "$CRMQ_PG_URL" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 
+# As sql, tried again (up to 5 times, a second apart) when it fails: a
+# TRUNCATE locks its tables one after another and can deadlock with a
+# service writing to two of them (crmq-scheduler's activity check after a
+# large import), and PostgreSQL then cancels it.
+sql_retried() {
+    local i
+    for ((i = 0; i < 4; i++)); do
+        sql "$1" && return 0
+        sleep 1
+    done
+    sql "$1"
+}
+
 # Waits (up to 10 minutes) until every durable consumer of sales events
 # (crmq-scheduler's, crmq-analytics') has applied the last one written.
 wait_sales_consumers() {
@@ -35,10 +48,10 @@ wait_sales_consumers() {
 # id of a later test must not meet the figures of an earlier one.
 reset_sales() {
     wait_sales_consumers
-    sql "TRUNCATE analytics.client_metrics, analytics.order_totals,
+    sql_retried "TRUNCATE analytics.client_metrics, analytics.order_totals,
                   scheduler.alerts, scheduler.client_orders, scheduler.client_returns,
                   scheduler.client_activity"
-    sql "TRUNCATE sales.order_lines, sales.orders, sales.products, sales.product_groups,
+    sql_retried "TRUNCATE sales.order_lines, sales.orders, sales.products, sales.product_groups,
                   sales.shipment_lines, sales.shipments, sales.invoices, sales.payments,
                   sales.return_lines, sales.returns, sales.pending_changes,
                   sales.client_day_group_rollups, sales.client_day_rollups,
