@@ -15,6 +15,8 @@
 #define S_BARS_ROWS      30     //  rows of a bars chart
 #define S_LINES_MAX      10     //  lines of a lines chart without dimension
 #define S_LINES_TOP      8      //  dimension values with a line of their own
+#define S_LINES_SCALE    20     //  a series over this times the first's: another scale
+#define S_OTHER          "other"    //  the line of the values beyond the top
 #define S_LINES_POINTS   60     //  points marked up to this many x values
 #define S_HEATMAP_MAX    50     //  rows and columns of a heatmap
 #define S_FONT           "DejaVu Sans, Verdana, Arial, sans-serif"
@@ -304,15 +306,17 @@ s_nice (double x, bool round)
 }
 
 //  A scale covering [lo, hi] and 0, in about `ticks` nice ticks, drawn from
-//  pixel p0 (lo) to p1 (hi).
+//  pixel p0 (lo) to p1 (hi).  An `integer` scale (of int columns only) has
+//  whole ticks: no 0.2 clients.
 static s_scale_t
-s_scale (double lo, double hi, int ticks, double p0, double p1)
+s_scale (double lo, double hi, int ticks, bool integer, double p0, double p1)
 {
     lo = lo > 0? 0: lo;
     hi = hi < 0? 0: hi;
     if (hi - lo <= 0)
         hi = lo + 1;
     double step = s_nice ((hi - lo) / (ticks - 1), true);
+    step = integer && step < 1? 1: step;
     s_scale_t scale = { floor (lo / step) * step, ceil (hi / step) * step, step, p0, p1 };
     return scale;
 }
@@ -564,7 +568,8 @@ s_pareto (s_chart_t *chart)
     bool names = per == 1 && bars <= 40 && label >= 0;
     double height = names? 500: 440;
     double left = 84, right = S_WIDTH - 70, top = 70, bottom = height - (names? 130: 60);
-    s_scale_t y = s_scale (lo, hi, 6, bottom, top);
+    bool integer = per == 1 && streq (table->columns [value]->type, "int");
+    s_scale_t y = s_scale (lo, hi, 6, integer, bottom, top);
     s_scale_t y_share = { 0, 1, 0.2, bottom, top };
     s_begin (chart, S_WIDTH, height);
     char text [256];
@@ -772,7 +777,10 @@ s_weight_cmp (const void *a, const void *b)
 }
 
 //  One line per value of `dimension` (the top S_LINES_TOP and "other") of
-//  the column `measure`.  Returns 0 or -1 (out of memory).
+//  the column `measure`.  A table's own "other" row (reports that keep
+//  their largest values apart sum the rest as "other", e.g. dynamics by a
+//  dimension) is no value of its own: it goes into the chart's "other"
+//  line, so there is one.  Returns 0 or -1 (out of memory).
 static int
 s_lines_by_dimension (const Crmq__ReportTable *table, const s_distinct_t *xs, int x_column,
                       int dimension, int measure, s_lines_t *lines)
@@ -794,12 +802,24 @@ s_lines_by_dimension (const Crmq__ReportTable *table, const s_distinct_t *xs, in
             ranked [at].weight += fabs (number);
     }
     qsort (ranked, values.count, sizeof (s_dimension_t), s_weight_cmp);
+    bool table_other = s_position (&values, S_OTHER) >= 0;
+    size_t named = values.count - (table_other? 1: 0);
+    //  one value beyond the top is drawn rather than an "other" of one
+    size_t own = named <= S_LINES_TOP + (table_other? 0: 1)? named: S_LINES_TOP;
     int rc = 0;
+    size_t drawn = 0;
     for (size_t i = 0; i < values.count && rc == 0; i++) {
-        bool own = i < S_LINES_TOP || values.count == S_LINES_TOP + 1;
-        if (own || i == S_LINES_TOP)
-            rc = s_lines_add (lines, own? ranked [i].name: "other", measure)? 0: -1;
-        ranked [i].line = (long) lines->count - 1;
+        ranked [i].line = -1;
+        if (drawn < own && !streq (ranked [i].name, S_OTHER)) {
+            rc = s_lines_add (lines, ranked [i].name, measure)? 0: -1;
+            ranked [i].line = (long) lines->count - 1;
+            drawn++;
+        }
+    }
+    if (rc == 0 && own < values.count) {
+        rc = s_lines_add (lines, S_OTHER, measure)? 0: -1;
+        for (size_t i = 0; i < values.count; i++)
+            ranked [i].line = ranked [i].line < 0? (long) lines->count - 1: ranked [i].line;
     }
     //  back in name order: ranked [k] is values.items [k]
     qsort (ranked, values.count, sizeof (s_dimension_t), s_name_cmp);
@@ -814,6 +834,66 @@ s_lines_by_dimension (const Crmq__ReportTable *table, const s_distinct_t *xs, in
     free (ranked);
     free (values.items);
     return rc;
+}
+
+//  The largest absolute value of `column`, 0 when none.
+static double
+s_column_max (const Crmq__ReportTable *table, size_t column)
+{
+    double max = 0, number;
+    for (size_t r = 0; r < table->n_rows; r++)
+        if (s_number (s_cell (table, r, column), &number))
+            max = fmax (max, fabs (number));
+    return max;
+}
+
+//  The lines of a table without dimension: every series, on two scales at
+//  most.  A series' scale is its unit (count for int columns, else amount)
+//  and, but for comparisons, whether its largest absolute value is over
+//  S_LINES_SCALE times that of the first series of its unit (`measure` for
+//  its own): the client base's class counts (thousands) next to its flows
+//  (tens).  The scale of `measure` takes the left axis, the next scale met
+//  in column order the right one; the series of any other scale, and those
+//  beyond S_LINES_MAX, are not drawn: their titles go into `skipped` (""
+//  when none).  Returns 0 or -1 (out of memory).
+static int
+s_lines_series (const Crmq__ReportTable *table, const s_distinct_t *xs, int x_column,
+                int measure, s_lines_t *lines, char *skipped, size_t size)
+{
+    double reference [2] = { -1, -1 };      //  by unit: the first series' maximum
+    int unit = !streq (table->columns [measure]->type, "int");
+    reference [unit] = s_column_max (table, (size_t) measure);
+    int sides [2] = { unit * 2, -1 };       //  the scale on the left, on the right
+    *skipped = 0;
+    for (size_t i = 0; i < table->n_columns; i++) {
+        const Crmq__ReportColumn *column = table->columns [i];
+        if (!s_series (column))
+            continue;
+        unit = !streq (column->type, "int");
+        double max = s_column_max (table, i);
+        reference [unit] = reference [unit] < 0? max: reference [unit];
+        bool large = !s_comparison (column->name) && reference [unit] > 0
+                  && max > S_LINES_SCALE * reference [unit];
+        int scale = unit * 2 + large;
+        sides [1] = sides [1] < 0 && scale != sides [0]? scale: sides [1];
+        if ((scale != sides [0] && scale != sides [1]) || lines->count == S_LINES_MAX) {
+            size_t used = strlen (skipped);
+            snprintf (skipped + used, size - used, "%s%s", used? ", ": "", s_title (column));
+            continue;
+        }
+        s_lines_line_t *line = s_lines_add (lines, s_title (column), (int) i);
+        if (!line)
+            return -1;
+        line->dashed = s_comparison (column->name);
+        line->right = scale == sides [1];
+        double number;
+        for (size_t r = 0; r < table->n_rows; r++) {
+            long x = s_position (xs, s_cell (table, r, (size_t) x_column));
+            if (x >= 0 && s_number (s_cell (table, r, i), &number))
+                line->values [x] = number;
+        }
+    }
+    return 0;
 }
 
 static void
@@ -899,40 +979,21 @@ s_lines (s_chart_t *chart)
     if (s_distinct (table, (size_t) x_column, &xs) != 0)
         return s_unusable (table, "out of memory");
     s_lines_t lines = { .count = 0, .points = xs.count };
-    int rc = 0;
-    if (dimension >= 0)
-        rc = s_lines_by_dimension (table, &xs, x_column, dimension, measure, &lines);
-    else {
-        //  every series; the unit (count or amount) of the first on the left
-        bool left_int = streq (table->columns [measure]->type, "int");
-        for (size_t i = 0; i < table->n_columns && lines.count < S_LINES_MAX && rc == 0; i++) {
-            if (!s_series (table->columns [i]))
-                continue;
-            s_lines_line_t *line = s_lines_add (&lines, s_title (table->columns [i]), (int) i);
-            if (!line) {
-                rc = -1;
-                break;
-            }
-            line->dashed = s_comparison (table->columns [i]->name);
-            line->right = streq (table->columns [i]->type, "int") != left_int;
-            double number;
-            for (size_t r = 0; r < table->n_rows; r++) {
-                long x = s_position (&xs, s_cell (table, r, (size_t) x_column));
-                if (x >= 0 && s_number (s_cell (table, r, i), &number))
-                    line->values [x] = number;
-            }
-        }
-    }
+    char skipped [512] = "";
+    int rc = dimension >= 0
+           ? s_lines_by_dimension (table, &xs, x_column, dimension, measure, &lines)
+           : s_lines_series (table, &xs, x_column, measure, &lines, skipped, sizeof skipped);
     if (rc != 0) {
         s_lines_free (&lines);
         free (xs.items);
         return s_unusable (table, "out of memory");
     }
     double lo [2] = { 0, 0 }, hi [2] = { 0, 0 };
-    bool has_right = false;
+    bool has_right = false, integer [2] = { true, true };
     for (size_t l = 0; l < lines.count; l++) {
         int side = lines.lines [l].right;
         has_right |= lines.lines [l].right;
+        integer [side] &= streq (table->columns [lines.lines [l].column]->type, "int");
         for (size_t i = 0; i < xs.count; i++)
             if (!isnan (lines.lines [l].values [i])) {
                 lo [side] = fmin (lo [side], lines.lines [l].values [i]);
@@ -950,6 +1011,11 @@ s_lines (s_chart_t *chart)
                   s_title (table->columns [dimension]));
         s_subtitle (chart, text);
     }
+    else
+    if (*skipped) {
+        snprintf (text, sizeof text, "not drawn, on another scale: %s", skipped);
+        s_subtitle (chart, text);
+    }
     double x = 16, y = 60;
     for (size_t l = 0; l < lines.count; l++) {
         const s_lines_line_t *line = &lines.lines [l];
@@ -962,8 +1028,8 @@ s_lines (s_chart_t *chart)
     }
     top = y + 20;
 
-    s_scale_t scale = s_scale (lo [0], hi [0], 6, bottom, top);
-    s_scale_t scale_right = s_scale (lo [1], hi [1], 6, bottom, top);
+    s_scale_t scale = s_scale (lo [0], hi [0], 6, integer [0], bottom, top);
+    s_scale_t scale_right = s_scale (lo [1], hi [1], 6, integer [1], bottom, top);
     s_vertical_axis (chart, &scale, left, right, false, false, true);
     if (has_right)
         s_vertical_axis (chart, &scale_right, left, right, true, false, false);
@@ -1018,7 +1084,8 @@ s_bars (s_chart_t *chart)
     double left = 230, right = S_WIDTH - 120, top = 64, pitch = 26;
     double bottom = top + pitch * (double) rows + 6;
     double height = bottom + 50;
-    s_scale_t scale = s_scale (lo, hi, 6, left, right);
+    s_scale_t scale = s_scale (lo, hi, 6, streq (table->columns [value]->type, "int"), left,
+                               right);
     s_begin (chart, S_WIDTH, height);
     char text [256], cell [128];
     s_axis_title (chart, table->columns [value], text, sizeof text);
@@ -1571,6 +1638,79 @@ cli_chart_test (bool verbose)
     free (svg);
     s_test_table_destroy (&table);
 
+    //  lines by dimension with the table's own "other" row, the largest: it
+    //  joins the chart's "other" line (one "other", 8 values and it)
+    const char *by_group [] = { "period:date", "dimension:text", "dimension_name:text",
+                                "value:money" };
+    table = s_test_table_new ("by group", "lines", 4, by_group, 22);
+    for (size_t i = 0; i < 22; i++) {
+        s_test_set (table, i, 0, "1997-0%zu-01", i % 2 + 1);
+        if (i / 2 == 10) {
+            s_test_set (table, i, 1, "other");
+            s_test_set (table, i, 2, "other");
+        }
+        else {
+            s_test_set (table, i, 1, "g%02zu", i / 2);
+            s_test_set (table, i, 2, "group %02zu", i / 2);
+        }
+        s_test_set (table, i, 3, "%zu.00", i / 2 == 10? 100000: 100 * (i / 2 + 1));
+    }
+    svg = s_test_chart (table, false, verbose);
+    assert (s_test_count (svg, "class=\"line\"") == 9);
+    assert (s_test_count (svg, ">other<") == 1);
+    assert (strstr (svg, ">g09<") && strstr (svg, ">g02<") && !strstr (svg, ">g01<"));
+    free (svg);
+    //  only the table's "other" beyond 8 values: still one "other" line
+    for (size_t i = 4; i < 22; i++)
+        s_test_set (table, i, 1, "%s", i < 20? "g09": "other");
+    svg = s_test_chart (table, false, verbose);
+    assert (s_test_count (svg, "class=\"line\"") == 4);       //  g00, g01, g09, other
+    assert (s_test_count (svg, ">other<") == 1);
+    free (svg);
+    s_test_table_destroy (&table);
+
+    //  the client base's history: class counts (thousands) are another scale
+    //  than the flows (tens) while revenue holds the right axis: not drawn,
+    //  said under the title; integer ticks (no 2.5 clients)
+    const char *history [] = { "period:date", "clients_with_orders:int", "new:int",
+                               "revenue:money", "potential:int", "regular:int" };
+    table = s_test_table_new ("history", "lines", 6, history, 3);
+    for (size_t i = 0; i < 3; i++) {
+        s_test_set (table, i, 0, "2011-0%zu-01", i + 1);
+        s_test_set (table, i, 1, "%zu", 1 + i);
+        s_test_set (table, i, 2, "%zu", i);
+        s_test_set (table, i, 3, "%zu500.00", i + 1);
+        s_test_set (table, i, 4, "%zu", 4000 - i * 3);
+        s_test_set (table, i, 5, "%zu", 1 + i);
+    }
+    svg = s_test_chart (table, true, verbose);
+    assert (s_test_count (svg, "class=\"line\"") == 4);
+    assert (strstr (svg, ">not drawn, on another scale: potential<"));
+    assert (strstr (svg, ">revenue (right axis)<") && strstr (svg, ">regular<"));
+    assert (strstr (svg, ">3<") && !strstr (svg, ">0.5<") && !strstr (svg, ">2.5<"));
+    free (svg);
+    //  without revenue the class counts take the right axis
+    for (size_t i = 0; i < 3; i++)
+        s_test_set (table, i, 3, "%s", "");
+    table->table.columns [3]->type = "int";
+    svg = s_test_chart (table, true, verbose);
+    assert (s_test_count (svg, "class=\"line\"") == 5);      //  revenue: a line, no points
+    assert (strstr (svg, ">potential (right axis)<") && !strstr (svg, "not drawn"));
+    free (svg);
+    s_test_table_destroy (&table);
+
+    //  bars of an int column all 0 (an empty funnel): whole ticks only
+    const char *stages [] = { "name:text", "deals:int" };
+    table = s_test_table_new ("stages", "bars", 2, stages, 3);
+    for (size_t i = 0; i < 3; i++) {
+        s_test_set (table, i, 0, "stage %zu", i);
+        s_test_set (table, i, 1, "0");
+    }
+    svg = s_test_chart (table, true, verbose);
+    assert (strstr (svg, ">1<") && !strstr (svg, ">0.2<") && !strstr (svg, ">0.4<"));
+    free (svg);
+    s_test_table_destroy (&table);
+
     //  bars: 40 rows, the first 30 drawn; rank is no measure
     const char *rating [] = { "rank:int", "name:text", "value:money" };
     table = s_test_table_new ("rating", "bars", 3, rating, 40);
@@ -1657,18 +1797,18 @@ cli_chart_test (bool verbose)
     assert (streq (cli_chart_cell_text ("money", "n/a", buf, sizeof buf), "n/a"));
 
     //  nice ticks
-    s_scale_t scale = s_scale (0, 1265793.29, 6, 0, 100);
+    s_scale_t scale = s_scale (0, 1265793.29, 6, false, 0, 100);
     assert (scale.lo == 0 && scale.step == 200000 && scale.hi == 1400000);
     s_tick_text (&scale, 1200000, false, buf, sizeof buf);
     assert (streq (buf, "1.2M"));
-    scale = s_scale (-5, 37, 6, 0, 100);
+    scale = s_scale (-5, 37, 6, false, 0, 100);
     assert (scale.lo == -10 && scale.step == 10 && scale.hi == 40);
     s_tick_text (&scale, 0, false, buf, sizeof buf);
     assert (streq (buf, "0"));
-    scale = s_scale (0, 0.95, 6, 0, 100);
+    scale = s_scale (0, 0.95, 6, false, 0, 100);
     s_tick_text (&scale, 0.2, true, buf, sizeof buf);
     assert (streq (buf, "20%"));
-    scale = s_scale (0, 2600, 6, 0, 100);
+    scale = s_scale (0, 2600, 6, false, 0, 100);
     s_tick_text (&scale, 2500, false, buf, sizeof buf);
     assert (streq (buf, "2,500"));
 

@@ -16,12 +16,17 @@
              id and whose name holds no "change"; those named previous*,
              last_year*, same_* or year_ago* are comparisons, drawn dashed;
              at most 10 series, in column order.
-             The series in the unit of the first one (counts = int, amounts
-             = money or decimal) use the left axis, the others the right
-             one.  With a dimension (a text or class column besides x), one
-             line per dimension value of the first series that is no
-             comparison: the 8 largest by the sum of absolute values, the
-             rest summed as "other".
+             A series' scale is its unit (counts = int, amounts = money or
+             decimal) and, but for comparisons, whether its largest absolute
+             value is over 20 times the first series' of its unit.  The
+             scale of the first series that is no comparison uses the left
+             axis, the next scale the right one; series of a third scale
+             (and beyond 10) are not drawn, named under the title.  With a
+             dimension (a text or class column besides x), one line per
+             dimension value of the first series that is no comparison: the
+             8 largest by the sum of absolute values, the rest summed as
+             "other", a table's own "other" row (values a report summed)
+             among them.
     bars     horizontal bars of the first numeric column that is no rank or
              id (a share column when there is none) by `name` (else the
              first text or class column), the first 30 rows in the table's
@@ -36,7 +41,8 @@
     only; value labels show the exact text (money with 2 decimals and
     thousands grouped, shares as percentages with one decimal).  Text is
     escaped for XML, UTF-8 kept (malformed bytes and control characters
-    become U+FFFD).  A table without rows is a chart saying "no data".  The
+    become U+FFFD).  An axis of int columns only has whole ticks.  A table
+    without rows is a chart saying "no data".  The
     output depends only on the input: no ids, no dates, no randomness.     */
 #ifndef CLI_CHART_H_INCLUDED
 #define CLI_CHART_H_INCLUDED

@@ -78,7 +78,10 @@ s_add_filter (Crmq__ReportParams *params, const char *text, bool exclude)
     return 0;
 }
 
-//  Parses a fraction option into a Decimal.  Returns 0 or -1.
+//  Parses a fraction option (--a-share, --b-share, --x-cv, --y-cv) into a
+//  Decimal.  Returns 0, -1 when the text is not a decimal, or -2 when it is
+//  not in (0, 1] (0 would mean the default on the wire, as analytics.Report
+//  reads it; report_params.c refuses more than 1).
 static int
 s_fraction (const char *text, Crmq__Decimal **decimal)
 {
@@ -86,6 +89,8 @@ s_fraction (const char *text, Crmq__Decimal **decimal)
     int32_t nanos;
     if (crmq_decimal_parse (text, &units, &nanos) != 0)
         return -1;
+    if (!((units == 0 && nanos > 0) || (units == 1 && nanos == 0)))
+        return -2;
     if (!*decimal) {
         *decimal = (Crmq__Decimal *) zmalloc (sizeof (Crmq__Decimal));
         crmq__decimal__init (*decimal);
@@ -133,7 +138,13 @@ cli_report_args_parse (crmq_config_t *config, int argc, char **argv, bool named,
     opterr = 0;
     int option;
     long long number;
-    while ((option = getopt_long (argc, argv, ":", long_options, NULL)) != -1) {
+    int index = -1;
+    while ((option = getopt_long (argc, argv, ":", long_options, &index)) != -1) {
+        //  the option a bad value belongs to: argv [optind - 1] is the value
+        //  itself when it came as a separate argument
+        char name [32];
+        snprintf (name, sizeof name, "--%s", index >= 0? long_options [index].name: "");
+        index = -1;
         if (cli_option_once (&seen, long_options, option, usage) != 0)
             return CLI_EXIT_USAGE;
         switch (option) {
@@ -143,7 +154,7 @@ cli_report_args_parse (crmq_config_t *config, int argc, char **argv, bool named,
                 int64_t us;
                 if (cli_date_parse (optarg, time_zone, &us) != 0)
                     return cli_usage (usage, "%s: \"%s\" is not a date YYYY-MM-DD "
-                                      "(CRMQ_TIME_ZONE %s)", argv [optind - 1], optarg,
+                                      "(CRMQ_TIME_ZONE %s)", name, optarg,
                                       time_zone);
                 if (option == 'f')
                     args->period.from_us = us;
@@ -168,7 +179,7 @@ cli_report_args_parse (crmq_config_t *config, int argc, char **argv, bool named,
             case S_EXCLUDE:
                 if (s_add_filter (&args->params, optarg, option == S_EXCLUDE) != 0)
                     return cli_usage (usage, "%s: \"%s\" is not FIELD=VALUE[,VALUE...]",
-                                      argv [optind - 1], optarg);
+                                      name, optarg);
                 break;
             case 'm':
                 args->params.measure = s_strdup (optarg);
@@ -177,7 +188,7 @@ cli_report_args_parse (crmq_config_t *config, int argc, char **argv, bool named,
             case 'L':
                 if (cli_int_parse (optarg, 1, option == 'l'? 100000: 3650, &number) != 0)
                     return cli_usage (usage, "%s: \"%s\" is not a whole number 1..%d",
-                                      argv [optind - 1], optarg, option == 'l'? 100000: 3650);
+                                      name, optarg, option == 'l'? 100000: 3650);
                 if (option == 'l')
                     args->params.limit = (int32_t) number;
                 else
@@ -190,16 +201,20 @@ cli_report_args_parse (crmq_config_t *config, int argc, char **argv, bool named,
                 Crmq__Decimal **target = option == 'A'? &args->params.a_share
                                        : option == 'B'? &args->params.b_share
                                        : option == 'X'? &args->params.x_cv: &args->params.y_cv;
-                if (s_fraction (optarg, target) != 0)
+                int parsed = s_fraction (optarg, target);
+                if (parsed == -1)
                     return cli_usage (usage, "%s: \"%s\" is not a fraction such as 0.8",
-                                      argv [optind - 1], optarg);
+                                      name, optarg);
+                if (parsed == -2)
+                    return cli_usage (usage, "%s: \"%s\" must be in (0, 1]",
+                                      name, optarg);
                 break;
             }
             case 'F':
             case 'T':
             case 'C':
                 if (!output)
-                    return cli_usage (usage, "unknown option %s", argv [optind - 1]);
+                    return cli_usage (usage, "unknown option %s", name);
                 if (option == 'F' && cli_format_parse (optarg, &args->format) != 0)
                     return cli_usage (usage, "--format: \"%s\" is not table, csv or json", optarg);
                 if (option == 'T')
@@ -275,6 +290,25 @@ s_column_type (const char *type)
     return CLI_COLUMN_TEXT;
 }
 
+//  A decimal cell without the trailing zeros of its fraction ("2172.000000000"
+//  -> "2172", "1.250" -> "1.25"), written into buf, for the table format;
+//  the cell itself when it is not a decimal with a fraction or does not fit.
+static const char *
+s_decimal_short (const char *cell, char *buf, size_t size)
+{
+    int64_t units;
+    int32_t nanos;
+    size_t length = strlen (cell);
+    if (!strchr (cell, '.') || length >= size || crmq_decimal_parse (cell, &units, &nanos) != 0)
+        return cell;
+    memcpy (buf, cell, length + 1);
+    while (buf [length - 1] == '0')
+        buf [--length] = 0;
+    if (buf [length - 1] == '.')
+        buf [--length] = 0;
+    return buf;
+}
+
 //  Prints one table through cli_output.
 static int
 s_print_table (const Crmq__ReportTable *table, cli_format_t format, const char *title)
@@ -297,22 +331,28 @@ s_print_table (const Crmq__ReportTable *table, cli_format_t format, const char *
                                                                 : s_column_type (column->type));
     }
     int rc = 0;
-    char (*percent) [48] = (char (*) [48]) zmalloc ((table->n_columns + 1) * 48);
+    //  the table format prints shares as percentages and decimals (say
+    //  quantities) without trailing zeros; CSV and JSON keep the text sent
+    char (*shown) [48] = (char (*) [48]) zmalloc ((table->n_columns + 1) * 48);
     const char **cells = (const char **) zmalloc ((table->n_columns + 1) * sizeof (char *));
     for (size_t row = 0; row < table->n_rows && rc == 0; row++) {
         for (size_t i = 0; i < table->n_columns; i++) {
             const char *cell = i < table->rows [row]->n_cells? table->rows [row]->cells [i]: "";
+            const char *type = table->columns [i]->type;
             int64_t units;
             int32_t nanos;
-            if (table_format && streq (table->columns [i]->type, "share") && *cell
+            if (table_format && streq (type, "share") && *cell
             &&  crmq_decimal_parse (cell, &units, &nanos) == 0)
-                cell = cli_percent_text (units, nanos, percent [i], sizeof percent [i]);
+                cell = cli_percent_text (units, nanos, shown [i], sizeof shown [i]);
+            else
+            if (table_format && streq (type, "decimal"))
+                cell = s_decimal_short (cell, shown [i], sizeof shown [i]);
             cells [i] = cell;
         }
         rc = cli_output_add_row (output, cells);
     }
     free (cells);
-    free (percent);
+    free (shown);
     if (rc == 0)
         rc = cli_output_print_stdout (output);
     else
@@ -555,6 +595,21 @@ cli_report_test (bool verbose)
     Crmq__Decimal *decimal = NULL;
     assert (s_fraction ("0.8", &decimal) == 0 && decimal->nanos == 800000000);
     assert (s_fraction ("x", &decimal) == -1);
+    char shown [48];
+    assert (streq (s_decimal_short ("2172.000000000", shown, sizeof shown), "2172"));
+    assert (streq (s_decimal_short ("-1.250000000", shown, sizeof shown), "-1.25"));
+    assert (streq (s_decimal_short ("0.000000001", shown, sizeof shown), "0.000000001"));
+    assert (streq (s_decimal_short ("10", shown, sizeof shown), "10"));
+    assert (streq (s_decimal_short ("", shown, sizeof shown), ""));
+    assert (streq (s_decimal_short ("1.5", shown, 3), "1.5"));          //  does not fit: as sent
+    assert (s_fraction ("1", &decimal) == 0 && decimal->units == 1 && decimal->nanos == 0);
+    assert (s_fraction ("0.000000001", &decimal) == 0 && decimal->nanos == 1);
+    assert (s_fraction ("0", &decimal) == -2);
+    assert (s_fraction ("0.0", &decimal) == -2);
+    assert (s_fraction ("-0.5", &decimal) == -2);
+    assert (s_fraction ("1.000000001", &decimal) == -2);
+    assert (s_fraction ("2", &decimal) == -2);
+    assert (decimal->units == 0 && decimal->nanos == 1);   //  a refusal leaves it
     free (decimal);
     printf ("OK\n");
 }

@@ -13,7 +13,8 @@
 
     DATE is YYYY-MM-DD in CRMQ_TIME_ZONE; the period is half-open (--to is
     excluded).  Filter values are split at commas ("\," keeps a comma);
-    options for the same field and sense add up.  An option given twice
+    options for the same field and sense add up.  --a-share, --b-share,
+    --x-cv and --y-cv take fractions in (0, 1].  An option given twice
     (other than --by, --filter, --exclude) is a usage error.
 
     Table: the title, the period, the notes, then every table (or --table)
@@ -43,6 +44,7 @@
 #define CLI_REPORT_USAGE \
     "crmq report NAME " CLI_REPORT_OPTIONS_USAGE "\n" \
     "            [--format table|csv|json] [--table NAME] [--chart FILE.svg]\n" \
+    "       values split at commas, \\, keeps one; F: a fraction in (0, 1]\n" \
     "       NAME: base, abc, xyz, abc_xyz, rfm, rating, dynamics, deal_dynamics, funnel,\n" \
     "             managers, clients, satisfaction, least_satisfied (docs/reports.md)\n" \
     "       " CLI_REPORT_HTML_USAGE "\n" \

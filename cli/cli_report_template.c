@@ -374,13 +374,18 @@ s_delete (cli_context_t *context)
     int rc = s_call_name (context, "analytics.DeleteTemplate",
                           &crmq__delete_template_reply__descriptor, (ProtobufCMessage **) &reply);
     if (rc != CLI_EXIT_OK)
-        return rc;
+        return rc;                          //  a missing template is 5 NOT_FOUND
     static const cli_column_t columns [] = {
         { "name",   "name",   CLI_COLUMN_TEXT, false },
         { "status", "status", CLI_COLUMN_TEXT, false }
     };
-    const char *cells [2] = { cli_args_arg (context->args, 0), reply->deleted? "deleted": "none" };
-    rc = cli_output_print_record (context->format, columns, 2, cells);
+    const char *cells [2] = { cli_args_arg (context->args, 0), "deleted" };
+    if (reply->deleted)
+        rc = cli_output_print_record (context->format, columns, 2, cells);
+    else {
+        fprintf (stderr, "crmq: no template \"%s\"\n", cells [0]);
+        rc = CLI_EXIT_FAILURE;
+    }
     crmq__delete_template_reply__free_unpacked (reply, NULL);
     return rc;
 }

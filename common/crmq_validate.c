@@ -159,6 +159,25 @@ crmq_name_valid (const char *text, size_t min_bytes, size_t max_bytes, char *why
     return true;
 }
 
+bool
+crmq_name_trimmed (const char *text)
+{
+    if (!text || !*text)
+        return true;
+    const unsigned char *s = (const unsigned char *) text;
+    uint32_t first = 0, last = 0;
+    while (*s) {
+        size_t step = s_utf8_sequence (s);
+        if (step == 0)
+            return true;                    //  not UTF-8: crmq_name_valid's to refuse
+        last = s_code_point (s, step);
+        if (s == (const unsigned char *) text)
+            first = last;
+        s += step;
+    }
+    return !s_blank (first) && !s_blank (last);
+}
+
 void
 crmq_validate_test (bool verbose)
 {
@@ -236,6 +255,13 @@ crmq_validate_test (bool verbose)
         assert (!crmq_name_valid (*b, 0, 300, why, sizeof why));
         assert (strcmp (why, "is blank") == 0);
     }
+    assert (crmq_name_trimmed ("имя с пробелом"));
+    assert (crmq_name_trimmed ("a") && crmq_name_trimmed ("") && crmq_name_trimmed (NULL));
+    assert (!crmq_name_trimmed ("имя с пробелом "));
+    assert (!crmq_name_trimmed (" a"));
+    assert (!crmq_name_trimmed ("a\xC2\xA0"));                //  a no-break space
+    assert (!crmq_name_trimmed ("\xE3\x80\x80" "a"));        //  an ideographic space
+    assert (!crmq_name_trimmed ("a\xE2\x80\x8B"));           //  a zero width space
     assert (!crmq_name_valid ("\xC3", 1, 300, why, sizeof why));
     assert (strcmp (why, "is not valid UTF-8") == 0);
     //  free text keeps its tabs and line breaks, and takes C1 and bidi characters

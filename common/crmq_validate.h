@@ -43,6 +43,12 @@ bool crmq_id_valid (const char *text, size_t min_bytes, size_t max_bytes,
 bool crmq_name_valid (const char *text, size_t min_bytes, size_t max_bytes,
                       char *why, size_t why_size);
 
+//  True when `text`, well-formed UTF-8 (crmq_name_valid passed it), neither
+//  begins nor ends with a space or invisible character of those listed
+//  above for a blank name, so that "a" and "a " cannot be two names that
+//  look alike.  NULL and "" pass.
+bool crmq_name_trimmed (const char *text);
+
 //  True when the `length` bytes at `text` are well-formed UTF-8 (NUL bytes
 //  and controls included: only the encoding is checked), for text read
 //  from files before it is split into fields.  NULL with length 0 passes.

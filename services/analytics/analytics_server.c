@@ -219,16 +219,18 @@ static int
 s_report_any (void *state, const uint8_t *body, size_t size, crmq_reply_t *reply)
 {
     analytics_server_t *self = (analytics_server_t *) state;
-    Crmq__ReportParams *params = crmq__report_params__unpack (NULL, size, body);
+    Crmq__ReportParams *params = (Crmq__ReportParams *) crmq_message_unpack (
+        &crmq__report_params__descriptor, body, size);
     if (!params)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed ReportParams");
+        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL,
+                                 "malformed ReportParams (or a NUL byte in a string)");
     Crmq__ReportResult *result = NULL;
     int code = report_runner_run (self->runner, params, reply, &result);
     if (code == 0) {
         code = crmq_reply_ok (reply, &result->base);
         crmq__report_result__free_unpacked (result, NULL);
     }
-    crmq__report_params__free_unpacked (params, NULL);
+    crmq_message_free (&params->base);
     return code;
 }
 

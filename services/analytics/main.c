@@ -23,6 +23,8 @@ static const crmq_setting_t s_settings [] = {
       "how often the scheduler looks for report templates that are due, milliseconds" },
     { "template_min_interval_s", "CRMQ_TEMPLATE_MIN_INTERVAL_S", CRMQ_SETTING_INT, "3600", 60,
       86400, "shortest gap a template's schedule may have between two occurrences, seconds" },
+    { "report_timeout_ms", "CRMQ_REPORT_TIMEOUT_MS", CRMQ_SETTING_INT, "60000", 0, 3600000,
+      "longest a report may compute before it is cancelled (DEADLINE_EXCEEDED), ms; 0 = none" },
     { "satisfaction_weights", "CRMQ_SATISFACTION_WEIGHTS", CRMQ_SETTING_STRING,
       REPORT_SATISFACTION_WEIGHTS_DEFAULT, 1, 512,
       "points of each satisfaction component (name=points, summing to 100)" },

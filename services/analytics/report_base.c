@@ -12,6 +12,7 @@
     (new, lost) the count of events in (start, end].  Each loss and
     reactivation carries whether the client then had one order or more.  */
 #include "report_facts.h"
+#include "report_params.h"
 
 //  $L lost_after_days; the placeholders of the period and D come from the
 //  query; %s the granularity's step.
@@ -53,8 +54,19 @@ s_query (report_run_t *run, report_query_t *query)
         ", buckets AS (SELECT greatest (b::date, f) AS ps, least ((b + s)::date, t) AS pe"
         "   FROM bounds, step, generate_series (date_trunc (%s, f), t - 1, s) b"
         "   WHERE f < t)"
-        ", total AS (SELECT count (*) AS n FROM clients)",
-        from, from, as_of, granularity, granularity, granularity);
+        ", total AS (SELECT count (*) AS n FROM clients)"
+        //  a client lost at pe and not at ps: its loss in (ps, pe], not
+        //  undone by an order before pe (each loss is counted in the one
+        //  period its day falls in)
+        ", losses AS (SELECT day + %s::int AS e,"
+        "   CASE WHEN next_day IS NOT NULL THEN next_day + 1 END AS r FROM seq"
+        "   WHERE next_day IS NULL OR next_day >= day + %s::int)"
+        ", lost_flow AS (SELECT b.ps, count (*) AS n FROM losses l, bounds bd, buckets b"
+        "   WHERE b.ps = greatest (date_trunc (%s, l.e - 1)::date, bd.f)"
+        "   AND l.e > b.ps AND l.e <= b.pe AND (l.r IS NULL OR l.r > b.pe) GROUP BY b.ps)"
+        ", lost_whole AS (SELECT count (*) AS n FROM losses l, bounds bd"
+        "   WHERE l.e > bd.f AND l.e <= bd.t AND (l.r IS NULL OR l.r > bd.t))",
+        from, from, as_of, granularity, granularity, granularity, lost, lost, granularity);
     //  per bucket: orders and revenue, clients with orders (by the bucket's
     //  key: its start, the first bucket's cut at from)
     report_query_add (query,
@@ -81,7 +93,7 @@ s_query (report_run_t *run, report_query_t *query)
         "  coalesce ((SELECT sum (CASE kind WHEN 'loss' THEN n ELSE -n END) FROM ev"
         "             WHERE kind IN ('loss', 'react') AND k = 2 AND e <= x.pe), 0) AS lost2,"
         "  coalesce ((SELECT sum (n) FROM ev WHERE kind = 'first' AND e > x.ps AND e <= x.pe), 0),"
-        "  coalesce ((SELECT sum (n) FROM ev WHERE kind = 'loss' AND e > x.ps AND e <= x.pe), 0),"
+        "  CASE WHEN x.part = 0 THEN coalesce (lf.n, 0) ELSE (SELECT n FROM lost_whole) END,"
         "  CASE WHEN x.part = 0 THEN coalesce (a.clients, 0) ELSE"
         "    (SELECT count (DISTINCT client_id) FROM days d WHERE d.day >= x.ps AND d.day < x.pe) END,"
         "  CASE WHEN x.part = 0 THEN coalesce (a.orders, 0) ELSE"
@@ -91,6 +103,7 @@ s_query (report_run_t *run, report_query_t *query)
         " FROM periods x CROSS JOIN total"
         " LEFT JOIN activity a ON x.part = 0 AND a.ps = x.ps"
         " LEFT JOIN revenue v ON x.part = 0 AND v.ps = x.ps"
+        " LEFT JOIN lost_flow lf ON x.part = 0 AND lf.ps = x.ps"
         " ORDER BY x.part, x.ps");
 }
 
@@ -111,9 +124,51 @@ s_average (const char *a, const char *b, char *buf, size_t size)
     snprintf (buf, size, "%lld.%02lld", (long long) (cents / 100), (long long) (cents % 100));
 }
 
+//  $1 from, $2 the report date, $3 granularity, $4 the most periods: how
+//  many periods the history would have (at most $4 + 1), and whether the
+//  report date is after from.
+static const char *SQL_PERIODS =
+    "WITH b AS (SELECT CASE WHEN $1::date = '-infinity' THEN (SELECT min (day)"
+    "  FROM analytics.client_day_rollups WHERE orders > 0) ELSE $1::date END AS f,"
+    "  $2::date AS t)"
+    " SELECT (SELECT count (*) FROM (SELECT 1 FROM b, generate_series (date_trunc ($3, b.f),"
+    "   b.t - 1, CASE $3 WHEN 'quarter' THEN interval '3 months' ELSE ('1 ' || $3)::interval END)"
+    "   WHERE b.f < b.t LIMIT $4::int + 1) n),"
+    "  $1::date = '-infinity' OR $1::date < $2::date";
+
+//  Refuses a history of more than REPORT_PERIODS_MAX periods, and a report
+//  date not after the period's start.  Returns 0, CRMQ_INVALID_ARGUMENT
+//  after crmq_reply_error, or -1 after a failed statement.
+static int
+s_check_periods (report_run_t *run)
+{
+    char most [16];
+    snprintf (most, sizeof most, "%d", REPORT_PERIODS_MAX);
+    const char *values [4] = { run->from_day, run->as_of_day, run->params->granularity, most };
+    PGresult *result = crmq_pg_exec (run->pg, SQL_PERIODS, 4, values);
+    if (!result)
+        return -1;
+    long long periods = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+    bool after = streq (PQgetvalue (result, 0, 1), "t");
+    PQclear (result);
+    if (!after)
+        return crmq_reply_error (run->reply, CRMQ_INVALID_ARGUMENT, "as_of_us",
+                                 "as_of: the report date %s is not after the period's start %s",
+                                 run->as_of_day, run->from_day);
+    if (periods > REPORT_PERIODS_MAX)
+        return crmq_reply_error (run->reply, CRMQ_INVALID_ARGUMENT, "granularity",
+                                 "granularity: more than %d periods of a %s before %s;"
+                                 " choose a coarser granularity or a shorter period",
+                                 REPORT_PERIODS_MAX, run->params->granularity, run->as_of_day);
+    return 0;
+}
+
 int
 report_base (report_run_t *run)
 {
+    int rc = s_check_periods (run);
+    if (rc != 0)
+        return rc;
     if (run->params->as_of_us && !streq (run->as_of_day, run->to_day))
         report_result_note (run->result, "the client base covers %s to %s (excluded): the report "
                             "date (as of) ends its period, not the period's end %s",

@@ -272,21 +272,36 @@ report_facts_costs_missing (report_run_t *run, bool *missing)
     const char *from = report_facts_from (run, query);
     const char *to = report_facts_to (run, query);
     report_facts_totals (run, query, "totals", from, to);
+    const char *zone = report_query_param (query, run->time_zone);
     report_query_add (query, " SELECT coalesce (sum (t.lines_without_cost), 0),"
-                      " coalesce (sum (t.lines), 0)"
-                      " FROM totals t JOIN clients c ON c.id = t.client_id");
+                      " coalesce (sum (t.lines), 0),"
+                      " (SELECT count (*) FROM analytics.return_lines r JOIN clients c"
+                      "   ON c.id = r.client_id WHERE NOT r.has_cost"
+                      "   AND (r.returned_at AT TIME ZONE %s)::date >= %s::date"
+                      "   AND (r.returned_at AT TIME ZONE %s)::date < %s::date",
+                      zone, from, zone, to);
+    report_facts_group_filter (run, query);
+    report_query_add (query, ") FROM totals t JOIN clients c ON c.id = t.client_id");
     PGresult *result = report_query_exec (query, run->pg);
     report_query_destroy (&query);
     if (!result)
         return -1;
     long long without = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
     long long lines = strtoll (PQgetvalue (result, 0, 1), NULL, 10);
+    long long returns_without = strtoll (PQgetvalue (result, 0, 2), NULL, 10);
     PQclear (result);
     if (without > 0) {
         *missing = true;
         report_result_note (run->result, "costs missing: %lld of %lld order lines in the period "
                             "have no cost (neither on the line nor as the product's standard "
                             "cost), so profit is not reported", without, lines);
+    }
+    else
+    if (returns_without > 0) {
+        *missing = true;
+        report_result_note (run->result, "costs missing: %lld return lines in the period have no "
+                            "cost (neither on the line nor as the product's standard cost), so "
+                            "profit is not reported", returns_without);
     }
     return 0;
 }

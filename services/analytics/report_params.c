@@ -176,6 +176,10 @@ report_params_check (const Crmq__ReportParams *params, const report_def_t **def_
                                      "filters: %s takes 1 to %d values", filter->field,
                                      REPORT_FILTER_VALUES_MAX);
         for (size_t k = 0; k < filter->n_values; k++) {
+            if (streq (filter->field, "status") && !streq (filter->values [k], "active")
+            &&  !streq (filter->values [k], "archived"))
+                return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "filters",
+                                         "filters: status is active or archived");
             char why [80];
             if (!crmq_id_valid (filter->values [k], 0, REPORT_FILTER_VALUE_BYTES, why, sizeof why))
                 return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "filters",
@@ -208,6 +212,15 @@ report_params_check (const Crmq__ReportParams *params, const report_def_t **def_
             return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "period",
                                      "period: give either a period or a relative period");
     }
+    //  dates far from any data (year 1, 9999) are mistakes, and beyond what
+    //  PostgreSQL's date arithmetic on them can take
+    int64_t bounds [3] = { period? period->from_us: 0, period? period->to_us: 0,
+                           params->as_of_us };
+    for (int i = 0; i < 3; i++)
+        if (bounds [i] && (bounds [i] < REPORT_DATE_MIN_US || bounds [i] >= REPORT_DATE_MAX_US))
+            return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, i < 2? "period": "as_of_us",
+                                     "%s: dates from 1900-01-01 to 2199-12-31",
+                                     i < 2? "period": "as_of");
     if (period && period->from_us && period->to_us && period->from_us >= period->to_us)
         return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "period",
                                  "period: from must be before to");

@@ -12,6 +12,10 @@
 #define REPORT_LIMIT_DEFAULT        1000    //  rows of a client table when limit = 0
 #define REPORT_LIMIT_MAX            100000
 #define REPORT_LOST_AFTER_DEFAULT   180     //  days
+#define REPORT_PERIODS_MAX          5000    //  rows of a history or dynamics table
+//  Dates a report takes: [1900-01-01, 2200-01-01) UTC, microseconds
+#define REPORT_DATE_MIN_US          (-2208988800LL * 1000000)
+#define REPORT_DATE_MAX_US          (7258118400LL * 1000000)
 
 //  Checks what can be checked without the database: the report exists and
 //  takes the measure, dimensions and granularity given; filters name known

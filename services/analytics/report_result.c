@@ -31,6 +31,23 @@ s_strdup (const char *text)
     return copy;
 }
 
+//  A copy of a cell, whole numbers of money and share columns written at
+//  their scale ("0" -> "0.00", "1" -> "1.000000000"): SQL gives a bare 0
+//  for an empty sum.  Other text is copied as it is.
+static char *
+s_cell (const char *type, const char *text)
+{
+    text = text? text: "";
+    int scale = streq (type, "money")? 2: streq (type, "share")? 9: 0;
+    size_t digits = strspn (text + (*text == '-'), "0123456789");
+    if (scale == 0 || digits == 0 || text [(*text == '-') + digits] != 0)
+        return s_strdup (text);
+    char *padded = (char *) malloc (strlen (text) + (size_t) scale + 2);
+    assert (padded);
+    sprintf (padded, "%s.%0*d", text, scale, 0);
+    return padded;
+}
+
 report_result_t *
 report_result_new (const char *title, const char *currency)
 {
@@ -93,7 +110,7 @@ report_table_row (report_table_t *table, const char *const *cells)
     row->n_cells = table->n_columns;
     row->cells = (char **) zmalloc ((row->n_cells? row->n_cells: 1) * sizeof (char *));
     for (size_t i = 0; i < row->n_cells; i++)
-        row->cells [i] = s_strdup (cells [i]);
+        row->cells [i] = s_cell (table->columns [i]->type, cells [i]);
     table->rows = (Crmq__ReportRow **) s_grow (table->rows, table->n_rows, sizeof (void *));
     table->rows [table->n_rows++] = row;
     if (table->total_rows < (int64_t) table->n_rows)
@@ -191,12 +208,24 @@ report_result_test (bool verbose)
         report_table_row (table, cells);
     }
     report_result_note (result, "costs missing for %d lines", 3);
+    static const char *money_columns [] = { "value:money:V", "share:share:S", "n:int:N", NULL };
+    report_table_t *money = report_result_table (result, "money", "Money", "", money_columns);
+    const char *zeros [] = { "0", "-1", "0" };
+    report_table_row (money, zeros);
+    const char *exact [] = { "12.50", "0.5", "" };
+    report_table_row (money, exact);
+    assert (streq (money->rows [0]->cells [0], "0.00"));
+    assert (streq (money->rows [0]->cells [1], "-1.000000000"));
+    assert (streq (money->rows [0]->cells [2], "0"));
+    assert (streq (money->rows [1]->cells [0], "12.50"));
+    assert (streq (money->rows [1]->cells [1], "0.5"));
+    assert (streq (money->rows [1]->cells [2], ""));
     size_t size;
     uint8_t *packed = report_result_pack (result, &size);
     Crmq__ReportResult *copy = crmq__report_result__unpack (NULL, size, packed);
     assert (copy);
     assert (streq (copy->title, "ABC analysis"));
-    assert (copy->n_tables == 1);
+    assert (copy->n_tables == 2);
     assert (copy->tables [0]->n_columns == 2);
     assert (streq (copy->tables [0]->columns [1]->type, "int"));
     assert (streq (copy->tables [0]->columns [1]->title, "Clients"));

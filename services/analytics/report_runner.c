@@ -77,8 +77,12 @@ s_run_tx (crmq_pg_t *pg, void *arg)
     free (job->packed);
     job->packed = NULL;
     report_result_destroy (&run->result);
+    char timeout [64];
+    snprintf (timeout, sizeof timeout, "SET LOCAL statement_timeout = %d",
+              job->self->settings? job->self->settings->timeout_ms: 0);
     if (crmq_pg_command (pg, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL)
-    ||  crmq_pg_command (pg, SQL_NO_JIT, 0, NULL))
+    ||  crmq_pg_command (pg, SQL_NO_JIT, 0, NULL)
+    ||  crmq_pg_command (pg, timeout, 0, NULL))
         return -1;
     Crmq__ReportParams *resolved = NULL;
     int rc = report_params_resolve (run, job->params, job->def, &resolved);
@@ -158,7 +162,11 @@ report_runner_run (report_runner_t *self, const Crmq__ReportParams *params,
     rc = crmq_pg_transaction (self->pg, s_run_tx, &job);
     report_result_destroy (&run.result);
     if (rc < 0)
-        rc = crmq_reply_error (reply, crmq_pg_status (self->pg), NULL, "%s",
+        rc = crmq_pg_status (self->pg) == CRMQ_DEADLINE_EXCEEDED
+           ? crmq_reply_error (reply, CRMQ_DEADLINE_EXCEEDED, NULL, "the report took longer than"
+                               " CRMQ_REPORT_TIMEOUT_MS (%d ms): choose a shorter period or"
+                               " fewer clients", self->settings? self->settings->timeout_ms: 0)
+           : crmq_reply_error (reply, crmq_pg_status (self->pg), NULL, "%s",
                                crmq_pg_error (self->pg));
     if (rc == 0) {
         *result = crmq__report_result__unpack (NULL, job.packed_size, job.packed);

@@ -9,9 +9,10 @@
 #define REPORT_SALES_FACTS_H_INCLUDED
 
 #include "report_facts.h"
+#include "report_params.h"
 
 //  The most periods a table by granularity may have.
-#define REPORT_SALES_PERIODS_MAX    5000
+#define REPORT_SALES_PERIODS_MAX    REPORT_PERIODS_MAX
 
 //  A report's range of days, open ends resolved.
 typedef struct {

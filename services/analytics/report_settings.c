@@ -17,6 +17,7 @@ report_settings_new (crmq_config_t *config, char *why, size_t size)
         free (self);
         return NULL;
     }
+    self->timeout_ms = (int) crmq_config_int (config, "report_timeout_ms");
     for (int i = 0; i < REPORT_SATISFACTION_COMPONENTS; i++)
         snprintf (self->key + 2 * i, sizeof self->key - 2 * (size_t) i, "%02x",
                   (unsigned) self->satisfaction_weights [i]);

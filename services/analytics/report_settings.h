@@ -32,9 +32,14 @@ typedef struct {
     //  The values above as a short text ("140a14050a0a0f0a": each weight in
     //  hex), for cache keys: results computed under other settings differ.
     char key [2 * REPORT_SATISFACTION_COMPONENTS + 1];
+    //  Longest a report's statements may run, milliseconds; 0 = no limit
+    //  (CRMQ_REPORT_TIMEOUT_MS).  crmq-analytics serves one request at a
+    //  time: this bounds how long one report keeps the others waiting.
+    int timeout_ms;
 } report_settings_t;
 
-//  The settings in `config` (the service's: "satisfaction_weights").
+//  The settings in `config` (the service's: "satisfaction_weights",
+//  "report_timeout_ms").
 //  Returns NULL after writing why into `why` when a value is invalid.
 report_settings_t *report_settings_new (crmq_config_t *config, char *why, size_t size);
 

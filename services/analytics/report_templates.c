@@ -250,18 +250,19 @@ s_check_name (const char *name, const char *field, crmq_reply_t *reply)
 }
 
 //  Unpacks a TemplateName request and checks its name.  Returns 0 with
-//  *request set (free with crmq__template_name__free_unpacked) or a code
+//  *request set (free with crmq_message_free) or a code
 //  after the reply.
 static int
 s_template_name (const uint8_t *body, size_t size, crmq_reply_t *reply,
                  Crmq__TemplateName **request)
 {
-    *request = crmq__template_name__unpack (NULL, size, body);
+    *request = (Crmq__TemplateName *) crmq_message_unpack (&crmq__template_name__descriptor,
+                                                            body, size);
     if (!*request)
         return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL, "malformed TemplateName");
     int code = s_check_name ((*request)->name, "name", reply);
     if (code) {
-        crmq__template_name__free_unpacked (*request, NULL);
+        crmq_message_free (&(*request)->base);
         *request = NULL;
     }
     return code;
@@ -357,7 +358,8 @@ int
 report_templates_save (report_templates_t *self, const uint8_t *body, size_t size,
                        crmq_reply_t *reply)
 {
-    Crmq__SaveTemplateRequest *request = crmq__save_template_request__unpack (NULL, size, body);
+    Crmq__SaveTemplateRequest *request = (Crmq__SaveTemplateRequest *) crmq_message_unpack (
+        &crmq__save_template_request__descriptor, body, size);
     if (!request)
         return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, NULL,
                                  "malformed SaveTemplateRequest");
@@ -369,6 +371,9 @@ report_templates_save (report_templates_t *self, const uint8_t *body, size_t siz
         code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "template", "template: missing");
     if (code == 0)
         code = s_check_name (template_->name, "template.name", reply);
+    if (code == 0 && !crmq_name_trimmed (template_->name))
+        code = crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "template.name",
+                                 "template.name begins or ends with white space");
     if (code == 0
     &&  !crmq_text_valid (template_->description, 0, REPORT_TEMPLATE_DESCRIPTION_BYTES, why,
                           sizeof why))
@@ -379,7 +384,7 @@ report_templates_save (report_templates_t *self, const uint8_t *body, size_t siz
     if (code == 0)
         code = s_check_schedule (self, template_->schedule, crmq_time_now_us (), reply, &plan);
     if (code != 0) {
-        crmq__save_template_request__free_unpacked (request, NULL);
+        crmq_message_free (&request->base);
         return code;
     }
     size_t params_size;
@@ -424,7 +429,7 @@ report_templates_save (report_templates_t *self, const uint8_t *body, size_t siz
     if (result)
         PQclear (result);
     free (params);
-    crmq__save_template_request__free_unpacked (request, NULL);
+    crmq_message_free (&request->base);
     return code;
 }
 
@@ -457,7 +462,7 @@ report_templates_list (report_templates_t *self, const uint8_t *body, size_t siz
 }
 
 //  The template a TemplateName request names.  Returns 0 with *request
-//  (free with crmq__template_name__free_unpacked) and *result (its row;
+//  (free with crmq_message_free) and *result (its row;
 //  caller PQclears) set, or a code after the reply: 3 for a bad name, 5
 //  when there is no such template.
 static int
@@ -480,7 +485,7 @@ s_find (report_templates_t *self, const uint8_t *body, size_t size, crmq_reply_t
         if (*result)
             PQclear (*result);
         *result = NULL;
-        crmq__template_name__free_unpacked (*request, NULL);
+        crmq_message_free (&(*request)->base);
         *request = NULL;
     }
     return code;
@@ -497,7 +502,7 @@ report_templates_get (report_templates_t *self, const uint8_t *body, size_t size
         return code;
     code = s_reply_template (reply, result);
     PQclear (result);
-    crmq__template_name__free_unpacked (request, NULL);
+    crmq_message_free (&(request)->base);
     return code;
 }
 
@@ -514,14 +519,19 @@ report_templates_delete (report_templates_t *self, const uint8_t *body, size_t s
     if (!result)
         code = s_reply_pg (reply, self->pg);
     else {
-        Crmq__DeleteTemplateReply answer = CRMQ__DELETE_TEMPLATE_REPLY__INIT;
-        answer.deleted = streq (PQcmdTuples (result), "1");
+        bool deleted = streq (PQcmdTuples (result), "1");
         PQclear (result);
-        if (answer.deleted)
+        if (deleted) {
             crmq_log (CRMQ_LOG_INFO, "template_deleted", "name=%s", crmq_log_q (request->name));
-        code = crmq_reply_ok (reply, &answer.base);
+            Crmq__DeleteTemplateReply answer = CRMQ__DELETE_TEMPLATE_REPLY__INIT;
+            answer.deleted = true;
+            code = crmq_reply_ok (reply, &answer.base);
+        }
+        else
+            code = crmq_reply_error (reply, CRMQ_NOT_FOUND, "name", "no template \"%s\"",
+                                     request->name);
     }
-    crmq__template_name__free_unpacked (request, NULL);
+    crmq_message_free (&(request)->base);
     return code;
 }
 
@@ -548,7 +558,7 @@ report_templates_run (report_templates_t *self, const uint8_t *body, size_t size
         }
         crmq__report_params__free_unpacked (params, NULL);
     }
-    crmq__template_name__free_unpacked (request, NULL);
+    crmq_message_free (&(request)->base);
     return code;
 }
 

@@ -2,9 +2,10 @@
     scheduler that runs them (proto/analytics.proto, docs/reports.md
     "Templates").
 
-    A template is a name (1..100 bytes, crmq_name_valid), a description, the
-    ReportParams of a report (checked as analytics.Report checks them; kept
-    packed in analytics.report_templates) and an optional schedule, an
+    A template is a name (1..100 bytes, crmq_name_valid, no white space at
+    either end: crmq_name_trimmed), a description, the ReportParams of a
+    report (checked as analytics.Report checks them; kept packed in
+    analytics.report_templates) and an optional schedule, an
     iCalendar RRULE read in the company's zone (report_schedule.h).  A
     relative period ("previous_week") is resolved when the template runs.
 
@@ -59,7 +60,8 @@ report_templates_t *report_templates_new (const report_templates_config_t *confi
 //  safe on NULL.
 void report_templates_destroy (report_templates_t **self_p);
 
-//  analytics.SaveTemplate: checks the name (3, field template.name), the
+//  analytics.SaveTemplate: checks the name (3, field template.name: also
+//  white space at either end, so that two names cannot look alike), the
 //  description, the parameters (3, field template.params.FIELD, as
 //  analytics.Report would refuse them) and the schedule (3, field
 //  template.schedule: not an RRULE, FREQ=SECONDLY or MINUTELY, two
@@ -79,8 +81,8 @@ int report_templates_list (report_templates_t *self, const uint8_t *body, size_t
 int report_templates_get (report_templates_t *self, const uint8_t *body, size_t size,
                           crmq_reply_t *reply);
 
-//  analytics.DeleteTemplate: deletes it with its runs; `deleted` false when
-//  there was none (code 0: deleting twice is no error).
+//  analytics.DeleteTemplate: deletes it with its runs (`deleted` true); 5
+//  NOT_FOUND naming field `name` when there is none (so deleting twice is).
 int report_templates_delete (report_templates_t *self, const uint8_t *body, size_t size,
                              crmq_reply_t *reply);
 

@@ -7,11 +7,12 @@
 #      CSV of one table, --chart writes the table's SVG);
 #   3. refusals exit 1 naming the field (unknown report, MINUTELY, an
 #      existing name without --replace); --replace makes version 2; bad
-#      command lines exit 64;
+#      command lines exit 64 (a fraction option outside (0, 1] among them);
 #   4. a schedule that fires (next_run_at set a second back with psql):
 #      `crmq tail analytics. --count 1 --format json` prints the
 #      analytics.report.ready event, a crmq.ReportReady of the template;
-#   5. delete, then delete again ("none"), show is then exit 1.
+#   5. delete, then delete again (exit 1, NOT_FOUND naming the template),
+#      show is then exit 1.
 set -euo pipefail
 : "${CRMQ_PG_URL:?run through tests/run.sh}"
 cd "${CRMQ_SOURCE_DIR:-.}"
@@ -73,7 +74,7 @@ crmq report template run "$name" --format json
 check "run exits" 0 "$rc"
 check "the report" base "$(json 'd["report"]')"
 check "its period" "2020-03-01" "$(json 'd["period"]["from"]')"
-check "no client matches: revenue" 0 "$(json 'd["tables"]["summary"][0]["revenue"]')"
+check "no client matches: revenue" 0.00 "$(json 'd["tables"]["summary"][0]["revenue"]')"
 crmq report template run "$name" --format csv --table classes
 check "run --format csv --table classes" "class,clients,share" "$(head -n 1 "$work/out")"
 crmq report template run "$name" --table classes --chart "$work/classes.svg"
@@ -104,6 +105,11 @@ crmq report template save "$name" base --replace --replace
 check "--replace twice" 64 "$rc"
 crmq report template save "$name" base --table x
 check "--table is not for save" 64 "$rc"
+crmq report template save "$name" abc --a-share 0 --b-share 0.5
+check "--a-share 0 (0 is the default on the wire)" 64 "$rc"
+check "the refusal names --a-share" 1 "$(grep -c -- '--a-share: "0" must be in (0, 1]' "$work/err")"
+crmq report abc --x-cv 1.5
+check "--x-cv 1.5" 64 "$rc"
 crmq report template show
 check "show without NAME" 64 "$rc"
 crmq report template nonsense
@@ -127,7 +133,8 @@ echo "5. delete"
 crmq report template delete "$name" --format json
 check "delete" deleted "$(json 'd["status"]')"
 crmq report template delete "$name" --format json
-check "delete again" none "$(json 'd["status"]')"
+check "delete again" 1 "$rc"
+check "delete again: the service's NOT_FOUND" 1 "$(grep -c "NOT_FOUND: no template \"$name\" (field name)" "$work/err")"
 crmq report template show "$name"
 check "show of a deleted template" 1 "$rc"
 check "its runs went with it" 0 "$(sql -c "SELECT count (*) FROM analytics.report_runs WHERE template = '$name'")"

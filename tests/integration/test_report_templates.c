@@ -1,10 +1,11 @@
 /*  test_report_templates - saved report templates of crmq-analytics and
     their schedules, against the stack:
       1. SaveTemplate, ListTemplates, GetTemplate, RunTemplate (the report's
-         real figures), DeleteTemplate; a resend of the same save answers
-         it again, another save of the name is 6, with replace version 2;
-         names (empty, control characters, 101 bytes refused; 100 bytes of
-         Cyrillic kept), RRULEs (not RRULEs, MINUTELY, SECONDLY, two runs
+         real figures), DeleteTemplate (5 naming `name` the second time);
+         a resend of the same save answers it again, another save of the
+         name is 6, with replace version 2; names (empty, control
+         characters, 101 bytes, white space at either end refused; 100
+         bytes of Cyrillic kept), RRULEs (not RRULEs, MINUTELY, SECONDLY, two runs
          30 minutes apart, no occurrence left), parameters (unknown report,
          relative period, a period not at midnight) refused with 3 naming
          the field;
@@ -514,6 +515,12 @@ main (void)
                "template.name");
     s_refused (analytics, "101 bytes of Cyrillic", cyrillic_long, march, NULL,
                CRMQ_INVALID_ARGUMENT, "template.name");
+    s_refused (analytics, "a trailing space", "имя с пробелом ", march, NULL,
+               CRMQ_INVALID_ARGUMENT, "template.name");
+    s_refused (analytics, "a leading space", " имя", march, NULL, CRMQ_INVALID_ARGUMENT,
+               "template.name");
+    s_refused (analytics, "a trailing no-break space", "имя\xC2\xA0", march, NULL,
+               CRMQ_INVALID_ARGUMENT, "template.name");
     code = s_save (analytics, cyrillic, march, NULL, NULL, true, &saved);
     CHECK (code == 0 && saved && streq (saved->name, cyrillic) && saved->next_run_at_us == 0,
            "100 bytes of Cyrillic, no schedule: code %d %s", code,
@@ -526,11 +533,9 @@ main (void)
     CHECK (code == 0 && deleted && deleted->deleted, "deleted (code %d)", code);
     if (deleted)
         crmq__delete_template_reply__free_unpacked (deleted, NULL);
-    code = s_named (analytics, "analytics.DeleteTemplate", cyrillic,
-                    &crmq__delete_template_reply__descriptor, (ProtobufCMessage **) &deleted);
-    CHECK (code == 0 && deleted && !deleted->deleted, "deleted again: none (code %d)", code);
-    if (deleted)
-        crmq__delete_template_reply__free_unpacked (deleted, NULL);
+    code = s_named (analytics, "analytics.DeleteTemplate", cyrillic, NULL, NULL);
+    CHECK (code == CRMQ_NOT_FOUND && streq (crmq_rpc_client_field (analytics), "name"),
+           "deleted again: code %d field %s", code, crmq_rpc_client_field (analytics));
     code = s_named (analytics, "analytics.GetTemplate", cyrillic, NULL, NULL);
     CHECK (code == CRMQ_NOT_FOUND, "get of a deleted template: code %d", code);
     code = s_named (analytics, "analytics.RunTemplate", cyrillic, NULL, NULL);
@@ -764,8 +769,8 @@ main (void)
               script? script: "deploy/stack.sh", test_env ("CRMQ_STACK_DIR"));
     CHECK (system (command) == 0, "the stack's crmq-analytics stopped");
     char big [128];
-    snprintf (big, sizeof big, "%sdaily-20-years", s_prefix);
-    Crmq__ReportParams *daily = s_params ("base", "2000-01-01", "2020-01-01", "day");
+    snprintf (big, sizeof big, "%sdaily-13-years", s_prefix);
+    Crmq__ReportParams *daily = s_params ("base", "2000-01-01", "2013-01-01", "day");
     code = s_save (second, big, daily, "FREQ=DAILY;BYHOUR=7;BYMINUTE=0", NULL, false, NULL);
     CHECK (code == 0, "saved %s: %s", big, crmq_rpc_client_message (second));
     int64_t big_for = s_fire (pg, big);
@@ -774,8 +779,8 @@ main (void)
     ready = s_last_ready (pg, big, &big_seq, &size);
     const Crmq__ReportTable *history = ready? s_table (ready->result, "history"): NULL;
     CHECK (ready && size <= 65536 - 4096, "the event fits: %zu bytes", size);
-    CHECK (history && history->total_rows == 7305 && history->n_rows > 100
-           && history->n_rows < 7305, "history: %zu of %" PRId64 " rows",
+    CHECK (history && history->total_rows == 4749 && history->n_rows > 100
+           && history->n_rows < 4749, "history: %zu of %" PRId64 " rows",
            history? history->n_rows: 0, history? history->total_rows: 0);
     bool noted = false;
     for (size_t i = 0; ready && ready->result && i < ready->result->n_notes; i++)

@@ -278,7 +278,7 @@ main (void)
     s_expect (result, "clients", "external_id", s_ids [0], "value", "1050.00", "abc");
     s_expect (result, "clients", "external_id", s_ids [1], "value", "310.00", "abc");
     s_expect (result, "clients", "external_id", s_ids [2], "value", "-40.00", "abc (returns)");
-    s_expect (result, "clients", "external_id", s_ids [3], "value", "0", "abc (no order)");
+    s_expect (result, "clients", "external_id", s_ids [3], "value", "0.00", "abc (no order)");
     //  total 1960.00: A before 0 -> A; B/E/F order by value then id
     s_expect (result, "clients", "external_id", s_ids [0], "abc_class", "A", "abc");
     s_expect (result, "clients", "external_id", s_ids [0], "share", "0.535714286", "abc");

@@ -704,36 +704,26 @@ def month_starts(start, end):
     return result
 
 
-def loss_days(days, lost_after):
-    """The days a client with order days `days` (sorted) becomes lost: each
-    order day d not followed by another order within lost_after days gives
-    d + lost_after (a client lost, back, and lost again counts twice)."""
-    distinct = sorted(set(days))
-    result = []
-    for i, d in enumerate(distinct):
-        following = distinct[i + 1] if i + 1 < len(distinct) else None
-        if following is None or (following - d).days >= lost_after:
-            result.append(d + datetime.timedelta(days=lost_after))
-    return result
-
-
 def flows(model, start, end, lost_after):
     """new, returning, lost and clients with orders in [start, end).
 
     A client is lost at report date D when D >= last order + lost_after
-    (the class definition), so it turns lost as the day before
-    last order + lost_after ends: it becomes lost in [start, end) when
-    start < last order + lost_after <= end, i.e. when it is lost at the
-    period's end and was not at its start.  (docs/reports.md words it "last
-    order + lost_after_days falls in the period", a day off from its own
-    classes at the period's ends; crmq counts as here.)"""
+    (the class definition).  Lost in the period: lost at its end, with that
+    loss (the last order before the end + lost_after) in (start, end]; a
+    client counts once, whatever happened before (docs/reports.md)."""
     row = {"new": 0, "returning": 0, "lost": 0, "clients_with_orders": 0}
     for c in model.clients:
         days = model.order_days.get(c, [])
         if any(start <= d < end for d in days):
             row["clients_with_orders"] += 1
             row["new" if days[0] >= start else "returning"] += 1
-        row["lost"] += sum(1 for d in loss_days(days, lost_after) if start < d <= end)
+        # lost at the period's end, its loss (last order before the end +
+        # lost_after) begun in the period: once per client
+        before = [d for d in days if d < end]
+        if before:
+            loss = max(before) + datetime.timedelta(days=lost_after)
+            if start < loss <= end:
+                row["lost"] += 1
     return row
 
 
