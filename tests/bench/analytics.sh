@@ -19,8 +19,10 @@
 #      the tables of both agree.
 # --online-retail instead imports the Online Retail data set
 # (../shared/data/online_retail) with `crmq import online-retail` into the
-# fresh stack, timed, then runs `crmq report NAME --format json` once for
-# every report crmq-analytics knows, timed, and prints the total.
+# fresh stack (in the shop's zone, Europe/London), timed, then runs `crmq
+# report NAME --from 2010-12-01 --to 2012-01-01 --format json` once for
+# every report crmq-analytics knows (the names its answer to an unknown
+# report lists), timed, and prints the total.
 #
 # PostgreSQL here: shared_buffers 1GB, work_mem 128MB, maintenance_work_mem
 # 1GB, max_wal_size 16GB, effective_cache_size 8GB, autovacuum off (the
@@ -59,6 +61,7 @@ bench_stack_up
 psql() { command psql "$CRMQ_PG_URL" -X -v ON_ERROR_STOP=1 "$@"; }
 now() { date +%s.%N; }
 seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
 
 if ((online_retail)); then
     data=$ROOT/../shared/data/online_retail
@@ -76,14 +79,15 @@ if ((online_retail)); then
     failed=0
     for name in $names; do
         start=$(now)
-        if "$crmq" report "$name" --format json >/dev/null 2>"$STACK_DIR/report.err"; then
-            echo "report $name: $(seconds "$start" "$(now)") s"
+        if "$crmq" report "$name" --from 2010-12-01 --to 2012-01-01 --format json \
+               >/dev/null 2>"$STACK_DIR/report.err"; then
+            echo "report $name: $(ms "$start" "$(now)") ms"
         else
-            echo "report $name: failed after $(seconds "$start" "$(now)") s: $(head -c 300 "$STACK_DIR/report.err")"
+            echo "report $name: failed after $(ms "$start" "$(now)") ms: $(head -c 300 "$STACK_DIR/report.err")"
             failed=$((failed + 1))
         fi
     done
-    echo "every report once: $(seconds "$total_start" "$(now)") s ($failed failed)"
+    echo "every report once: $(ms "$total_start" "$(now)") ms ($failed failed)"
     exit $((failed > 0))
 fi
 

@@ -119,7 +119,7 @@ SELECT o.id, l, o.client_id, p.id, v.q, p.list_price, v.d,
   JOIN sales.products p ON p.id = v.product;
 
 INSERT INTO sales.erp_events (event_id, kind, body_sha256, occurred_at, received_at)
-SELECT 'bench:order:' || id, 'order_placed', '\x00'::bytea, placed_at, placed_at
+SELECT 'bench:order:' || lpad (id::text, 9, '0'), 'order_placed', '\x00'::bytea, placed_at, placed_at
   FROM bench.orders ORDER BY id;
 
 INSERT INTO sales.orders (id, external_id, client_id, manager_id, placed_at, required_at,
@@ -127,7 +127,8 @@ INSERT INTO sales.orders (id, external_id, client_id, manager_id, placed_at, req
 SELECT o.id, 'O' || lpad (o.id::text, 9, '0'), o.client_id,
        1 + floor (bench.rnd (o.client_id, 5) * 50)::int, o.placed_at,
        o.placed_at + interval '14 days', 'USD',
-       CASE WHEN o.cancelled THEN 'cancelled' ELSE 'placed' END, t.amount, 'bench:order:' || o.id,
+       CASE WHEN o.cancelled THEN 'cancelled' ELSE 'placed' END, t.amount,
+       'bench:order:' || lpad (o.id::text, 9, '0'),
        CASE WHEN o.cancelled THEN o.placed_at + interval '1 day' END,
        CASE WHEN o.cancelled THEN 'client' END
   FROM bench.orders o
@@ -146,14 +147,14 @@ SELECT row_number () OVER (ORDER BY o.id) AS id, o.id AS order_id, o.client_id,
  WHERE o.returned AND NOT o.cancelled;
 
 INSERT INTO sales.erp_events (event_id, kind, body_sha256, occurred_at, received_at)
-SELECT 'bench:return:' || id, 'return_registered', '\x00'::bytea, returned_at, returned_at
+SELECT 'bench:return:' || lpad (id::text, 9, '0'), 'return_registered', '\x00'::bytea, returned_at, returned_at
   FROM bench.returns ORDER BY id;
 
 INSERT INTO sales.returns (id, external_id, client_id, order_external_id, order_id, returned_at,
                            reason, currency, amount, event_id)
 SELECT id, 'R' || lpad (id::text, 9, '0'), client_id, 'O' || lpad (order_id::text, 9, '0'),
        order_id, returned_at, 'defect', 'USD', round (quantity * unit_price, 2),
-       'bench:return:' || id
+       'bench:return:' || lpad (id::text, 9, '0')
   FROM bench.returns ORDER BY id;
 
 INSERT INTO sales.return_lines (return_id, line_no, client_id, product_id, quantity, unit_price,

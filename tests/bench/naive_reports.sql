@@ -120,15 +120,15 @@ ORDER BY 1, 2;
 -- Over the clients with an order in the period: recency = days from the
 -- last order's day to the report date, frequency = orders, monetary =
 -- revenue; F = ceil(5 x #{f <= mine} / n), M likewise, R = ceil(5 x
--- #{recency >= mine} / n); the first segment that matches.
+-- #{recency >= mine} / n); the first segment that matches; clients ranked
+-- by R + F + M, then monetary, then id.
 WITH bounds AS (SELECT ($1::date)::timestamp AT TIME ZONE $3 AS f,
                        ($2::date)::timestamp AT TIME ZONE $3 AS t),
 placed AS (
     SELECT o.client_id, count (*) AS frequency,
-           $2::date - max ((o.placed_at AT TIME ZONE $3)::date) AS recency
+           max ((o.placed_at AT TIME ZONE $3)::date) AS last_day
       FROM analytics.orders o, bounds b
      WHERE o.placed_at >= b.f AND o.placed_at < b.t
-       AND o.client_id IN (SELECT id FROM analytics.clients)
      GROUP BY o.client_id),
 sold AS (
     SELECT l.client_id, sum (l.amount) AS sales
@@ -141,23 +141,21 @@ returned AS (
      WHERE t.returned_at >= b.f AND t.returned_at < b.t
      GROUP BY t.client_id),
 values_ AS (
-    SELECT p.client_id, p.recency, p.frequency,
-           coalesce (s.sales, 0) - coalesce (r.returns, 0) AS monetary
+    SELECT c.id, c.external_id, c.name, p.last_day, $2::date - p.last_day AS recency,
+           p.frequency, coalesce (s.sales, 0) - coalesce (r.returns, 0) AS monetary
       FROM placed p
+      JOIN analytics.clients c ON c.id = p.client_id
       LEFT JOIN sold s ON s.client_id = p.client_id
       LEFT JOIN returned r ON r.client_id = p.client_id),
-counted AS (
-    SELECT v.*, count (*) OVER () AS n,
-           count (*) OVER (ORDER BY recency DESC) AS r_count,
-           count (*) OVER (ORDER BY frequency) AS f_count,
-           count (*) OVER (ORDER BY monetary) AS m_count
-      FROM values_ v),
+n AS (SELECT count (*) AS n FROM values_),
 scored AS (
-    SELECT c.*, (5 * r_count + n - 1) / n AS r, (5 * f_count + n - 1) / n AS f,
-           (5 * m_count + n - 1) / n AS m
-      FROM counted c),
+    SELECT v.*,
+           (5 * count (*) OVER (ORDER BY v.recency DESC) + n.n - 1) / n.n AS r,
+           (5 * count (*) OVER (ORDER BY v.frequency) + n.n - 1) / n.n AS f,
+           (5 * count (*) OVER (ORDER BY v.monetary) + n.n - 1) / n.n AS m
+      FROM values_ v CROSS JOIN n),
 segmented AS (
-    SELECT s.*,
+    SELECT s.*, s.r + s.f + s.m AS score,
            CASE WHEN r >= 4 AND f >= 4 AND m >= 4 THEN 'champions'
                 WHEN f >= 4 AND r >= 3 THEN 'loyal'
                 WHEN r >= 4 AND f BETWEEN 2 AND 3 THEN 'potential_loyalists'
@@ -165,32 +163,36 @@ segmented AS (
                 WHEN r = 3 THEN 'need_attention'
                 WHEN r <= 2 AND f >= 3 THEN 'at_risk'
                 WHEN r = 2 THEN 'hibernating'
-                ELSE 'lost' END AS segment
-      FROM scored s),
-ranked AS (
-    SELECT s.*, c.external_id, c.name,
-           row_number () OVER (ORDER BY s.monetary DESC, s.client_id) AS rank
-      FROM segmented s JOIN analytics.clients c ON c.id = s.client_id)
-SELECT 'segments' AS tbl, k.n AS ord,
-       array_to_string (ARRAY [k.segment, count (r.client_id)::text,
-                               coalesce (sum (r.monetary), 0)::text], E'\x1f', '') AS line
+                ELSE 'lost' END AS segment,
+           row_number () OVER (ORDER BY s.r + s.f + s.m DESC, s.monetary DESC, s.id) AS rank
+      FROM scored s)
+SELECT 'segments' AS tbl, k.i AS ord,
+       array_to_string (ARRAY [k.segment, count (g.id)::text,
+                               (CASE WHEN max (n.n) > 0
+                                     THEN round (count (g.id)::numeric / max (n.n), 9)
+                                     ELSE 0.000000000 END)::text,
+                               coalesce (sum (g.monetary), 0.00)::text,
+                               round (avg (g.recency), 2)::text, round (avg (g.frequency), 2)::text,
+                               round (avg (g.monetary), 2)::text], E'\x1f', '') AS line
   FROM (VALUES (1, 'champions'), (2, 'loyal'), (3, 'potential_loyalists'), (4, 'new'),
                (5, 'need_attention'), (6, 'at_risk'), (7, 'hibernating'), (8, 'lost'))
-       k (n, segment)
-  LEFT JOIN ranked r ON r.segment = k.segment
- GROUP BY k.n, k.segment
+       k (i, segment)
+ CROSS JOIN n
+  LEFT JOIN segmented g ON g.segment = k.segment
+ GROUP BY k.i, k.segment
 UNION ALL
-SELECT 'matrix', kr.r * 10 + kf.f,
-       array_to_string (ARRAY [kr.r::text, kf.f::text, count (s.client_id)::text], E'\x1f', '')
-  FROM generate_series (1, 5) kr (r) CROSS JOIN generate_series (1, 5) kf (f)
-  LEFT JOIN segmented s ON s.r = kr.r AND s.f = kf.f
- GROUP BY kr.r, kf.f
+SELECT 'matrix', x.r * 10 + y.f,
+       array_to_string (ARRAY [x.r::text, y.f::text, count (g.id)::text], E'\x1f', '')
+  FROM generate_series (1, 5) x (r) CROSS JOIN generate_series (1, 5) y (f)
+  LEFT JOIN segmented g ON g.r = x.r AND g.f = y.f
+ GROUP BY x.r, y.f
 UNION ALL
 SELECT 'clients', rank,
-       array_to_string (ARRAY [rank::text, client_id::text, external_id, name, recency::text,
-                               frequency::text, monetary::text, r::text, f::text, m::text,
-                               segment], E'\x1f', '')
-  FROM ranked WHERE rank <= $4
+       array_to_string (ARRAY [rank::text, id::text, external_id, name, last_day::text,
+                               recency::text, frequency::text, monetary::text, r::text, f::text,
+                               m::text, r::text || f::text || m::text, score::text, segment],
+                        E'\x1f', '')
+  FROM segmented WHERE rank <= $4
 ORDER BY 1, 2;
 
 -- report: base
@@ -199,8 +201,9 @@ ORDER BY 1, 2;
 -- second it is regular, its order's day + lost_after_days it is lost when no
 -- order came before that, and the day after its next order it is back.
 -- Class counts at a day count those moments up to it; per month of the
--- period: clients with orders, new, returning (with orders, not new), lost
--- (becoming lost in it), orders, revenue and the classes at its end.
+-- period (the first cut at its start): clients with orders, new, returning
+-- (with orders, not new), lost (becoming lost in it), orders, revenue and
+-- the classes at its end; the same over the whole period.
 WITH bounds AS (SELECT $1::date AS f, $2::date AS t, $4::int AS unused_limit,
                        ($1::date)::timestamp AT TIME ZONE $3 AS f_at,
                        ($2::date)::timestamp AT TIME ZONE $3 AS t_at),
@@ -213,43 +216,56 @@ seq AS (
       FROM placed
     WINDOW w AS (PARTITION BY client_id ORDER BY day, id)),
 moments AS (
-    SELECT day + 1 AS e, 'first' AS kind, 0 AS k FROM seq WHERE n = 1
-    UNION ALL SELECT day + 1, 'second', 0 FROM seq WHERE n = 2
-    UNION ALL SELECT day + $5::int, 'loss', CASE WHEN n >= 2 THEN 2 ELSE 1 END FROM seq
-     WHERE next_day IS NULL OR next_day >= day + $5::int
-    UNION ALL SELECT next_day + 1, 'react', CASE WHEN n >= 2 THEN 2 ELSE 1 END FROM seq
-     WHERE next_day >= day + $5::int),
+    SELECT e, kind, k, count (*) AS n
+      FROM (SELECT day + 1 AS e, 'first' AS kind, 0 AS k FROM seq WHERE n = 1
+            UNION ALL SELECT day + 1, 'second', 0 FROM seq WHERE n = 2
+            UNION ALL SELECT day + $5::int, 'loss', CASE WHEN n >= 2 THEN 2 ELSE 1 END FROM seq
+             WHERE next_day IS NULL OR next_day >= day + $5::int
+            UNION ALL SELECT next_day + 1, 'react', CASE WHEN n >= 2 THEN 2 ELSE 1 END FROM seq
+             WHERE next_day >= day + $5::int) m
+     GROUP BY 1, 2, 3),
 months AS (
     SELECT greatest (m::date, b.f) AS ps, least ((m + interval '1 month')::date, b.t) AS pe
       FROM bounds b, generate_series (date_trunc ('month', b.f), b.t - 1, interval '1 month') m),
+activity AS (
+    SELECT greatest (date_trunc ('month', p.day)::date, b.f) AS ps,
+           count (DISTINCT p.client_id) AS with_orders, count (*) AS orders
+      FROM placed p, bounds b WHERE p.day >= b.f GROUP BY 1),
+movements AS (
+    SELECT l.placed_at AS at, l.amount
+      FROM analytics.order_lines l JOIN analytics.clients c ON c.id = l.client_id, bounds b
+     WHERE l.placed_at >= b.f_at AND l.placed_at < b.t_at
+    UNION ALL
+    SELECT t.returned_at, -round (l.amount * t.currency_rate, 2)
+      FROM sales.returns t JOIN sales.return_lines l ON l.return_id = t.id
+      JOIN analytics.clients c ON c.id = t.client_id, bounds b
+     WHERE t.returned_at >= b.f_at AND t.returned_at < b.t_at),
+revenue AS (
+    SELECT greatest (date_trunc ('month', (m.at AT TIME ZONE $3)::date)::date, b.f) AS ps,
+           sum (m.amount) AS revenue
+      FROM movements m, bounds b GROUP BY 1),
 periods AS (
-    SELECT 0 AS part, ps, pe FROM months
-    UNION ALL SELECT 1, f, t FROM bounds),
-total AS (SELECT count (*) AS n FROM analytics.clients),
+    SELECT 0 AS part, x.ps, x.pe, coalesce (a.with_orders, 0) AS with_orders,
+           coalesce (a.orders, 0) AS orders, coalesce (r.revenue, 0) AS revenue
+      FROM months x LEFT JOIN activity a ON a.ps = x.ps LEFT JOIN revenue r ON r.ps = x.ps
+    UNION ALL
+    SELECT 1, b.f, b.t, (SELECT count (DISTINCT client_id) FROM placed WHERE day >= b.f),
+           (SELECT count (*) FROM placed WHERE day >= b.f),
+           (SELECT coalesce (sum (revenue), 0) FROM revenue)
+      FROM bounds b),
 at_end AS (
-    SELECT x.part, x.ps, x.pe, total.n,
-           (SELECT count (*) FROM moments WHERE kind = 'first' AND e <= x.pe) AS ever,
-           (SELECT count (*) FROM moments WHERE kind = 'second' AND e <= x.pe) AS two,
-           (SELECT count (*) FILTER (WHERE kind = 'loss') - count (*) FILTER (WHERE kind = 'react')
-              FROM moments WHERE k = 1 AND e <= x.pe) AS lost1,
-           (SELECT count (*) FILTER (WHERE kind = 'loss') - count (*) FILTER (WHERE kind = 'react')
-              FROM moments WHERE k = 2 AND e <= x.pe) AS lost2,
-           (SELECT count (*) FROM moments WHERE kind = 'first' AND e > x.ps AND e <= x.pe) AS fresh,
-           (SELECT count (*) FROM moments WHERE kind = 'loss' AND e > x.ps AND e <= x.pe)
-               AS lost_flow,
-           (SELECT count (DISTINCT client_id) FROM placed WHERE day >= x.ps AND day < x.pe)
-               AS with_orders,
-           (SELECT count (*) FROM placed WHERE day >= x.ps AND day < x.pe) AS orders,
-           (SELECT coalesce (sum (l.amount), 0)
-              FROM analytics.order_lines l JOIN analytics.clients c ON c.id = l.client_id
-             WHERE l.placed_at >= x.ps::timestamp AT TIME ZONE $3
-               AND l.placed_at < x.pe::timestamp AT TIME ZONE $3)
-           - (SELECT coalesce (sum (round (l.amount * t.currency_rate, 2)), 0)
-                FROM sales.returns t JOIN sales.return_lines l ON l.return_id = t.id
-                JOIN analytics.clients c ON c.id = t.client_id
-               WHERE t.returned_at >= x.ps::timestamp AT TIME ZONE $3
-                 AND t.returned_at < x.pe::timestamp AT TIME ZONE $3) AS revenue
-      FROM periods x CROSS JOIN total),
+    SELECT x.*, (SELECT count (*) FROM analytics.clients) AS n,
+           (SELECT coalesce (sum (n), 0) FROM moments WHERE kind = 'first' AND e <= x.pe) AS ever,
+           (SELECT coalesce (sum (n), 0) FROM moments WHERE kind = 'second' AND e <= x.pe) AS two,
+           (SELECT coalesce (sum (CASE kind WHEN 'loss' THEN n ELSE -n END), 0) FROM moments
+             WHERE kind IN ('loss', 'react') AND k = 1 AND e <= x.pe) AS lost1,
+           (SELECT coalesce (sum (CASE kind WHEN 'loss' THEN n ELSE -n END), 0) FROM moments
+             WHERE kind IN ('loss', 'react') AND k = 2 AND e <= x.pe) AS lost2,
+           (SELECT coalesce (sum (n), 0) FROM moments
+             WHERE kind = 'first' AND e > x.ps AND e <= x.pe) AS fresh,
+           (SELECT coalesce (sum (n), 0) FROM moments
+             WHERE kind = 'loss' AND e > x.ps AND e <= x.pe) AS lost_flow
+      FROM periods x),
 classes AS (
     SELECT a.*, n - ever AS potential, ever - two - lost1 AS one_time, two - lost2 AS regular,
            lost1 + lost2 AS lost

@@ -22,12 +22,12 @@
 -- inserted) and the UPDATE trigger (old and new versions of the rows it
 -- updated); a query whose WITH clause deletes and inserts (sales.move_client)
 -- fires the DELETE and INSERT/UPDATE triggers; the deltas add up to the
--- change whatever the order.  last_order_day is not additive: the trigger on
--- sales.client_day_rollups recomputes it from that table for every client x
--- month whose orders changed on some day, in a statement of its own after the
--- upsert (under READ COMMITTED that statement sees the day rows of any
--- transaction that held the month's row before it).  TRUNCATE of a day table
--- clears what it contributed.
+-- change whatever the order.  last_order_day is not additive: where a month
+-- only gained orders it moves to the last day that gained; where some day
+-- lost orders the trigger on sales.client_day_rollups recomputes it from that
+-- table, in a statement of its own after the upsert (under READ COMMITTED
+-- that statement sees the day rows of any transaction that held the month's
+-- row before it).  TRUNCATE of a day table clears what it contributed.
 CREATE TABLE sales.client_month_rollups (
     client_id           bigint NOT NULL,
     month               date NOT NULL CHECK (extract (day FROM month) = 1),
@@ -152,10 +152,12 @@ END;
 $$;
 
 -- Trigger of sales.client_day_rollups (INSERT, UPDATE, DELETE): adds the
--- statement's change of the order counts to the client's months, then
--- recomputes last_order_day of those months from the day rollups.  The
--- upsert sets the likely value (the later of the month's and the last day
--- that gained orders) so that the recomputation seldom writes the row again.
+-- statement's change of the order counts to the client's months.  Where
+-- every day of a month only gained orders, its last_order_day becomes the
+-- later of its own and the last day that gained (exact: a day's orders are
+-- never below 0, and the upsert reads the month's latest row); a month where
+-- some day lost orders gets it recomputed from the day rollups, and is
+-- deleted when that leaves it empty.
 CREATE FUNCTION sales.month_rollups_add_days ()
 RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -168,18 +170,19 @@ BEGIN
               FROM (%s) d
              GROUP BY 1, 2
             HAVING sum (orders) <> 0),
+        by_month AS (
+            SELECT client_id, date_trunc ('month', day::timestamp)::date AS month,
+                   sum (orders) AS orders, max (day) FILTER (WHERE orders > 0) AS gained,
+                   bool_or (orders < 0) AS lost
+              FROM days
+             GROUP BY 1, 2),
         changed AS (
             INSERT INTO sales.client_month_rollups AS m (client_id, month, orders, last_order_day)
-            SELECT client_id, date_trunc ('month', day::timestamp)::date, sum (orders),
-                   max (day) FILTER (WHERE orders > 0)
-              FROM days
-             GROUP BY 1, 2
-             ORDER BY 1, 2
+            SELECT client_id, month, orders, gained FROM by_month ORDER BY 1, 2
             ON CONFLICT (client_id, month) DO UPDATE
                SET orders = m.orders + EXCLUDED.orders,
-                   last_order_day = greatest (m.last_order_day, EXCLUDED.last_order_day)
-            RETURNING client_id, month)
-        SELECT array_agg (client_id), array_agg (month) FROM changed$sql$,
+                   last_order_day = greatest (m.last_order_day, EXCLUDED.last_order_day))
+        SELECT array_agg (client_id), array_agg (month) FROM by_month WHERE lost$sql$,
         sales.month_rollups_delta (TG_OP, ARRAY ['orders']))
     INTO clients, months;
     IF clients IS NULL THEN
