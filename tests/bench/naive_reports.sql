@@ -202,7 +202,8 @@ ORDER BY 1, 2;
 -- order came before that, and the day after its next order it is back.
 -- Class counts at a day count those moments up to it; per month of the
 -- period (the first cut at its start): clients with orders, new, returning
--- (with orders, not new), lost (becoming lost in it), orders, revenue and
+-- (with orders, not new), lost (lost at its end, the last order before the
+-- end + lost_after_days falling in the period), orders, revenue and
 -- the classes at its end; the same over the whole period.
 WITH bounds AS (SELECT $1::date AS f, $2::date AS t, $4::int AS unused_limit,
                        ($1::date)::timestamp AT TIME ZONE $3 AS f_at,
@@ -263,8 +264,9 @@ at_end AS (
              WHERE kind IN ('loss', 'react') AND k = 2 AND e <= x.pe) AS lost2,
            (SELECT coalesce (sum (n), 0) FROM moments
              WHERE kind = 'first' AND e > x.ps AND e <= x.pe) AS fresh,
-           (SELECT coalesce (sum (n), 0) FROM moments
-             WHERE kind = 'loss' AND e > x.ps AND e <= x.pe) AS lost_flow
+           (SELECT count (*) FROM (SELECT max (day) AS d FROM placed WHERE day < x.pe
+                                   GROUP BY client_id) z
+             WHERE z.d + $5::int > x.ps AND z.d + $5::int <= x.pe) AS lost_flow
       FROM periods x),
 classes AS (
     SELECT a.*, n - ever AS potential, ever - two - lost1 AS one_time, two - lost2 AS regular,
