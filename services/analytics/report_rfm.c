@@ -23,14 +23,21 @@ s_query (report_run_t *run, report_query_t *query)
     const char *to = report_facts_to (run, query);
     const char *as_of = report_query_param (query, run->as_of_day);
     report_facts_with_totals (run, query, from, to);
-    //  the last order before D (the product group filter applies)
+    //  the last order before D (the product group filter applies): when D
+    //  is the period's end, a client with an order in the period has its
+    //  last one there (the totals know it); otherwise the rollups before D
+    if (streq (run->as_of_day, run->to_day))
+        report_query_add (query, ", last AS (SELECT client_id, last_order_day AS last_day"
+                          "   FROM totals WHERE last_order_day IS NOT NULL)");
+    else {
+        report_query_add (query,
+            ", last AS (SELECT r.client_id, max (r.day) AS last_day"
+            "   FROM analytics.client_day_group_rollups r JOIN clients c ON c.id = r.client_id"
+            "   WHERE r.orders > 0 AND r.day < %s::date", as_of);
+        report_facts_group_filter (run, query);
+        report_query_add (query, "   GROUP BY r.client_id)");
+    }
     report_query_add (query,
-        ", last AS (SELECT r.client_id, max (r.day) AS last_day"
-        "   FROM analytics.client_day_group_rollups r JOIN clients c ON c.id = r.client_id"
-        "   WHERE r.orders > 0 AND r.day < %s::date", as_of);
-    report_facts_group_filter (run, query);
-    report_query_add (query,
-        "   GROUP BY r.client_id)"
         ", base AS MATERIALIZED (SELECT c.id, c.external_id, c.name, l.last_day,"
         "   %s::date - l.last_day AS recency, t.orders AS frequency, t.revenue AS monetary"
         "   FROM clients c JOIN totals t ON t.client_id = c.id"
