@@ -66,20 +66,32 @@ report_facts_group_filtered (report_run_t *run)
 
 #define S_BOUND 2048
 
-//  Writes the SQL bounds [m1, m2) of the whole months of [from, to) (date
-//  placeholders), m1 = m2 when there is none; the days [from, m1) and
-//  [m2, to) are the partial months at the edges.  m1 holds S_BOUND bytes,
-//  m2 twice as many (asserted).
+//  The whole months of [from, to) (date placeholders) as SQL: months [m1,
+//  m2) of the month rollups (m1 = m2 when there is none), and `edges`, the
+//  condition on rollup rows `r` keeping the days of the partial months at
+//  either end, [from, m1) and [m2, to).
+typedef struct {
+    char m1 [S_BOUND];
+    char m2 [2 * S_BOUND];
+    char edges [5 * S_BOUND];
+} s_months_t;
+
 static void
-s_whole_months (const char *from, const char *to, char *m1, char *m2)
+s_whole_months (const char *from, const char *to, s_months_t *months)
 {
-    int length = snprintf (m1, S_BOUND, "least (CASE WHEN %s::date = date_trunc ('month', %s::date)::date"
-              " THEN %s::date ELSE (date_trunc ('month', %s::date) + interval '1 month')::date"
-              " END, %s::date)", from, from, from, from, to);
-    assert (length < S_BOUND);
-    length = snprintf (m2, 2 * S_BOUND, "greatest (date_trunc ('month', %s::date)::date, %s)", to,
-                       m1);
-    assert (length < 2 * S_BOUND);
+    int length = snprintf (months->m1, sizeof months->m1,
+                           "least (CASE WHEN %s::date = date_trunc ('month', %s::date)::date"
+                           " THEN %s::date ELSE (date_trunc ('month', %s::date)"
+                           " + interval '1 month')::date END, %s::date)",
+                           from, from, from, from, to);
+    assert (length < (int) sizeof months->m1);
+    length = snprintf (months->m2, sizeof months->m2,
+                       "greatest (date_trunc ('month', %s::date)::date, %s)", to, months->m1);
+    assert (length < (int) sizeof months->m2);
+    length = snprintf (months->edges, sizeof months->edges,
+                       "(r.day >= %s::date AND r.day < %s) OR (r.day >= %s AND r.day < %s::date)",
+                       from, months->m1, months->m2, to);
+    assert (length < (int) sizeof months->edges);
 }
 
 void
@@ -96,18 +108,17 @@ report_facts_monthly (report_run_t *run, report_query_t *query, const char *name
         report_query_add (query, " GROUP BY 1, 2)");
         return;
     }
-    char m1 [S_BOUND], m2 [2 * S_BOUND];
-    s_whole_months (from, to, m1, m2);
+    s_months_t months;
+    s_whole_months (from, to, &months);
     report_query_add (query,
         "%s AS (SELECT x.client_id, x.month, sum (x.revenue) AS revenue"
         " FROM (SELECT m.client_id, m.month, m.sales - m.returns AS revenue"
         "   FROM analytics.client_month_rollups m WHERE m.month >= %s AND m.month < %s"
         "  UNION ALL"
         "  SELECT r.client_id, date_trunc ('month', r.day)::date, r.sales - r.returns"
-        "   FROM analytics.client_day_group_rollups r"
-        "   WHERE (r.day >= %s::date AND r.day < %s) OR (r.day >= %s AND r.day < %s::date)) x"
+        "   FROM analytics.client_day_group_rollups r WHERE %s) x"
         " JOIN clients c ON c.id = x.client_id"
-        " GROUP BY 1, 2)", name, m1, m2, from, m1, m2, to);
+        " GROUP BY 1, 2)", name, months.m1, months.m2, months.edges);
 }
 
 void
@@ -132,8 +143,8 @@ report_facts_totals (report_run_t *run, report_query_t *query, const char *name,
     //  The month rollups for the period's whole months, the day rollups for
     //  the days before the first and after the last (an order counted once
     //  whatever its groups: orders come from the client x day rollups).
-    char m1 [S_BOUND], m2 [2 * S_BOUND];
-    s_whole_months (from, to, m1, m2);
+    s_months_t months;
+    s_whole_months (from, to, &months);
     report_query_add (query,
         "%s AS (SELECT x.client_id, sum (x.sales) AS sales, sum (x.returns) AS returns,"
         " sum (x.sales) - sum (x.returns) AS revenue, sum (x.cost) AS cost,"
@@ -147,15 +158,13 @@ report_facts_totals (report_run_t *run, report_query_t *query, const char *name,
         "  UNION ALL"
         "  SELECT r.client_id, r.sales, r.returns, r.cost - r.return_cost, r.lines,"
         "        r.lines_without_cost, r.quantity - r.returned_quantity, r.discounts, 0, NULL"
-        "   FROM analytics.client_day_group_rollups r"
-        "   WHERE (r.day >= %s::date AND r.day < %s) OR (r.day >= %s AND r.day < %s::date)"
+        "   FROM analytics.client_day_group_rollups r WHERE %s"
         "  UNION ALL"
         "  SELECT r.client_id, 0, 0, 0, 0, 0, 0, 0, r.orders,"
         "        CASE WHEN r.orders > 0 THEN r.day END"
-        "   FROM analytics.client_day_rollups r"
-        "   WHERE (r.day >= %s::date AND r.day < %s) OR (r.day >= %s AND r.day < %s::date)) x"
+        "   FROM analytics.client_day_rollups r WHERE %s) x"
         " GROUP BY x.client_id)",
-        name, m1, m2, from, m1, m2, to, from, m1, m2, to);
+        name, months.m1, months.m2, months.edges, months.edges);
 }
 
 void
