@@ -88,7 +88,11 @@ test_fingerprint_of (crmq_pg_t *pg, const char *const *tables)
     char sql [4096] = "SELECT coalesce (md5 (string_agg (t, '|' ORDER BY t)), '') FROM (";
     for (const char *const *table = tables; *table; table++) {
         const char *from = streq (*table, "bus.outbox")
-            ? "(SELECT * FROM bus.outbox WHERE producer IN ('contacts', 'sales'))": *table;
+            //  crmq-sales' change events come from its background merge
+            //  applier too (at any moment); the tables they name are
+            //  fingerprinted themselves
+            ? "(SELECT * FROM bus.outbox WHERE producer = 'contacts' OR (producer = 'sales'"
+              " AND topic NOT LIKE 'data.changed.%'))": *table;
         size_t length = strlen (sql);
         snprintf (sql + length, sizeof sql - length,
                   " SELECT '%s' || x::text AS t FROM %s x UNION ALL", *table, from);
