@@ -202,9 +202,9 @@ ORDER BY 1, 2;
 -- order came before that, and the day after its next order it is back.
 -- Class counts at a day count those moments up to it; per month of the
 -- period (the first cut at its start): clients with orders, new, returning
--- (with orders, not new), lost (lost at its end, the last order before the
--- end + lost_after_days falling in the period), orders, revenue and
--- the classes at its end; the same over the whole period.
+-- (with orders, not new), lost (lost at its end, the loss begun in it: a
+-- loss in (start, end] not undone by an order before the end), orders,
+-- revenue and the classes at its end; the same over the whole period.
 WITH bounds AS (SELECT $1::date AS f, $2::date AS t, $4::int AS unused_limit,
                        ($1::date)::timestamp AT TIME ZONE $3 AS f_at,
                        ($2::date)::timestamp AT TIME ZONE $3 AS t_at),
@@ -225,9 +225,19 @@ moments AS (
             UNION ALL SELECT next_day + 1, 'react', CASE WHEN n >= 2 THEN 2 ELSE 1 END FROM seq
              WHERE next_day >= day + $5::int) m
      GROUP BY 1, 2, 3),
+losses AS (
+    SELECT day + $5::int AS e, next_day + 1 AS back
+      FROM seq WHERE next_day IS NULL OR next_day >= day + $5::int),
 months AS (
     SELECT greatest (m::date, b.f) AS ps, least ((m + interval '1 month')::date, b.t) AS pe
       FROM bounds b, generate_series (date_trunc ('month', b.f), b.t - 1, interval '1 month') m),
+lost_by_month AS (
+    SELECT ps, count (*) AS n
+      FROM (SELECT l.back, greatest (date_trunc ('month', l.e - 1)::date, b.f) AS ps,
+                   least ((date_trunc ('month', l.e - 1) + interval '1 month')::date, b.t) AS pe
+              FROM losses l, bounds b WHERE l.e > b.f AND l.e <= b.t) x
+     WHERE back IS NULL OR back > pe
+     GROUP BY ps),
 activity AS (
     SELECT greatest (date_trunc ('month', p.day)::date, b.f) AS ps,
            count (DISTINCT p.client_id) AS with_orders, count (*) AS orders
@@ -247,12 +257,16 @@ revenue AS (
       FROM movements m, bounds b GROUP BY 1),
 periods AS (
     SELECT 0 AS part, x.ps, x.pe, coalesce (a.with_orders, 0) AS with_orders,
-           coalesce (a.orders, 0) AS orders, coalesce (r.revenue, 0) AS revenue
+           coalesce (a.orders, 0) AS orders, coalesce (r.revenue, 0) AS revenue,
+           coalesce (l.n, 0) AS lost_flow
       FROM months x LEFT JOIN activity a ON a.ps = x.ps LEFT JOIN revenue r ON r.ps = x.ps
+      LEFT JOIN lost_by_month l ON l.ps = x.ps
     UNION ALL
     SELECT 1, b.f, b.t, (SELECT count (DISTINCT client_id) FROM placed WHERE day >= b.f),
            (SELECT count (*) FROM placed WHERE day >= b.f),
-           (SELECT coalesce (sum (revenue), 0) FROM revenue)
+           (SELECT coalesce (sum (revenue), 0) FROM revenue),
+           (SELECT count (*) FROM losses
+             WHERE e > b.f AND e <= b.t AND (back IS NULL OR back > b.t))
       FROM bounds b),
 at_end AS (
     SELECT x.*, (SELECT count (*) FROM analytics.clients) AS n,
@@ -263,10 +277,7 @@ at_end AS (
            (SELECT coalesce (sum (CASE kind WHEN 'loss' THEN n ELSE -n END), 0) FROM moments
              WHERE kind IN ('loss', 'react') AND k = 2 AND e <= x.pe) AS lost2,
            (SELECT coalesce (sum (n), 0) FROM moments
-             WHERE kind = 'first' AND e > x.ps AND e <= x.pe) AS fresh,
-           (SELECT count (*) FROM (SELECT max (day) AS d FROM placed WHERE day < x.pe
-                                   GROUP BY client_id) z
-             WHERE z.d + $5::int > x.ps AND z.d + $5::int <= x.pe) AS lost_flow
+             WHERE kind = 'first' AND e > x.ps AND e <= x.pe) AS fresh
       FROM periods x),
 classes AS (
     SELECT a.*, n - ever AS potential, ever - two - lost1 AS one_time, two - lost2 AS regular,
