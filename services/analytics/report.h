@@ -68,6 +68,11 @@ typedef struct {
     int dimensions;                     //  REPORT_DIM_* taken; 0 = none
     bool granularity;                   //  takes a granularity
     const char *default_granularity;    //  when it does: "month", ...
+    //  Reads, of what sales documents change, only the rollups (and return
+    //  lines) of days before its horizon, the later of the period's end and
+    //  the report date: its cached result stays valid while documents of
+    //  later days arrive (report_runner.c).
+    bool dated;
 } report_def_t;
 
 //  The report named `name`, or NULL.

@@ -17,9 +17,34 @@ struct _report_runner_t {
 //  with JIT for queries of milliseconds: reports run without it.
 static const char *SQL_NO_JIT = "SET LOCAL jit = off";
 
-//  The topics whose events change what reports read.
+//  The event-log position of the topics whose events accompany every change
+//  reports read (bus.position, services/bus/sql/004_data_changed.sql): the
+//  cache key of a report, and its as_of_seq.  For a report by dates ($1, its
+//  horizon, not NULL) also the key it is cached under instead: the position
+//  of every topic but the sales documents', and the change counters of the
+//  rollups' months before the horizon (services/sales/sql/011_rollup_marks.sql):
+//  two snapshots with the same value see the same master data, contacts and
+//  rollups of the days before the horizon, so documents of later days leave
+//  such a report's cached result valid.  NULL (more than 1,000 unpublished
+//  events): not cached.
 static const char *SQL_POSITION =
-    "SELECT bus.position (ARRAY['sales.', 'contacts.', 'data.changed.'])";
+    "SELECT bus.position (ARRAY['sales.', 'contacts.', 'data.changed.']),"
+    " CASE WHEN $1::date IS NOT NULL THEN"
+    "  bus.position (ARRAY['contacts.', 'data.changed.']) || '|before ' || $1::date || ':'"
+    "  || (SELECT coalesce (string_agg (m.month || '=' || m.changes, ',' ORDER BY m.month), '')"
+    "        FROM analytics.rollup_marks m WHERE m.month < $1::date) END";
+
+//  The horizon of a report by dates: the later of the period's end and the
+//  report date ("YYYY-MM-DD", which compare as strings), or NULL when the
+//  report reads everything (not a report by dates, or an open period).
+static const char *
+s_horizon (const report_def_t *def, const report_run_t *run)
+{
+    if (!def->dated || streq (run->from_day, "-infinity") || streq (run->to_day, "infinity")
+    ||  streq (run->as_of_day, "infinity"))
+        return NULL;
+    return strcmp (run->to_day, run->as_of_day) >= 0? run->to_day: run->as_of_day;
+}
 
 report_runner_t *
 report_runner_new (crmq_pg_t *pg, report_cache_t *cache, const char *time_zone,
@@ -88,13 +113,17 @@ s_run_tx (crmq_pg_t *pg, void *arg)
     int rc = report_params_resolve (run, job->params, job->def, &resolved);
     if (rc != 0)
         return rc;
-    PGresult *result = crmq_pg_exec (pg, SQL_POSITION, 0, NULL);
+    const char *horizon = s_horizon (job->def, run);
+    PGresult *result = crmq_pg_exec (pg, SQL_POSITION, 1, &horizon);
     if (!result) {
         crmq__report_params__free_unpacked (resolved, NULL);
         return -1;
     }
     //  NULL: too many unpublished events to name the position; not cached
-    char *position = PQgetisnull (result, 0, 0)? NULL: strdup (PQgetvalue (result, 0, 0));
+    int64_t as_of_seq = PQgetisnull (result, 0, 0)? 0: s_last_seq (PQgetvalue (result, 0, 0));
+    int keyed_by = horizon? 1: 0;
+    char *position = PQgetisnull (result, 0, keyed_by)? NULL
+                   : strdup (PQgetvalue (result, 0, keyed_by));
     PQclear (result);
     size_t key_size = protobuf_c_message_get_packed_size (&resolved->base);
     uint8_t *key = (uint8_t *) malloc (key_size? key_size: 1);
@@ -110,7 +139,7 @@ s_run_tx (crmq_pg_t *pg, void *arg)
             Crmq__ReportResult *message = report_result_message (run->result);
             message->params = resolved;
             resolved = NULL;            //  now the result's
-            message->as_of_seq = s_last_seq (position);
+            message->as_of_seq = as_of_seq;
             message->computed_at_us = crmq_time_now_us ();
             job->packed = report_result_pack (run->result, &job->packed_size);
             if (position)

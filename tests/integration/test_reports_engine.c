@@ -431,6 +431,42 @@ main (void)
     result = s_ok (&p, "abc after the order");
     CHECK (result && !result->cached, "computed afresh after the order");
     s_expect (result, "clients", "external_id", s_ids [3], "value", "7.77", "D's new order");
+    int64_t computed_at = result? result->as_of_seq: 0;
+    s_free (result);
+
+    printf ("documents of days after the period leave a report by dates cached;"
+            " a report of every day is computed afresh\n");
+    s_params (&p, "clients", "2031-01-01", "2031-04-01");
+    s_our_clients (&p);
+    s_free (s_ok (&p, "clients before"));
+    Crmq__ErpEvent *after [] = {
+        s_order ("OD2", "D", "PH", "2031-04-01", 0, 1, 999),            //  the horizon itself
+        s_return ("RD1", "D", "OD1", "PH", "2031-04-02", 1, 777) };
+    test_send (sales, "an order and a return after the period", after, 2, 0);
+    s_params (&p, "abc", "2031-01-01", "2031-04-01");
+    s_our_clients (&p);
+    result = s_ok (&p, "abc after later documents");
+    CHECK (result && result->cached, "abc: still the cached result");
+    CHECK (result && result->as_of_seq == computed_at, "abc: as of the same position");
+    s_expect (result, "clients", "external_id", s_ids [3], "value", "7.77", "D unchanged");
+    s_free (result);
+    s_params (&p, "clients", "2031-01-01", "2031-04-01");
+    s_our_clients (&p);
+    result = s_ok (&p, "clients after later documents");
+    CHECK (result && !result->cached, "clients: computed afresh");
+    s_free (result);
+    //  the same abc with the report date after the new order reads it
+    s_params (&p, "rfm", "2031-01-01", "2031-04-01");
+    s_our_clients (&p);
+    s_free (s_ok (&p, "rfm first"));
+    result = s_ok (&p, "rfm second");
+    CHECK (result && result->cached, "rfm: cached");
+    s_free (result);
+    p.params.as_of_us = s_at ("2031-04-03", 0);
+    result = s_ok (&p, "rfm as of 2031-04-03");
+    CHECK (result && !result->cached, "rfm as of a later day: computed");
+    s_expect (result, "clients", "external_id", s_ids [3], "last_order", "2031-04-01",
+              "rfm: D's order of the horizon's day read when the report date is later");
     s_free (result);
 
     printf ("bad parameters: code 3 naming the field\n");

@@ -1,0 +1,115 @@
+-- Change counters per calendar month of the rollups, for caches of results
+-- over closed periods (crmq-analytics' reports by dates).
+--
+-- sales.rollup_marks holds, per month (its first day), the number of
+-- committed transactions that changed a rollup row of a day of that month
+-- (sales.client_day_group_rollups, sales.client_day_rollups,
+-- sales.client_month_rollups) or a return of it (sales.returns,
+-- sales.return_lines: a report by profit counts return lines without a
+-- cost).  Statement triggers add 1 to each month a statement touched, in
+-- the writer's transaction.
+--
+-- Why a reader may key a cache on the counters of the months it reads:
+-- a transaction increments a month's counter with an upsert on its one row,
+-- which holds the row's lock until it ends, so the transactions that write
+-- a month are ordered, and a snapshot sees a prefix of that order (what
+-- PostgreSQL's snapshots see is a prefix of the order in which transactions
+-- end).  The counter a snapshot sees is then the number of those
+-- transactions it sees; two snapshots that see the same counters for the
+-- months before a day see the same rollup rows (and return lines) of every
+-- day before it.  A statement that rewrote rows unchanged also counts: that
+-- costs a cache miss, never a stale result.
+--
+-- Returns are dated by returned_at, a timestamptz, and the company's zone is
+-- the writer's argument, not known here: a return marks the calendar months
+-- of its UTC instant 14 hours either side (every zone's offset is within),
+-- one month or two.
+CREATE TABLE sales.rollup_marks (
+    month               date PRIMARY KEY CHECK (extract (day FROM month) = 1),
+    changes             bigint NOT NULL
+);
+
+-- Adds 1 to the counter of each month in `months` (any order, repeats
+-- allowed), in ascending order of months (one order for every writer: two
+-- writers wait for each other rather than deadlock).
+CREATE FUNCTION sales.rollup_marks_add (months date[])
+RETURNS void LANGUAGE sql AS $$
+    INSERT INTO sales.rollup_marks AS r (month, changes)
+    SELECT DISTINCT date_trunc ('month', m::timestamp)::date, 1
+      FROM unnest (months) AS m
+     WHERE m IS NOT NULL AND isfinite (m)
+     ORDER BY 1
+    ON CONFLICT (month) DO UPDATE SET changes = r.changes + 1;
+$$;
+
+-- The statement trigger (AFTER INSERT, UPDATE or DELETE, FOR EACH STATEMENT,
+-- transition tables marked_new and marked_old) of a table with a date:
+-- TG_ARGV[0] is an SQL expression over the table's row `t` giving the days
+-- its change touches (a date, or an array of dates).
+CREATE FUNCTION sales.rollup_marks_trigger ()
+RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    days date[];
+BEGIN
+    EXECUTE format ('SELECT array_agg (DISTINCT d) FROM (%s) x (d)',
+                    concat_ws (' UNION ALL ',
+                        CASE WHEN TG_OP IN ('INSERT', 'UPDATE')
+                             THEN format ('SELECT unnest (ARRAY [%s]::date[]) FROM marked_new t',
+                                          TG_ARGV [0]) END,
+                        CASE WHEN TG_OP IN ('DELETE', 'UPDATE')
+                             THEN format ('SELECT unnest (ARRAY [%s]::date[]) FROM marked_old t',
+                                          TG_ARGV [0]) END))
+    INTO days;
+    IF days IS NOT NULL THEN
+        PERFORM sales.rollup_marks_add (days);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- TRUNCATE (sales.rebuild_rollups): every month known so far changed.
+CREATE FUNCTION sales.rollup_marks_truncated ()
+RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM sales.rollup_marks_add (array_agg (month)) FROM sales.rollup_marks;
+    RETURN NULL;
+END;
+$$;
+
+-- Puts the three statement triggers and the TRUNCATE one on `marked`, the
+-- days of a row given by `days` (see sales.rollup_marks_trigger).
+CREATE FUNCTION sales.rollup_marks_watch (marked regclass, days text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format ('CREATE TRIGGER rollup_marks_insert AFTER INSERT ON %s'
+                    ' REFERENCING NEW TABLE AS marked_new'
+                    ' FOR EACH STATEMENT EXECUTE FUNCTION sales.rollup_marks_trigger (%L)',
+                    marked, days);
+    EXECUTE format ('CREATE TRIGGER rollup_marks_update AFTER UPDATE ON %s'
+                    ' REFERENCING OLD TABLE AS marked_old NEW TABLE AS marked_new'
+                    ' FOR EACH STATEMENT EXECUTE FUNCTION sales.rollup_marks_trigger (%L)',
+                    marked, days);
+    EXECUTE format ('CREATE TRIGGER rollup_marks_delete AFTER DELETE ON %s'
+                    ' REFERENCING OLD TABLE AS marked_old'
+                    ' FOR EACH STATEMENT EXECUTE FUNCTION sales.rollup_marks_trigger (%L)',
+                    marked, days);
+    EXECUTE format ('CREATE TRIGGER rollup_marks_truncate AFTER TRUNCATE ON %s'
+                    ' FOR EACH STATEMENT EXECUTE FUNCTION sales.rollup_marks_truncated ()',
+                    marked);
+END $$;
+
+SELECT sales.rollup_marks_watch ('sales.client_day_group_rollups', 't.day');
+SELECT sales.rollup_marks_watch ('sales.client_day_rollups', 't.day');
+SELECT sales.rollup_marks_watch ('sales.client_month_rollups', 't.month');
+SELECT sales.rollup_marks_watch ('sales.returns',
+    '(t.returned_at AT TIME ZONE ''UTC'' - interval ''14 hours'')::date,'
+    ' (t.returned_at AT TIME ZONE ''UTC'' + interval ''14 hours'')::date');
+SELECT sales.rollup_marks_watch ('sales.return_lines',
+    '(SELECT (r.returned_at AT TIME ZONE ''UTC'' - interval ''14 hours'')::date'
+    '   FROM sales.returns r WHERE r.id = t.return_id),'
+    ' (SELECT (r.returned_at AT TIME ZONE ''UTC'' + interval ''14 hours'')::date'
+    '    FROM sales.returns r WHERE r.id = t.return_id)');
+
+-- Every month that has rollups starts with one change: the counters of a
+-- database migrated with data differ from those of an empty one.
+SELECT sales.rollup_marks_add (array_agg (DISTINCT month)) FROM sales.client_month_rollups;
