@@ -14,6 +14,12 @@
                 computes the report (and stores it);
       cached    analytics.Report again with Redis left alone: the stored
                 result (the reply says `cached`).
+      live      the same while the ERP posts orders: before each call one
+                order of the day after the period (a later day than the
+                report reads) goes through crmq-sales' sales.Ingest, as the
+                ERP sends it; the reply must still come from the cache (a
+                report by dates is keyed by its months' change counters,
+                report_runner.c).  Needs CRMQ_SALES_ENDPOINT; n/a without.
     Each is run once to warm up, then --runs times (5) timed; it prints the
     p50 (the middle run) and the fastest of each, the ratios naive / crmq,
     and the totals of the reports that every side ran.  Then it compares the
@@ -22,7 +28,7 @@
     know prints n/a and is left out of the comparison.
 
     Environment: CRMQ_PG_URL, CRMQ_REDIS_URL, CRMQ_ANALYTICS_ENDPOINT,
-    CRMQ_TIME_ZONE (UTC).  Exit 0 when every report crmq knows agrees with
+    CRMQ_SALES_ENDPOINT (for live), CRMQ_TIME_ZONE (UTC).  Exit 0 when every report crmq knows agrees with
     its naive query, 1 when one does not or a call fails, 2 on a usage or
     set-up error.                                                           */
 #include "crmq.h"
@@ -49,7 +55,7 @@ typedef struct {
     char name [32];
     char *sql;                      //  the naive query, from the file
     int nparams;                    //  the highest $n it uses
-    double naive [2], uncached [2], cached [2];
+    double naive [2], uncached [2], cached [2], live [2];
     bool known;                     //  crmq answered it
     char agreement [512];
     bool agrees;
@@ -180,6 +186,57 @@ s_flush (crmq_redis_t *redis)
     return 0;
 }
 
+//  Posts order number `n` of this run through crmq-sales, placed at `at_us`
+//  (one line: product P00001 of the generated data set, client n % 100 + 1),
+//  as the ERP sends it.  Returns 0, or -1 when crmq-sales did not accept it.
+static int
+s_post_order (crmq_rpc_client_t *sales, int64_t at_us, int n)
+{
+    char event_id [64], order_id [64], client_id [16];
+    snprintf (event_id, sizeof event_id, "bench-live-%d-%" PRId64 "-%d", (int) getpid (),
+              crmq_time_now_us (), n);
+    snprintf (order_id, sizeof order_id, "%s", event_id);
+    snprintf (client_id, sizeof client_id, "C%08d", n % 100 + 1);
+    Crmq__Decimal quantity = CRMQ__DECIMAL__INIT;
+    quantity.units = 1;
+    Crmq__Money price = CRMQ__MONEY__INIT;
+    price.units = 10;
+    Crmq__OrderLine line = CRMQ__ORDER_LINE__INIT;
+    line.product_external_id = "P00001";
+    line.quantity = &quantity;
+    line.unit_price = &price;
+    Crmq__OrderLine *lines [1] = { &line };
+    Crmq__OrderPlaced order = CRMQ__ORDER_PLACED__INIT;
+    order.external_id = order_id;
+    order.client_external_id = client_id;
+    order.placed_at_us = at_us;
+    order.n_lines = 1;
+    order.lines = lines;
+    Crmq__ErpEvent event = CRMQ__ERP_EVENT__INIT;
+    event.event_id = event_id;
+    event.occurred_at_us = at_us;
+    event.body_case = CRMQ__ERP_EVENT__BODY_ORDER_PLACED;
+    event.order_placed = &order;
+    Crmq__ErpEvent *events [1] = { &event };
+    Crmq__IngestRequest request = CRMQ__INGEST_REQUEST__INIT;
+    request.n_events = 1;
+    request.events = events;
+    uint8_t *body = NULL;
+    size_t size = 0;
+    int code = crmq_rpc_call (sales, "sales.Ingest", &request.base, &body, &size);
+    Crmq__IngestReply *reply = code == CRMQ_OK? crmq__ingest_reply__unpack (NULL, size, body): NULL;
+    free (body);
+    int rc = reply && reply->rejected == 0 && reply->duplicates == 0? 0: -1;
+    if (rc)
+        fprintf (stderr, "%s: sales.Ingest: code %d%s%s\n", s_program, code,
+                 reply && reply->n_results && reply->results [0]->error? ": ": "",
+                 reply && reply->n_results && reply->results [0]->error
+                 ? reply->results [0]->error->message: "");
+    if (reply)
+        crmq__ingest_reply__free_unpacked (reply, NULL);
+    return rc;
+}
+
 //  Compares the naive rows (tbl, ord, line) with crmq's tables of the same
 //  names; writes what it found into report->agreement.
 static void
@@ -250,7 +307,7 @@ s_compare (s_report_t *report, PGresult *naive, const Crmq__ReportResult *result
 static int
 s_bench_report (s_report_t *report, const s_options_t *options, crmq_pg_t *pg,
                 crmq_rpc_client_t *client, crmq_redis_t *redis, const char *const *values,
-                Crmq__ReportParams *params)
+                Crmq__ReportParams *params, crmq_rpc_client_t *sales)
 {
     double ms [MAX_RUNS + 1];
     PGresult *naive = NULL;
@@ -308,6 +365,25 @@ s_bench_report (s_report_t *report, const s_options_t *options, crmq_pg_t *pg,
     }
     crmq__report_result__free_unpacked (result, NULL);
     s_summary (ms + 1, options->runs, report->cached);
+    if (!sales)
+        return 0;
+
+    //  live: an order of the day after the period before each call
+    static int posted = 0;
+    for (int run = 0; run <= options->runs; run++) {
+        if (s_post_order (sales, params->period->to_us + 12 * 3600 * 1000000LL, posted++) != 0)
+            return -1;
+        result = s_crmq (client, params, &ms [run], &code);
+        bool cached = result && result->cached;
+        if (!cached)
+            fprintf (stderr, "%s: crmq %s with orders arriving: %s\n", s_program, report->name,
+                     result? "not served from the cache": crmq_rpc_client_message (client));
+        if (result)
+            crmq__report_result__free_unpacked (result, NULL);
+        if (!cached)
+            return -1;
+    }
+    s_summary (ms + 1, options->runs, report->live);
     return 0;
 }
 
@@ -344,30 +420,33 @@ s_cell (const double figures [2], char *buf)
 
 static void
 s_print_row (const char *name, const double naive [2], const double uncached [2],
-             const double cached [2])
+             const double cached [2], const double live [2])
 {
-    char a [64], b [64], c [64], d [24], e [24];
-    printf ("%-8s | %21s | %21s | %21s | %14s | %12s\n", name, s_cell (naive, a),
-            s_cell (uncached, b), s_cell (cached, c), s_ratio (naive [0], uncached [0], d, sizeof d),
-            s_ratio (naive [0], cached [0], e, sizeof e));
+    char a [64], b [64], c [64], f [64], d [24], e [24], g [24];
+    printf ("%-8s | %21s | %21s | %19s | %19s | %14s | %12s | %10s\n", name, s_cell (naive, a),
+            s_cell (uncached, b), s_cell (cached, c), s_cell (live, f),
+            s_ratio (naive [0], uncached [0], d, sizeof d),
+            s_ratio (naive [0], cached [0], e, sizeof e), s_ratio (naive [0], live [0], g, sizeof g));
 }
 
 static void
 s_print (s_report_t *reports, int count, const s_options_t *options)
 {
     printf ("\n%d timed runs each after one to warm up; ms as p50 (min)\n", options->runs);
-    printf ("%-8s | %21s | %21s | %21s | %14s | %12s\n", "report", "naive p50 (min)",
-            "crmq uncached p50", "crmq cached p50", "naive/uncached", "naive/cached");
-    double total [3][2] = { { 0 } };
+    printf ("%-8s | %21s | %21s | %19s | %19s | %14s | %12s | %10s\n", "report",
+            "naive p50 (min)", "crmq uncached p50", "crmq cached p50", "cached, live p50",
+            "naive/uncached", "naive/cached", "naive/live");
+    double total [4][2] = { { 0 } };
     int totalled = 0;
     for (int i = 0; i < count; i++) {
         s_report_t *r = &reports [i];
-        s_print_row (r->name, r->naive, r->uncached, r->cached);
+        s_print_row (r->name, r->naive, r->uncached, r->cached, r->live);
         if (r->known && r->naive [0] >= 0) {
             for (int k = 0; k < 2; k++) {
                 total [0][k] += r->naive [k];
                 total [1][k] += r->uncached [k];
                 total [2][k] += r->cached [k];
+                total [3][k] = total [3][k] < 0 || r->live [k] < 0? -1: total [3][k] + r->live [k];
             }
             totalled++;
         }
@@ -375,7 +454,7 @@ s_print (s_report_t *reports, int count, const s_options_t *options)
     if (totalled) {
         char name [24];
         snprintf (name, sizeof name, "total/%d", totalled);
-        s_print_row (name, total [0], total [1], total [2]);
+        s_print_row (name, total [0], total [1], total [2], total [3]);
     }
     printf ("\nnaive and crmq tables:\n");
     for (int i = 0; i < count; i++)
@@ -451,7 +530,7 @@ main (int argc, char **argv)
             return 2;
         }
         for (int k = 0; k < 2; k++)
-            report->naive [k] = report->uncached [k] = report->cached [k] = -1;
+            report->naive [k] = report->uncached [k] = report->cached [k] = report->live [k] = -1;
         count++;
     }
     free (names);
@@ -460,6 +539,9 @@ main (int argc, char **argv)
     crmq_pg_t *pg = crmq_pg_new (pg_url, s_program);
     crmq_redis_t *redis = crmq_redis_new (redis_url);
     crmq_rpc_client_t *client = crmq_rpc_client_new (endpoint, RPC_TIMEOUT_MS, 0);
+    const char *sales_endpoint = getenv ("CRMQ_SALES_ENDPOINT");
+    crmq_rpc_client_t *sales = sales_endpoint
+                             ? crmq_rpc_client_new (sales_endpoint, RPC_TIMEOUT_MS, 0): NULL;
     int64_t from_us, to_us;
     if (!pg || !redis || !client || s_instant (pg, options.from, zone, &from_us) != 0
     ||  s_instant (pg, options.to, zone, &to_us) != 0)
@@ -484,7 +566,7 @@ main (int argc, char **argv)
         params.lost_after_days = options.lost_after;
         printf ("%s ...\n", report->name);
         fflush (stdout);
-        if (s_bench_report (report, &options, pg, client, redis, values, &params) != 0)
+        if (s_bench_report (report, &options, pg, client, redis, values, &params, sales) != 0)
             failures++;
         else
         if (report->known && !report->agrees)
@@ -494,6 +576,7 @@ main (int argc, char **argv)
     for (int i = 0; i < count; i++)
         free (reports [i].sql);
     crmq_rpc_client_destroy (&client);
+    crmq_rpc_client_destroy (&sales);
     crmq_redis_destroy (&redis);
     crmq_pg_destroy (&pg);
     return failures? 1: 0;

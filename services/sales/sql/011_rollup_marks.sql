@@ -67,7 +67,7 @@ BEGIN
 END;
 $$;
 
--- TRUNCATE (sales.rebuild_rollups): every month known so far changed.
+-- TRUNCATE of a rollup table: every month known so far changed.
 CREATE FUNCTION sales.rollup_marks_truncated ()
 RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -113,3 +113,31 @@ SELECT sales.rollup_marks_watch ('sales.return_lines',
 -- Every month that has rollups starts with one change: the counters of a
 -- database migrated with data differ from those of an empty one.
 SELECT sales.rollup_marks_add (array_agg (DISTINCT month)) FROM sales.client_month_rollups;
+
+-- sales.rebuild_rollups (003) as before, and now also a change event per
+-- rollup table (data.changed.sales.client_day_group_rollups, ...): a
+-- rebuild (after a change of the company's zone) writes no document event,
+-- and every cached report must go.
+CREATE OR REPLACE FUNCTION sales.rebuild_rollups (zone text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    group_rows bigint;
+    day_rows bigint;
+    inserted bigint;
+BEGIN
+    LOCK TABLE sales.client_day_group_rollups, sales.client_day_rollups IN EXCLUSIVE MODE;
+    DELETE FROM sales.client_day_group_rollups;
+    GET DIAGNOSTICS group_rows = ROW_COUNT;
+    DELETE FROM sales.client_day_rollups;
+    GET DIAGNOSTICS day_rows = ROW_COUNT;
+    INSERT INTO sales.client_day_group_rollups SELECT * FROM sales.rollups_from_documents (zone);
+    GET DIAGNOSTICS inserted = ROW_COUNT;
+    group_rows := group_rows + inserted;
+    INSERT INTO sales.client_day_rollups SELECT * FROM sales.day_rollups_from_documents (zone);
+    GET DIAGNOSTICS inserted = ROW_COUNT;
+    day_rows := day_rows + inserted;
+    -- rows deleted and written again
+    PERFORM bus.data_changed ('sales', 'client_day_group_rollups', group_rows);
+    PERFORM bus.data_changed ('sales', 'client_day_rollups', day_rows);
+END;
+$$;
