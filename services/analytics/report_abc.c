@@ -84,16 +84,6 @@ s_bounded (report_run_t *run)
     return 0;
 }
 
-//  Checks costs for a run by profit: true when the report can go on.
-static int
-s_costs (report_run_t *run, bool *missing)
-{
-    *missing = false;
-    if (run->measure != REPORT_MEASURE_PROFIT)
-        return 0;
-    return report_facts_costs_missing (run, missing);
-}
-
 //  Runs the query (destroyed) whose rows are part 0, the summary table, and
 //  part 1, the client rows (cut by the limit); the clients table's total is
 //  the sum of the summary's `count_column`.  Returns 0 or -1.
@@ -131,7 +121,7 @@ report_abc (report_run_t *run)
     report_table_t *clients = report_result_table (run->result, "clients", "Clients by ABC",
                                                    "pareto", client_columns);
     bool missing;
-    if (s_costs (run, &missing) != 0)
+    if (report_facts_measure_costs_missing (run, &missing) != 0)
         return -1;
     if (missing)
         return 0;
@@ -215,7 +205,7 @@ report_abc_xyz (report_run_t *run)
     report_table_t *clients = report_result_table (run->result, "clients",
                                                    "Clients by ABC and XYZ", "", client_columns);
     bool missing;
-    if (s_costs (run, &missing) != 0)
+    if (report_facts_measure_costs_missing (run, &missing) != 0)
         return -1;
     if (missing)
         return 0;

@@ -11,8 +11,7 @@
     A class count at t is the count of events with t' <= t; a period's flow
     (new, lost) the count of events in (start, end].  Each loss and
     reactivation carries whether the client then had one order or more.  */
-#include "report_facts.h"
-#include "report_params.h"
+#include "report_sales_facts.h"
 
 //  $L lost_after_days; the placeholders of the period and D come from the
 //  query; %s the granularity's step.
@@ -124,43 +123,21 @@ s_average (const char *a, const char *b, char *buf, size_t size)
     snprintf (buf, size, "%lld.%02lld", (long long) (cents / 100), (long long) (cents % 100));
 }
 
-//  $1 from, $2 the report date, $3 granularity, $4 the most periods: how
-//  many periods the history would have (at most $4 + 1), and whether the
-//  report date is after from.
-static const char *SQL_PERIODS =
-    "WITH b AS (SELECT CASE WHEN $1::date = '-infinity' THEN (SELECT min (day)"
-    "  FROM analytics.client_day_rollups WHERE orders > 0) ELSE $1::date END AS f,"
-    "  $2::date AS t)"
-    " SELECT (SELECT count (*) FROM (SELECT 1 FROM b, generate_series (date_trunc ($3, b.f),"
-    "   b.t - 1, CASE $3 WHEN 'quarter' THEN interval '3 months' ELSE ('1 ' || $3)::interval END)"
-    "   WHERE b.f < b.t LIMIT $4::int + 1) n),"
-    "  $1::date = '-infinity' OR $1::date < $2::date";
-
 //  Refuses a history of more than REPORT_PERIODS_MAX periods, and a report
-//  date not after the period's start.  Returns 0, CRMQ_INVALID_ARGUMENT
-//  after crmq_reply_error, or -1 after a failed statement.
+//  date not after the period's start (no data before an open start is an
+//  empty history).  Returns 0, CRMQ_INVALID_ARGUMENT after crmq_reply_error,
+//  or -1 after a failed statement.
 static int
 s_check_periods (report_run_t *run)
 {
-    char most [16];
-    snprintf (most, sizeof most, "%d", REPORT_PERIODS_MAX);
-    const char *values [4] = { run->from_day, run->as_of_day, run->params->granularity, most };
-    PGresult *result = crmq_pg_exec (run->pg, SQL_PERIODS, 4, values);
-    if (!result)
-        return -1;
-    long long periods = strtoll (PQgetvalue (result, 0, 0), NULL, 10);
-    bool after = streq (PQgetvalue (result, 0, 1), "t");
-    PQclear (result);
-    if (!after)
-        return crmq_reply_error (run->reply, CRMQ_INVALID_ARGUMENT, "as_of_us",
-                                 "as_of: the report date %s is not after the period's start %s",
-                                 run->as_of_day, run->from_day);
-    if (periods > REPORT_PERIODS_MAX)
-        return crmq_reply_error (run->reply, CRMQ_INVALID_ARGUMENT, "granularity",
-                                 "granularity: more than %d periods of a %s before %s;"
-                                 " choose a coarser granularity or a shorter period",
-                                 REPORT_PERIODS_MAX, run->params->granularity, run->as_of_day);
-    return 0;
+    report_sales_range_t range;
+    int rc = report_sales_range (run, "SELECT min (day) FROM analytics.client_day_rollups"
+                                 " WHERE orders > 0", run->as_of_day, &range);
+    if (rc == 0 && range.empty && !streq (run->from_day, "-infinity"))
+        rc = crmq_reply_error (run->reply, CRMQ_INVALID_ARGUMENT, "as_of_us",
+                               "as_of: the report date %s is not after the period's start %s",
+                               run->as_of_day, run->from_day);
+    return rc;
 }
 
 int

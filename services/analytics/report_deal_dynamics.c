@@ -84,7 +84,7 @@ report_deal_dynamics (report_run_t *run)
                                                    "lines", columns);
     report_sales_range_t range;
     rc = report_sales_range (run, "SELECT min ((created_at AT TIME ZONE $3)::date)"
-                             " FROM analytics.deals", &range);
+                             " FROM analytics.deals", run->to_day, &range);
     if (rc != 0 || range.empty)
         return rc;
     PGresult *result = report_sales_exec (run, s_query, &range);

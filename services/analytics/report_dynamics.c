@@ -203,15 +203,13 @@ report_dynamics (report_run_t *run)
     columns [n] = NULL;
     report_table_t *periods = report_result_table (run->result, "periods", "Order dynamics",
                                                    "lines", columns);
-    if (run->measure == REPORT_MEASURE_PROFIT) {
-        bool missing;
-        if (report_facts_costs_missing (run, &missing) != 0)
-            return -1;
-        if (missing)
-            return 0;
-    }
+    bool missing;
+    if (report_facts_measure_costs_missing (run, &missing) != 0)
+        return -1;
+    if (missing)
+        return 0;
     rc = report_sales_range (run, "SELECT min (day) FROM analytics.client_day_group_rollups",
-                                 &args.range);
+                             run->to_day, &args.range);
     if (rc != 0 || args.range.empty)
         return rc;
     PGresult *result = report_sales_exec (run, s_query, &args);

@@ -271,6 +271,13 @@ report_facts_to (report_run_t *run, report_query_t *query)
 }
 
 int
+report_facts_measure_costs_missing (report_run_t *run, bool *missing)
+{
+    *missing = false;
+    return run->measure == REPORT_MEASURE_PROFIT? report_facts_costs_missing (run, missing): 0;
+}
+
+int
 report_facts_costs_missing (report_run_t *run, bool *missing)
 {
     *missing = false;

@@ -48,11 +48,16 @@ const char *report_facts_measure (report_run_t *run);
 //  The name of the run's measure ("revenue", ...).
 const char *report_facts_measure_name (report_run_t *run);
 
-//  For a run by profit: counts the lines of the period (filters applied)
+//  Counts the order and return lines of the period (filters applied)
 //  without a known cost.  When there are any, adds a note saying profit is
 //  not reported and sets *missing.  Returns 0 or -1 after a failed
 //  statement.
 int report_facts_costs_missing (report_run_t *run, bool *missing);
+
+//  The same for a report whose measure is the run's: checks only a run by
+//  profit (the caller then leaves its tables empty when *missing); any
+//  other measure sets *missing false and reads nothing.
+int report_facts_measure_costs_missing (report_run_t *run, bool *missing);
 
 //  Writes a fraction parameter (a threshold) as decimal text, or `fallback`
 //  when it is unset (0).

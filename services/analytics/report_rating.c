@@ -80,13 +80,11 @@ report_rating (report_run_t *run)
     else
         table = report_result_table (run->result, "clients", "Clients", "bars",
                                      client_columns);
-    if (run->measure == REPORT_MEASURE_PROFIT) {
-        bool missing;
-        if (report_facts_costs_missing (run, &missing) != 0)
-            return -1;
-        if (missing)
-            return 0;
-    }
+    bool missing;
+    if (report_facts_measure_costs_missing (run, &missing) != 0)
+        return -1;
+    if (missing)
+        return 0;
     report_query_t *query = report_query_new ();
     s_query (run, query, dimension);
     PGresult *result = report_query_exec (query, run->pg);

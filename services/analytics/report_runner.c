@@ -90,8 +90,7 @@ typedef struct {
     const report_def_t *def;
     const Crmq__ReportParams *params;
     report_run_t *run;
-    uint8_t *packed;                //  the result, packed
-    size_t packed_size;
+    Crmq__ReportResult *result;     //  the answer (computed or cached), the caller's
 } s_job_t;
 
 static int
@@ -99,8 +98,9 @@ s_run_tx (crmq_pg_t *pg, void *arg)
 {
     s_job_t *job = (s_job_t *) arg;
     report_run_t *run = job->run;
-    free (job->packed);
-    job->packed = NULL;
+    if (job->result)
+        crmq__report_result__free_unpacked (job->result, NULL);
+    job->result = NULL;
     report_result_destroy (&run->result);
     char timeout [64];
     snprintf (timeout, sizeof timeout, "SET LOCAL statement_timeout = %d",
@@ -128,10 +128,10 @@ s_run_tx (crmq_pg_t *pg, void *arg)
     size_t key_size = protobuf_c_message_get_packed_size (&resolved->base);
     uint8_t *key = (uint8_t *) malloc (key_size? key_size: 1);
     protobuf_c_message_pack (&resolved->base, key);
-    if (position)
-        job->packed = report_cache_get (job->self->cache, job->self->method, position, key,
-                                        key_size, &job->packed_size);
-    if (!job->packed) {
+    size_t packed_size = 0;
+    uint8_t *packed = position? report_cache_get (job->self->cache, job->self->method, position,
+                                                  key, key_size, &packed_size): NULL;
+    if (!packed) {
         run->params = resolved;
         run->result = report_result_new (job->def->title, job->self->currency);
         rc = job->def->compute (run);
@@ -141,29 +141,27 @@ s_run_tx (crmq_pg_t *pg, void *arg)
             resolved = NULL;            //  now the result's
             message->as_of_seq = as_of_seq;
             message->computed_at_us = crmq_time_now_us ();
-            job->packed = report_result_pack (run->result, &job->packed_size);
+            packed = report_result_pack (run->result, &packed_size);
             if (position)
                 report_cache_put (job->self->cache, job->self->method, position, key, key_size,
-                                  job->packed, job->packed_size);
+                                  packed, packed_size);
+            //  the caller's copy (the builder's message goes with run->result)
+            job->result = crmq__report_result__unpack (NULL, packed_size, packed);
+            if (!job->result)
+                rc = crmq_reply_error (run->reply, CRMQ_INTERNAL, NULL,
+                                       "unpacking a report result");
         }
         run->params = NULL;
     }
     else {
         //  a cached result: say so
-        Crmq__ReportResult *cached = crmq__report_result__unpack (NULL, job->packed_size,
-                                                                  job->packed);
-        free (job->packed);
-        job->packed = NULL;
-        if (cached) {
-            cached->cached = true;
-            job->packed_size = protobuf_c_message_get_packed_size (&cached->base);
-            job->packed = (uint8_t *) malloc (job->packed_size? job->packed_size: 1);
-            protobuf_c_message_pack (&cached->base, job->packed);
-            crmq__report_result__free_unpacked (cached, NULL);
-        }
+        job->result = crmq__report_result__unpack (NULL, packed_size, packed);
+        if (job->result)
+            job->result->cached = true;
         else
             rc = crmq_reply_error (run->reply, CRMQ_INTERNAL, NULL, "unreadable cached report");
     }
+    free (packed);
     if (resolved)
         crmq__report_params__free_unpacked (resolved, NULL);
     free (key);
@@ -187,7 +185,7 @@ report_runner_run (report_runner_t *self, const Crmq__ReportParams *params,
     int rc = report_params_check (params, &def, &run, reply);
     if (rc != 0)
         return rc;
-    s_job_t job = { self, def, params, &run, NULL, 0 };
+    s_job_t job = { self, def, params, &run, NULL };
     rc = crmq_pg_transaction (self->pg, s_run_tx, &job);
     report_result_destroy (&run.result);
     if (rc < 0)
@@ -198,10 +196,10 @@ report_runner_run (report_runner_t *self, const Crmq__ReportParams *params,
            : crmq_reply_error (reply, crmq_pg_status (self->pg), NULL, "%s",
                                crmq_pg_error (self->pg));
     if (rc == 0) {
-        *result = crmq__report_result__unpack (NULL, job.packed_size, job.packed);
-        if (!*result)
-            rc = crmq_reply_error (reply, CRMQ_INTERNAL, NULL, "unpacking a report result");
+        *result = job.result;
+        job.result = NULL;
     }
-    free (job.packed);
+    if (job.result)
+        crmq__report_result__free_unpacked (job.result, NULL);
     return rc;
 }

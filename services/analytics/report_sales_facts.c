@@ -21,14 +21,15 @@ static const char *SQL_RANGE =
     " FROM r WHERE f < t";
 
 int
-report_sales_range (report_run_t *run, const char *first_day_sql, report_sales_range_t *range)
+report_sales_range (report_run_t *run, const char *first_day_sql, const char *to_day,
+                    report_sales_range_t *range)
 {
     memset (range, 0, sizeof *range);
     char sql [2048];
     snprintf (sql, sizeof sql, SQL_RANGE, first_day_sql);
     char most [16];
-    snprintf (most, sizeof most, "%d", REPORT_SALES_PERIODS_MAX);
-    const char *values [5] = { run->from_day, run->to_day, run->time_zone,
+    snprintf (most, sizeof most, "%d", REPORT_PERIODS_MAX);
+    const char *values [5] = { run->from_day, to_day, run->time_zone,
                                run->params->granularity, most };
     PGresult *result = crmq_pg_exec (run->pg, sql, 5, values);
     if (!result)
@@ -42,11 +43,11 @@ report_sales_range (report_run_t *run, const char *first_day_sql, report_sales_r
     snprintf (range->to, sizeof range->to, "%s", PQgetvalue (result, 0, 1));
     long long periods = strtoll (PQgetvalue (result, 0, 2), NULL, 10);
     PQclear (result);
-    if (periods > REPORT_SALES_PERIODS_MAX)
+    if (periods > REPORT_PERIODS_MAX)
         return crmq_reply_error (run->reply, CRMQ_INVALID_ARGUMENT, "granularity",
                                  "granularity: more than %d periods of a %s from %s to %s;"
                                  " choose a coarser granularity or a shorter period",
-                                 REPORT_SALES_PERIODS_MAX, run->params->granularity,
+                                 REPORT_PERIODS_MAX, run->params->granularity,
                                  range->from, range->to);
     return 0;
 }

@@ -11,9 +11,6 @@
 #include "report_facts.h"
 #include "report_params.h"
 
-//  The most periods a table by granularity may have.
-#define REPORT_SALES_PERIODS_MAX    REPORT_PERIODS_MAX
-
 //  A report's range of days, open ends resolved.
 typedef struct {
     char from [16];                 //  "YYYY-MM-DD"
@@ -21,15 +18,18 @@ typedef struct {
     bool empty;                     //  no data before an open start: no periods
 } report_sales_range_t;
 
-//  Resolves the run's period for a table of periods: an open start becomes
-//  the first day of the granularity's period holding the day
-//  `first_day_sql` (SQL returning a date, or NULL when there is no data;
-//  its one parameter may be $3, the company's zone), an open end tomorrow
-//  in the company's zone.
-//  Refuses more than REPORT_SALES_PERIODS_MAX periods of the granularity.
+//  Resolves the run's start and `to_day` (the period's end, or the client
+//  base's report date; "YYYY-MM-DD" or "infinity") for a table of periods:
+//  an open start becomes the first day of the granularity's period holding
+//  the day `first_day_sql` (SQL returning a date, or NULL when there is no
+//  data; its one parameter may be $3, the company's zone), an open end
+//  tomorrow in the company's zone.  `empty` when the start is not before
+//  the end (or there is no data before an open start).
+//  Refuses more than REPORT_PERIODS_MAX periods of the granularity.
 //  Returns 0, CRMQ_INVALID_ARGUMENT after crmq_reply_error ("granularity"),
 //  or -1 after a failed statement.
-int report_sales_range (report_run_t *run, const char *first_day_sql, report_sales_range_t *range);
+int report_sales_range (report_run_t *run, const char *first_day_sql, const char *to_day,
+                        report_sales_range_t *range);
 
 //  Appends "periods AS MATERIALIZED (ps, pe)" - the periods of the run's
 //  granularity within the range, the first and last cut at its ends, ps
