@@ -77,7 +77,7 @@ report_deal_dynamics (report_run_t *run)
         "last_year_won_amount:money:A year earlier",
         "last_year_change:share:Change on a year earlier", NULL
     };
-    int rc = report_sales_no_group_filter (run);
+    int rc = report_sales_no_group_filter (run, "deals have no product group");
     if (rc != 0)
         return rc;
     report_table_t *periods = report_result_table (run->result, "periods", "Deal dynamics",

@@ -478,6 +478,9 @@ main (void)
     s_params (&p, "abc", NULL, NULL);
     p.params.measure = "weight";
     s_refused (&p, "measure", "unknown measure");
+    s_params (&p, "base", "2031-01-01", "2031-04-01");
+    s_filter (&p, "product_group", false, s_id ("G"), NULL);
+    s_refused (&p, "filters", "the client base takes no product group filter");
     s_params (&p, "abc", NULL, NULL);
     p.params.granularity = "month";
     s_refused (&p, "granularity", "a granularity abc does not take");
