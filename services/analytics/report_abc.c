@@ -56,7 +56,7 @@ s_xyz_ctes (report_run_t *run, report_query_t *query)
         ", months AS (SELECT count (*) AS n FROM generate_series (date_trunc ('month', %s::date),"
         "   %s::date - 1, interval '1 month'))"
         ", ", from, to);
-    report_facts_monthly (run, query, "monthly", from, to);
+    report_facts_monthly (run, query, "monthly", from, to, true);
     const char *x = report_query_param (query, x_cv);
     const char *y = report_query_param (query, y_cv);
     report_query_add (query,

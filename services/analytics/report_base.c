@@ -67,17 +67,27 @@ s_query (report_run_t *run, report_query_t *query)
         "   WHERE l.e > bd.f AND l.e <= bd.t AND (l.r IS NULL OR l.r > bd.t))",
         from, from, as_of, granularity, granularity, granularity, lost, lost, granularity);
     //  per bucket: orders and revenue, clients with orders (by the bucket's
-    //  key: its start, the first bucket's cut at from)
+    //  key: its start, the first bucket's cut at from); revenue by month
+    //  from the month rollups when buckets are whole months
     report_query_add (query,
         ", keyed AS (SELECT greatest (date_trunc (%s, d.day)::date, b.f) AS ps, d.client_id,"
         "   d.orders FROM days d, bounds b WHERE d.day >= b.f)"
         ", activity AS (SELECT ps, count (DISTINCT client_id) AS clients, sum (orders) AS orders"
-        "   FROM keyed GROUP BY ps)"
-        ", revenue AS (SELECT greatest (date_trunc (%s, r.day)::date, b.f) AS ps,"
-        "   sum (r.sales - r.returns) AS revenue"
-        "   FROM analytics.client_day_group_rollups r JOIN clients c ON c.id = r.client_id, bounds b"
-        "   WHERE r.day >= b.f AND r.day < b.t GROUP BY 1)",
-        granularity, granularity);
+        "   FROM keyed GROUP BY ps)", granularity);
+    if (streq (params->granularity, "day") || streq (params->granularity, "week"))
+        report_query_add (query,
+            ", revenue AS (SELECT greatest (date_trunc (%s, r.day)::date, b.f) AS ps,"
+            "   sum (r.sales - r.returns) AS revenue"
+            "   FROM analytics.client_day_group_rollups r JOIN clients c ON c.id = r.client_id,"
+            "   bounds b WHERE r.day >= b.f AND r.day < b.t GROUP BY 1)", granularity);
+    else {
+        report_query_add (query, ", ");
+        report_facts_monthly (run, query, "monthly", "(SELECT f FROM bounds)",
+                              "(SELECT t FROM bounds)", false);
+        report_query_add (query,
+            ", revenue AS (SELECT greatest (date_trunc (%s, m.month)::date, b.f) AS ps,"
+            "   sum (m.revenue) AS revenue FROM monthly m, bounds b GROUP BY 1)", granularity);
+    }
     //  one row per bucket, then the whole period (part 1) at D
     report_query_add (query,
         ", periods AS ("

@@ -96,29 +96,32 @@ s_whole_months (const char *from, const char *to, s_months_t *months)
 
 void
 report_facts_monthly (report_run_t *run, report_query_t *query, const char *name,
-                      const char *from, const char *to)
+                      const char *from, const char *to, bool per_client)
 {
+    const char *client = per_client? "x.client_id, ": "";
+    const char *keys = per_client? "1, 2": "1";
     if (report_facts_group_filtered (run)) {
         report_query_add (query,
-            "%s AS (SELECT r.client_id, date_trunc ('month', r.day)::date AS month,"
-            " sum (r.sales - r.returns) AS revenue"
-            " FROM analytics.client_day_group_rollups r JOIN clients c ON c.id = r.client_id"
-            " WHERE r.day >= %s::date AND r.day < %s::date", name, from, to);
+            "%s AS (SELECT %sx.month, sum (x.revenue) AS revenue"
+            " FROM (SELECT r.client_id, date_trunc ('month', r.day)::date AS month,"
+            "  r.sales - r.returns AS revenue"
+            "  FROM analytics.client_day_group_rollups r JOIN clients c ON c.id = r.client_id"
+            "  WHERE r.day >= %s::date AND r.day < %s::date", name, client, from, to);
         report_facts_group_filter (run, query);
-        report_query_add (query, " GROUP BY 1, 2)");
+        report_query_add (query, ") x GROUP BY %s)", keys);
         return;
     }
     s_months_t months;
     s_whole_months (from, to, &months);
     report_query_add (query,
-        "%s AS (SELECT x.client_id, x.month, sum (x.revenue) AS revenue"
+        "%s AS (SELECT %sx.month, sum (x.revenue) AS revenue"
         " FROM (SELECT m.client_id, m.month, m.sales - m.returns AS revenue"
         "   FROM analytics.client_month_rollups m WHERE m.month >= %s AND m.month < %s"
         "  UNION ALL"
         "  SELECT r.client_id, date_trunc ('month', r.day)::date, r.sales - r.returns"
         "   FROM analytics.client_day_group_rollups r WHERE %s) x"
         " JOIN clients c ON c.id = x.client_id"
-        " GROUP BY 1, 2)", name, months.m1, months.m2, months.edges);
+        " GROUP BY %s)", name, client, months.m1, months.m2, months.edges, keys);
 }
 
 void

@@ -34,13 +34,14 @@ void report_facts_group_filter (report_run_t *run, report_query_t *query);
 //  True when the run has a product_group filter (keeping or dropping).
 bool report_facts_group_filtered (report_run_t *run);
 
-//  Appends "<name> AS (...)": client_id, month (its first day), revenue
-//  (sales - returns) of each month of [from, to) a client of `clients` (a
-//  CTE the query must have) has anything in: the month rollups for whole
-//  months, the day rollups for the partial months at the edges, the group
-//  rollups alone under a product group filter.
+//  Appends "<name> AS (...)": client_id (when `per_client`), month (its
+//  first day), revenue (sales - returns) of each month of [from, to) that
+//  a client of `clients` (a CTE the query must have) has anything in,
+//  summed over those clients when not `per_client`: the month rollups for
+//  whole months, the day rollups for the partial months at the edges, the
+//  group rollups alone under a product group filter.
 void report_facts_monthly (report_run_t *run, report_query_t *query, const char *name,
-                           const char *from, const char *to);
+                           const char *from, const char *to, bool per_client);
 
 //  The SQL expression of the run's measure over a totals row aliased `t`.
 const char *report_facts_measure (report_run_t *run);
