@@ -70,8 +70,9 @@ typedef struct {
     const char *default_granularity;    //  when it does: "month", ...
     //  Reads, of what sales documents change, only the rollups (and return
     //  lines) of days before its horizon, the later of the period's end and
-    //  the report date: its cached result stays valid while documents of
-    //  later days arrive (report_runner.c).
+    //  the report date, when its period is closed: its cached result stays
+    //  valid while documents of the horizon's day and later arrive
+    //  (report_runner.c).
     bool dated;
 } report_def_t;
 

@@ -21,18 +21,19 @@ static const char *SQL_NO_JIT = "SET LOCAL jit = off";
 //  reports read (bus.position, services/bus/sql/004_data_changed.sql): the
 //  cache key of a report, and its as_of_seq.  For a report by dates ($1, its
 //  horizon, not NULL) also the key it is cached under instead: the position
-//  of every topic but the sales documents', and the change counters of the
-//  rollups' months before the horizon (services/sales/sql/011_rollup_marks.sql):
-//  two snapshots with the same value see the same master data, contacts and
-//  rollups of the days before the horizon, so documents of later days leave
-//  such a report's cached result valid.  NULL (more than 1,000 unpublished
+//  of every topic but the sales documents', and the sum of the rollups'
+//  change counters of the days before the horizon
+//  (services/sales/sql/011_rollup_marks.sql): two snapshots with the same
+//  value see the same master data, contacts, rollups and return lines of the
+//  days before the horizon, so documents of later days leave such a
+//  report's cached result valid.  NULL (more than 1,000 unpublished
 //  events): not cached.
 static const char *SQL_POSITION =
     "SELECT bus.position (ARRAY['sales.', 'contacts.', 'data.changed.']),"
     " CASE WHEN $1::date IS NOT NULL THEN"
     "  bus.position (ARRAY['contacts.', 'data.changed.']) || '|before ' || $1::date || ':'"
-    "  || (SELECT coalesce (string_agg (m.month || '=' || m.changes, ',' ORDER BY m.month), '')"
-    "        FROM analytics.rollup_marks m WHERE m.month < $1::date) END";
+    "  || (SELECT coalesce (sum (m.changes), 0) FROM analytics.rollup_marks m"
+    "      WHERE m.day < $1::date) END";
 
 //  The horizon of a report by dates: the later of the period's end and the
 //  report date ("YYYY-MM-DD", which compare as strings), or NULL when the

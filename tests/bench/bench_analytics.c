@@ -18,7 +18,7 @@
                 order of the day after the period (a later day than the
                 report reads) goes through crmq-sales' sales.Ingest, as the
                 ERP sends it; the reply must still come from the cache (a
-                report by dates is keyed by its months' change counters,
+                report by dates is keyed by its days' change counters,
                 report_runner.c).  Needs CRMQ_SALES_ENDPOINT; n/a without.
     Each is run once to warm up, then --runs times (5) timed; it prints the
     p50 (the middle run) and the fastest of each, the ratios naive / crmq,

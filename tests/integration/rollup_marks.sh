@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# sales.rollup_marks, the change counters per month that reports by dates
-# are cached under (services/sales/sql/011_rollup_marks.sql): every kind of
-# statement on the rollups counts in the months of the rows it touched and
-# in no other; a return counts in the months around its instant; a reader's
+# sales.rollup_marks, the change counters per day that reports by dates are
+# cached under (services/sales/sql/011_rollup_marks.sql): every kind of
+# statement on the rollups counts on the days of the rows it touched (a
+# month rollup's row on its month's last day) and on no other; a return
+# counts on the days around its instant; a reader's
 # snapshot sees a counter move only once the writer commits, and two writers
 # of one month both count; sales.rebuild_rollups writes change events.
 # Writes rows of its own in 2093, for clients with negative ids (crmq never
@@ -20,12 +21,12 @@ cleanup() {
 trap cleanup EXIT
 cleanup
 
-# the counters of 2093's months as "MM=n" for the months that have one
+# the counters of 2093's days as "MM-DD=n" for the days that have one
 marks() {
-    sql "SELECT coalesce(string_agg(to_char(month, 'MM') || '=' || changes, ' ' ORDER BY month), '')
-           FROM sales.rollup_marks WHERE month >= '2093-01-01' AND month < '2094-01-01'"
+    sql "SELECT coalesce(string_agg(to_char(day, 'MM-DD') || '=' || changes, ' ' ORDER BY day), '')
+           FROM sales.rollup_marks WHERE day >= '2093-01-01' AND day < '2094-01-01'"
 }
-# which months moved between two marks() strings: "MM MM ..."
+# which days moved between two marks() strings: "MM-DD MM-DD ..."
 moved() {
     /usr/bin/python3 - "$1" "$2" <<'EOF'
 import sys
@@ -36,80 +37,80 @@ print(' '.join(m for m in sorted(set(a) | set(b)) if a.get(m) != b.get(m)))
 EOF
 }
 
-echo "INSERT of day × group rows in March and May: those two months"
+echo "INSERT of day × group rows on 5 March and 31 May: those days and the months' last"
 before=$(marks)
 sql "INSERT INTO sales.client_day_group_rollups
             (client_id, day, product_group_id, sales, lines, orders)
      VALUES ($A, '2093-03-05', 1, 10.00, 1, 1), ($A, '2093-05-31', 1, 5.00, 1, 1)"
-check "months moved" "03 05" "$(moved "$before" "$(marks)")"
+check "days moved" "03-05 03-31 05-31" "$(moved "$before" "$(marks)")"
 
-echo "INSERT of day rows (orders) in March: March"
+echo "INSERT of day rows (orders) on 5 March: that day and March's last"
 before=$(marks)
 sql "INSERT INTO sales.client_day_rollups (client_id, day, orders) VALUES ($A, '2093-03-05', 1)"
-check "months moved" "03" "$(moved "$before" "$(marks)")"
+check "days moved" "03-05 03-31" "$(moved "$before" "$(marks)")"
 
-echo "UPDATE of a payment on a day of April's first day: April"
+echo "a payment on 1 April (no month rollup changes): that day"
 before=$(marks)
 sql "INSERT INTO sales.client_day_rollups (client_id, day, payments) VALUES ($B, '2093-04-01', 1)"
 mid=$(marks)
 sql "UPDATE sales.client_day_rollups SET payments = 2 WHERE client_id = $B AND day = '2093-04-01'"
-check "months moved by the insert" "04" "$(moved "$before" "$mid")"
-check "months moved by the update" "04" "$(moved "$mid" "$(marks)")"
+check "days moved by the insert" "04-01" "$(moved "$before" "$mid")"
+check "days moved by the update" "04-01" "$(moved "$mid" "$(marks)")"
 
 echo "an UPDATE that changes no row counts nowhere"
 before=$(marks)
 sql "UPDATE sales.client_day_rollups SET payments = 3 WHERE client_id = $B AND day = '2093-07-01'"
-check "months moved" "" "$(moved "$before" "$(marks)")"
+check "days moved" "" "$(moved "$before" "$(marks)")"
 
-echo "DELETE of May's row: May"
+echo "DELETE of 31 May's row: that day (also May's last)"
 before=$(marks)
 sql "DELETE FROM sales.client_day_group_rollups WHERE client_id = $A AND day = '2093-05-31'"
-check "months moved" "05" "$(moved "$before" "$(marks)")"
+check "days moved" "05-31" "$(moved "$before" "$(marks)")"
 
-echo "sales.move_client (a merge) moves A's March into B: March"
+echo "sales.move_client (a merge) moves A's 5 March into B"
 before=$(marks)
 sql "SELECT sales.move_client($A, $B)" >/dev/null
-check "months moved" "03" "$(moved "$before" "$(marks)")"
+check "days moved" "03-05 03-31" "$(moved "$before" "$(marks)")"
 
-echo "a return counts in the months of its instant 14 hours either side (rolled back)"
+echo "a return counts on the days of its instant 14 hours either side (rolled back)"
 # marks before, after the return, after its line (in one transaction)
 mapfile -t seen < <(psql "$CRMQ_PG_URL" -XAtq -v ON_ERROR_STOP=1 <<SQL
 BEGIN;
 INSERT INTO sales.clients (id, external_id) VALUES ($A, 'rollup-marks-test');
 INSERT INTO sales.erp_events (event_id, kind, body_sha256)
      VALUES ('rollup-marks-test', 'return', '\\x00');
-SELECT coalesce(string_agg(to_char(month, 'YYYY-MM') || '=' || changes, ' ' ORDER BY month), '')
-  FROM sales.rollup_marks WHERE month >= '2093-01-01' AND month < '2094-01-01';
+SELECT coalesce(string_agg(to_char(day, 'MM-DD') || '=' || changes, ' ' ORDER BY day), '')
+  FROM sales.rollup_marks WHERE day >= '2093-01-01' AND day < '2094-01-01';
 INSERT INTO sales.returns (external_id, client_id, returned_at, currency, amount, event_id)
      VALUES ('rollup-marks-test', $A, '2093-08-31 22:00+00', 'USD', 1, 'rollup-marks-test');
-SELECT coalesce(string_agg(to_char(month, 'YYYY-MM') || '=' || changes, ' ' ORDER BY month), '')
-  FROM sales.rollup_marks WHERE month >= '2093-01-01' AND month < '2094-01-01';
+SELECT coalesce(string_agg(to_char(day, 'MM-DD') || '=' || changes, ' ' ORDER BY day), '')
+  FROM sales.rollup_marks WHERE day >= '2093-01-01' AND day < '2094-01-01';
 INSERT INTO sales.products (id, external_id, name) VALUES (-9201, 'rollup-marks-test', 'test');
 INSERT INTO sales.return_lines (return_id, line_no, client_id, product_id, quantity, unit_price, amount)
 SELECT id, 1, $A, -9201, 1, 1, 1 FROM sales.returns WHERE external_id = 'rollup-marks-test';
-SELECT coalesce(string_agg(to_char(month, 'YYYY-MM') || '=' || changes, ' ' ORDER BY month), '')
-  FROM sales.rollup_marks WHERE month >= '2093-01-01' AND month < '2094-01-01';
+SELECT coalesce(string_agg(to_char(day, 'MM-DD') || '=' || changes, ' ' ORDER BY day), '')
+  FROM sales.rollup_marks WHERE day >= '2093-01-01' AND day < '2094-01-01';
 ROLLBACK;
 SQL
 )
-strip() { sed 's/2093-//g' <<<"$1"; }
-check "months moved by the return (22:00 UTC on 31 August)" "08 09" \
-    "$(moved "$(strip "${seen[0]:-}")" "$(strip "${seen[1]:-}")")"
-check "months moved by its line" "08 09" \
-    "$(moved "$(strip "${seen[1]:-}")" "$(strip "${seen[2]:-}")")"
+check "days moved by the return (22:00 UTC on 31 August)" "08-31 09-01" \
+    "$(moved "${seen[0]:-}" "${seen[1]:-}")"
+check "days moved by its line" "08-31 09-01" "$(moved "${seen[1]:-}" "${seen[2]:-}")"
 
 echo "a reader's snapshot: the counter moves when the writer commits; two writers both count"
-before=$(sql "SELECT coalesce((SELECT changes FROM sales.rollup_marks WHERE month = '2093-10-01'), 0)")
-# the first writer holds October's counter for 1.5 s; the second waits for it
+# both change October's month rollups (of two clients): its last day's counter
+counter() { sql "SELECT coalesce((SELECT changes FROM sales.rollup_marks WHERE day = '2093-10-31'), 0)"; }
+before=$(counter)
+# the first writer holds the counter for 1.5 s; the second waits for it
 psql "$CRMQ_PG_URL" -XAtq -v ON_ERROR_STOP=1 >/dev/null \
      -c "BEGIN; INSERT INTO sales.client_day_rollups (client_id, day, orders) VALUES ($A, '2093-10-02', 1);
          SELECT pg_sleep(1.5); COMMIT;" &
 first=$!
 sleep 0.4
-during=$(sql "SELECT coalesce((SELECT changes FROM sales.rollup_marks WHERE month = '2093-10-01'), 0)")
+during=$(counter)
 sql "INSERT INTO sales.client_day_rollups (client_id, day, orders) VALUES ($B, '2093-10-03', 1)"
 wait "$first"
-after=$(sql "SELECT coalesce((SELECT changes FROM sales.rollup_marks WHERE month = '2093-10-01'), 0)")
+after=$(counter)
 check "unchanged while the writer is open" "$before" "$during"
 check "both writers counted (each at least once)" 1 "$((after >= before + 2 ? 1 : 0))"
 

@@ -455,6 +455,23 @@ main (void)
     result = s_ok (&p, "clients after later documents");
     CHECK (result && !result->cached, "clients: computed afresh");
     s_free (result);
+    //  a period ending mid-month: a later day of its last month leaves it
+    //  cached, a day within it does not
+    s_params (&p, "abc", "2031-01-01", "2031-03-15");
+    s_our_clients (&p);
+    s_free (s_ok (&p, "abc to mid-March"));
+    Crmq__ErpEvent *same_month [] = { s_order ("OD3", "D", "PH", "2031-03-20", 0, 1, 100) };
+    test_send (sales, "an order of 20 March", same_month, 1, 0);
+    result = s_ok (&p, "abc to mid-March after an order of 20 March");
+    CHECK (result && result->cached, "abc to mid-March: still cached");
+    s_free (result);
+    Crmq__ErpEvent *inside [] = { s_order ("OD4", "D", "PH", "2031-03-14", 86399, 1, 100) };
+    test_send (sales, "an order of 14 March 23:59:59", inside, 1, 0);
+    result = s_ok (&p, "abc to mid-March after an order of 14 March");
+    CHECK (result && !result->cached, "abc to mid-March: computed afresh");
+    s_expect (result, "clients", "external_id", s_ids [3], "value", "1.00",
+              "D's order of 14 March only");
+    s_free (result);
     //  the same abc with the report date after the new order reads it
     s_params (&p, "rfm", "2031-01-01", "2031-04-01");
     s_our_clients (&p);

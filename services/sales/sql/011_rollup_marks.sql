@@ -1,45 +1,47 @@
--- Change counters per calendar month of the rollups, for caches of results
--- over closed periods (crmq-analytics' reports by dates).
+-- Change counters per day of the rollups, for caches of results over
+-- closed periods (crmq-analytics' reports by dates).
 --
--- sales.rollup_marks holds, per month (its first day), the number of
--- committed transactions that changed a rollup row of a day of that month
--- (sales.client_day_group_rollups, sales.client_day_rollups,
--- sales.client_month_rollups) or a return of it (sales.returns,
--- sales.return_lines: a report by profit counts return lines without a
--- cost).  Statement triggers add 1 to each month a statement touched, in
--- the writer's transaction.
+-- sales.rollup_marks holds, per day, how many times committed statements
+-- changed a rollup row of that day (sales.client_day_group_rollups,
+-- sales.client_day_rollups; a row of sales.client_month_rollups counts on
+-- its month's last day: a report reads it only with its horizon after it) or
+-- a return of it (sales.returns, sales.return_lines: a report by profit
+-- counts return lines without a cost).  Statement triggers add 1 to each day
+-- a statement touched, in the writer's transaction.  Rows are never
+-- deleted.
 --
--- Why a reader may key a cache on the counters of the months it reads:
--- a transaction increments a month's counter with an upsert on its one row,
--- which holds the row's lock until it ends, so the transactions that write
--- a month are ordered, and a snapshot sees a prefix of that order (what
--- PostgreSQL's snapshots see is a prefix of the order in which transactions
--- end).  The counter a snapshot sees is then the number of those
--- transactions it sees; two snapshots that see the same counters for the
--- months before a day see the same rollup rows (and return lines) of every
--- day before it.  A statement that rewrote rows unchanged also counts: that
--- costs a cache miss, never a stale result.
+-- Why a reader may key a cache on the sum of the counters of the days
+-- before its horizon: a writer increments a day's counter with an upsert on
+-- its one row, whose lock it holds until it ends, so the writers of a day
+-- are ordered, each adding to what the one before it committed; a snapshot
+-- sees a prefix of the order in which transactions end (PostgreSQL's
+-- snapshots do), so the counter it sees is the number of increments of the
+-- writers it sees, and of two snapshots one sees every writer the other
+-- does.  Two snapshots with the same sum for the days before a day therefore
+-- see the same writers of those days: the same rollup rows and return lines
+-- of every day before it.  A statement that rewrote rows unchanged also
+-- counts: that costs a cache miss, never a stale result.
 --
 -- Returns are dated by returned_at, a timestamptz, and the company's zone is
--- the writer's argument, not known here: a return marks the calendar months
--- of its UTC instant 14 hours either side (every zone's offset is within),
--- one month or two.
+-- the writer's argument, not known here: a return counts on the dates of its
+-- UTC instant 14 hours either side (every zone's offset is within), one day
+-- or two.
 CREATE TABLE sales.rollup_marks (
-    month               date PRIMARY KEY CHECK (extract (day FROM month) = 1),
+    day                 date PRIMARY KEY,
     changes             bigint NOT NULL
 );
 
--- Adds 1 to the counter of each month in `months` (any order, repeats
--- allowed), in ascending order of months (one order for every writer: two
+-- Adds 1 to the counter of each day in `days` (any order, repeats
+-- allowed), in ascending order of days (one order for every writer: two
 -- writers wait for each other rather than deadlock).
-CREATE FUNCTION sales.rollup_marks_add (months date[])
+CREATE FUNCTION sales.rollup_marks_add (days date[])
 RETURNS void LANGUAGE sql AS $$
-    INSERT INTO sales.rollup_marks AS r (month, changes)
-    SELECT DISTINCT date_trunc ('month', m::timestamp)::date, 1
-      FROM unnest (months) AS m
-     WHERE m IS NOT NULL AND isfinite (m)
+    INSERT INTO sales.rollup_marks AS r (day, changes)
+    SELECT DISTINCT d, 1
+      FROM unnest (days) AS d
+     WHERE d IS NOT NULL AND isfinite (d)
      ORDER BY 1
-    ON CONFLICT (month) DO UPDATE SET changes = r.changes + 1;
+    ON CONFLICT (day) DO UPDATE SET changes = r.changes + 1;
 $$;
 
 -- The statement trigger (AFTER INSERT, UPDATE or DELETE, FOR EACH STATEMENT,
@@ -67,11 +69,11 @@ BEGIN
 END;
 $$;
 
--- TRUNCATE of a rollup table: every month known so far changed.
+-- TRUNCATE of a rollup table: every day known so far changed.
 CREATE FUNCTION sales.rollup_marks_truncated ()
 RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM sales.rollup_marks_add (array_agg (month)) FROM sales.rollup_marks;
+    PERFORM sales.rollup_marks_add (array_agg (day)) FROM sales.rollup_marks;
     RETURN NULL;
 END;
 $$;
@@ -100,7 +102,8 @@ END $$;
 
 SELECT sales.rollup_marks_watch ('sales.client_day_group_rollups', 't.day');
 SELECT sales.rollup_marks_watch ('sales.client_day_rollups', 't.day');
-SELECT sales.rollup_marks_watch ('sales.client_month_rollups', 't.month');
+SELECT sales.rollup_marks_watch ('sales.client_month_rollups',
+    '(t.month + interval ''1 month'' - interval ''1 day'')::date');
 SELECT sales.rollup_marks_watch ('sales.returns',
     '(t.returned_at AT TIME ZONE ''UTC'' - interval ''14 hours'')::date,'
     ' (t.returned_at AT TIME ZONE ''UTC'' + interval ''14 hours'')::date');
@@ -110,9 +113,9 @@ SELECT sales.rollup_marks_watch ('sales.return_lines',
     ' (SELECT (r.returned_at AT TIME ZONE ''UTC'' + interval ''14 hours'')::date'
     '    FROM sales.returns r WHERE r.id = t.return_id)');
 
--- Every month that has rollups starts with one change: the counters of a
+-- Every day that has rollups starts with one change: the counters of a
 -- database migrated with data differ from those of an empty one.
-SELECT sales.rollup_marks_add (array_agg (DISTINCT month)) FROM sales.client_month_rollups;
+SELECT sales.rollup_marks_add (array_agg (DISTINCT day)) FROM sales.client_day_rollups;
 
 -- sales.rebuild_rollups (003) as before, and now also a change event per
 -- rollup table (data.changed.sales.client_day_group_rollups, ...): a
