@@ -297,7 +297,7 @@ write_env() {
     {
         echo "# crmq local stack in $DIR, written by deploy/stack.sh; source it: . $ENV_FILE"
         for v in CRMQ_PG_URL CRMQ_REDIS_URL $(for s in "${SERVICES[@]}" "${EXTRA_PARTS[@]}"; do
-                     endpoint_var "$s"; done) CRMQ_STACK_DIR; do
+                     endpoint_var "$s"; done) CRMQ_STACK_DIR CRMQ_TIME_ZONE; do
             if [[ -n ${!v:-} ]]; then printf "export %s='%s'\n" "$v" "${!v}"; fi
         done
     } >"$tmp"
@@ -313,6 +313,12 @@ load_env() {
         PORT[$part]=${OLD_PORT[$part]:-}
     done
     [[ -n ${PORT[pg]} && -n ${PORT[redis]} ]] || die "$ENV_FILE lacks CRMQ_PG_URL or CRMQ_REDIS_URL"
+    # the company's zone the stack was started in, unless given now
+    if [[ -z ${CRMQ_TIME_ZONE:-} ]]; then
+        local zone
+        zone=$(sed -n "s/^export CRMQ_TIME_ZONE='\(.*\)'\$/\1/p" "$ENV_FILE")
+        if [[ -n $zone ]]; then export CRMQ_TIME_ZONE=$zone; fi
+    fi
     export_env
 }
 
