@@ -7,24 +7,28 @@
                         | REPORT_MEASURE_QUANTITY | REPORT_MEASURE_ORDERS)
 
 static const report_def_t s_reports [] = {
-    { "base", "Client base", report_base, 0, 0, true, "month", true },
-    { "abc", "ABC analysis", report_abc, S_ALL_MEASURES, 0, false, NULL, true },
-    { "xyz", "XYZ analysis", report_xyz, 0, 0, false, NULL, true },
-    { "abc_xyz", "ABC x XYZ", report_abc_xyz, S_ALL_MEASURES, 0, false, NULL, true },
-    { "rfm", "RFM analysis", report_rfm, 0, 0, false, NULL, true },
+    { "base", "Client base", report_base, 0, 0, true, "month", true,
+      "an order may hold lines of many groups" },
+    { "abc", "ABC analysis", report_abc, S_ALL_MEASURES, 0, false, NULL, true, NULL },
+    { "xyz", "XYZ analysis", report_xyz, 0, 0, false, NULL, true, NULL },
+    { "abc_xyz", "ABC x XYZ", report_abc_xyz, S_ALL_MEASURES, 0, false, NULL, true, NULL },
+    { "rfm", "RFM analysis", report_rfm, 0, 0, false, NULL, true, NULL },
     { "rating", "Client rating", report_rating, S_ALL_MEASURES, S_CLIENT_DIMS, false, NULL,
-      true },
+      true, NULL },
     { "clients", "Client metrics", report_clients, 0, S_CLIENT_DIMS | REPORT_DIM_PRODUCT_GROUP,
-      false, NULL, false },
-    { "satisfaction", "Satisfaction index", report_satisfaction, 0, 0, false, NULL, false },
+      false, NULL, false, NULL },
+    { "satisfaction", "Satisfaction index", report_satisfaction, 0, 0, false, NULL, false, NULL },
     { "least_satisfied", "Least satisfied clients", report_least_satisfied, 0, 0, false, NULL,
-      false },
+      false, NULL },
     { "dynamics", "Order dynamics", report_dynamics, S_ALL_MEASURES,
-      S_CLIENT_DIMS | REPORT_DIM_PRODUCT_GROUP, true, "month", true },
-    { "deal_dynamics", "Deal dynamics", report_deal_dynamics, 0, 0, true, "month", false },
-    { "funnel", "Sales funnel", report_funnel, 0, 0, false, NULL, false },
-    { "managers", "Manager activity and efficiency", report_managers, 0, 0, false, NULL, false },
-    { NULL, NULL, NULL, 0, 0, false, NULL, false }
+      S_CLIENT_DIMS | REPORT_DIM_PRODUCT_GROUP, true, "month", true, NULL },
+    { "deal_dynamics", "Deal dynamics", report_deal_dynamics, 0, 0, true, "month", false,
+      "deals have no product group" },
+    { "funnel", "Sales funnel", report_funnel, 0, 0, false, NULL, false,
+      "deals and leads have no product group" },
+    { "managers", "Manager activity and efficiency", report_managers, 0, 0, false, NULL, false,
+      "deals, interactions and orders by manager have no product group" },
+    { NULL, NULL, NULL, 0, 0, false, NULL, false, NULL }
 };
 
 const report_def_t *

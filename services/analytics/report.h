@@ -74,6 +74,9 @@ typedef struct {
     //  valid while documents of the horizon's day and later arrive
     //  (report_runner.c).
     bool dated;
+    //  Why it refuses a product_group filter ("deals have no product
+    //  group"), or NULL when it takes one.
+    const char *no_group_filter;
 } report_def_t;
 
 //  The report named `name`, or NULL.

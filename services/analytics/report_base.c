@@ -153,10 +153,7 @@ s_check_periods (report_run_t *run)
 int
 report_base (report_run_t *run)
 {
-    int rc = report_sales_no_group_filter (run, "the client base counts orders, and an order"
-                                           " may hold lines of many groups");
-    if (rc == 0)
-        rc = s_check_periods (run);
+    int rc = s_check_periods (run);
     if (rc != 0)
         return rc;
     if (run->params->as_of_us && !streq (run->as_of_day, run->to_day))

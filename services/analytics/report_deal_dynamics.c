@@ -77,13 +77,10 @@ report_deal_dynamics (report_run_t *run)
         "last_year_won_amount:money:A year earlier",
         "last_year_change:share:Change on a year earlier", NULL
     };
-    int rc = report_sales_no_group_filter (run, "deals have no product group");
-    if (rc != 0)
-        return rc;
     report_table_t *periods = report_result_table (run->result, "periods", "Deal dynamics",
                                                    "lines", columns);
     report_sales_range_t range;
-    rc = report_sales_range (run, "SELECT min ((created_at AT TIME ZONE $3)::date)"
+    int rc = report_sales_range (run, "SELECT min ((created_at AT TIME ZONE $3)::date)"
                              " FROM analytics.deals", run->to_day, &range);
     if (rc != 0 || range.empty)
         return rc;

@@ -87,9 +87,6 @@ report_funnel (report_run_t *run)
         "leads:int:Leads", "deals_created:int:Deals created", "won:int:Won", "lost:int:Lost",
         "win_rate:share:Win rate", "won_amount:money:Won amount", NULL
     };
-    int rc = report_sales_no_group_filter (run, "deals and leads have no product group");
-    if (rc != 0)
-        return rc;
     report_table_t *stages = report_result_table (run->result, "stages", "Funnel by stage", "bars",
                                                   stage_columns);
     report_table_t *summary = report_result_table (run->result, "summary", "Funnel", "",

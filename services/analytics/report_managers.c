@@ -102,9 +102,6 @@ report_managers (report_run_t *run)
         "interactions:int:Interactions", "complaints:int:Complaints",
         "complaints_resolved:int:Complaints resolved", NULL
     };
-    int rc = report_sales_no_group_filter (run, "deals, interactions and orders by manager have no product group");
-    if (rc != 0)
-        return rc;
     report_table_t *managers = report_result_table (run->result, "managers", "Managers", "bars",
                                                     columns);
     PGresult *result = report_sales_exec (run, s_query, NULL);

@@ -171,6 +171,10 @@ report_params_check (const Crmq__ReportParams *params, const report_def_t **def_
             return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "filters",
                                      "filters: unknown field; fields: %s",
                                      report_params_filter_fields ());
+        if (streq (filter->field, "product_group") && def->no_group_filter)
+            return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "filters",
+                                     "filters: report %s takes no product_group filter (%s)",
+                                     def->name, def->no_group_filter);
         if (filter->n_values == 0 || filter->n_values > REPORT_FILTER_VALUES_MAX)
             return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "filters",
                                      "filters: %s takes 1 to %d values", filter->field,

@@ -108,18 +108,6 @@ report_sales_manager_filter (report_run_t *run, report_query_t *query, const cha
     }
 }
 
-int
-report_sales_no_group_filter (report_run_t *run, const char *why)
-{
-    const Crmq__ReportParams *params = run->params;
-    for (size_t i = 0; i < params->n_filters; i++)
-        if (streq (params->filters [i]->field, "product_group"))
-            return crmq_reply_error (run->reply, CRMQ_INVALID_ARGUMENT, "filters",
-                                     "filters: report %s takes no product_group filter"
-                                     " (%s)", params->report, why);
-    return 0;
-}
-
 void
 report_sales_instants (report_run_t *run, report_query_t *query)
 {

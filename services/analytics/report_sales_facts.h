@@ -50,11 +50,6 @@ void report_sales_clients (report_run_t *run, report_query_t *query);
 void report_sales_manager_filter (report_run_t *run, report_query_t *query,
                                   const char *external_id);
 
-//  Refuses a product_group filter for a report whose facts have no product
-//  group; `why` says so in the message ("deals have no product group").
-//  Returns 0 or CRMQ_INVALID_ARGUMENT after crmq_reply_error ("filters").
-int report_sales_no_group_filter (report_run_t *run, const char *why);
-
 //  Appends "instants AS (SELECT f, t)": the run's period as timestamptz,
 //  midnights in the company's zone (-infinity / infinity for open ends).
 void report_sales_instants (report_run_t *run, report_query_t *query);

@@ -565,6 +565,11 @@ main (void)
     assert (crmq_time_parse ("2020-03-01 12:00", "UTC", &noon->period->from_us) == 0);
     s_refused (analytics, "a period not at midnight", other, noon, NULL, CRMQ_INVALID_ARGUMENT,
                "template.params.period");
+    Crmq__ReportParams *grouped = s_params ("base", NULL, NULL, NULL);
+    free (grouped->filters [0]->field);
+    grouped->filters [0]->field = strdup ("product_group");
+    s_refused (analytics, "base with a product_group filter", other, grouped, NULL,
+               CRMQ_INVALID_ARGUMENT, "template.params.filters");
     s_refused (analytics, "no parameters", other, NULL, NULL, CRMQ_INVALID_ARGUMENT,
                "template.params");
     code = s_named (analytics, "analytics.GetTemplate", other, NULL, NULL);
@@ -857,6 +862,7 @@ main (void)
     crmq__report_params__free_unpacked (march, NULL);
     crmq__report_params__free_unpacked (unknown, NULL);
     crmq__report_params__free_unpacked (relative, NULL);
+    crmq__report_params__free_unpacked (grouped, NULL);
     crmq__report_params__free_unpacked (noon, NULL);
     crmq__report_params__free_unpacked (daily, NULL);
     crmq_rpc_client_destroy (&second);
