@@ -313,11 +313,15 @@ load_env() {
         PORT[$part]=${OLD_PORT[$part]:-}
     done
     [[ -n ${PORT[pg]} && -n ${PORT[redis]} ]] || die "$ENV_FILE lacks CRMQ_PG_URL or CRMQ_REDIS_URL"
-    # the company's zone the stack was started in, unless given now
+    # the company's zone the stack was started in, unless given now (said:
+    # services in two zones disagree on what a day is)
+    local zone
+    zone=$(sed -n "s/^export CRMQ_TIME_ZONE='\(.*\)'\$/\1/p" "$ENV_FILE")
     if [[ -z ${CRMQ_TIME_ZONE:-} ]]; then
-        local zone
-        zone=$(sed -n "s/^export CRMQ_TIME_ZONE='\(.*\)'\$/\1/p" "$ENV_FILE")
         if [[ -n $zone ]]; then export CRMQ_TIME_ZONE=$zone; fi
+    elif [[ $CRMQ_TIME_ZONE != "${zone:-UTC}" ]]; then
+        echo "stack.sh: warning: CRMQ_TIME_ZONE=$CRMQ_TIME_ZONE, but the stack in $DIR runs in" \
+             "${zone:-UTC}; services started now use $CRMQ_TIME_ZONE" >&2
     fi
     export_env
 }

@@ -56,14 +56,17 @@ static const char *SQL_GROUP_CYCLE =
     " SELECT count (*) FROM up JOIN sales.product_groups g ON g.id = up.id"
     "  WHERE g.external_id = $1";
 
+//  An empty group and an unset price or cost keep what crmq holds (master
+//  data never erases); the name and discontinued are always taken.
 static const char *SQL_PRODUCT =
-    "INSERT INTO sales.products (external_id, name, group_id, list_price, standard_cost,"
-    "                            discontinued)"
+    "INSERT INTO sales.products AS p (external_id, name, group_id, list_price, standard_cost,"
+    "                                 discontinued)"
     " VALUES ($1, $2, $3::bigint, $4::numeric, $5::numeric, $6::boolean)"
     " ON CONFLICT (external_id) DO UPDATE SET name = EXCLUDED.name,"
-    "  group_id = EXCLUDED.group_id, list_price = EXCLUDED.list_price,"
-    "  standard_cost = EXCLUDED.standard_cost, discontinued = EXCLUDED.discontinued,"
-    "  updated_at = now()";
+    "  group_id = coalesce (EXCLUDED.group_id, p.group_id),"
+    "  list_price = coalesce (EXCLUDED.list_price, p.list_price),"
+    "  standard_cost = coalesce (EXCLUDED.standard_cost, p.standard_cost),"
+    "  discontinued = EXCLUDED.discontinued, updated_at = now()";
 
 static int
 s_store_reference (crmq_pg_t *pg, const char *sql, int64_t contacts_id, const char *external_id)

@@ -151,6 +151,17 @@ main (void)
     CHECK_TEXT (pg, "SELECT p.name FROM sales.product_groups g"
                     " JOIN sales.product_groups p ON p.id = g.parent_id"
                     " WHERE g.external_id = 'DOC-G-TEA'", "Напитки");
+    //  the products again without group or cost: the name is taken, the rest kept
+    Crmq__ErpEvent *bare [2] = {
+        test_product_event ("doc:product:1:v2", "DOC-P1", "Chai, 100 g"),
+        test_product_event ("doc:product:2:v2", "DOC-P2", "Chang") };
+    s_send (sales, "products again, no group or cost", bare, 2, 0, CRMQ_OK, NULL);
+    CHECK_TEXT (pg, "SELECT p.name || ' / ' || g.external_id FROM sales.products p"
+                    " JOIN sales.product_groups g ON g.id = p.group_id"
+                    " WHERE p.external_id = 'DOC-P1'", "Chai, 100 g / DOC-G-TEA");
+    CHECK_TEXT (pg, "SELECT standard_cost::numeric(10, 2) FROM sales.products"
+                    " WHERE external_id = 'DOC-P2'",
+                "3.00");
 
     printf ("contact persons reach crmq-contacts; a bad phone or unknown client is refused\n");
     Crmq__ErpEvent *person [1] = { s_person ("doc:person:1", "DOC-C", "P-1", "+7 495 123-45-67") };
