@@ -74,6 +74,8 @@ typedef struct {
     //  valid while documents of the horizon's day and later arrive
     //  (report_runner.c).
     bool dated;
+    //  Takes a report date (as_of_us: recency, classes, what is "open")
+    bool as_of;
     //  Why it refuses a product_group filter ("deals have no product
     //  group"), or NULL when it takes one.
     const char *no_group_filter;

@@ -228,6 +228,12 @@ report_params_check (const Crmq__ReportParams *params, const report_def_t **def_
     if (period && period->from_us && period->to_us && period->from_us >= period->to_us)
         return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "period",
                                  "period: from must be before to");
+    if (params->as_of_us && !def->as_of)
+        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "as_of_us",
+                                 "as_of: report %s takes no report date", def->name);
+    if (params->as_of_us && period && period->from_us && params->as_of_us <= period->from_us)
+        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "as_of_us",
+                                 "as_of: the report date must be after the period's start");
     if (params->limit < 0 || params->limit > REPORT_LIMIT_MAX)
         return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "limit",
                                  "limit: 0 (%d) to %d", REPORT_LIMIT_DEFAULT, REPORT_LIMIT_MAX);

@@ -498,6 +498,12 @@ main (void)
     s_params (&p, "base", "2031-01-01", "2031-04-01");
     s_filter (&p, "product_group", false, s_id ("G"), NULL);
     s_refused (&p, "filters", "the client base takes no product group filter");
+    s_params (&p, "abc", "2031-01-01", "2031-04-01");
+    p.params.as_of_us = s_at ("2031-05-01", 0);
+    s_refused (&p, "as_of_us", "abc takes no report date");
+    s_params (&p, "rfm", "2031-01-01", "2031-04-01");
+    p.params.as_of_us = s_at ("2031-01-01", 0);
+    s_refused (&p, "as_of_us", "rfm: a report date not after the period's start");
     s_params (&p, "abc", NULL, NULL);
     p.params.granularity = "month";
     s_refused (&p, "granularity", "a granularity abc does not take");
