@@ -41,8 +41,7 @@ static const char *SQL_POSITION =
 static const char *
 s_horizon (const report_def_t *def, const report_run_t *run)
 {
-    if (!def->dated || streq (run->from_day, "-infinity") || streq (run->to_day, "infinity")
-    ||  streq (run->as_of_day, "infinity"))
+    if (!def->dated || streq (run->from_day, "-infinity") || streq (run->to_day, "infinity"))
         return NULL;
     return strcmp (run->to_day, run->as_of_day) >= 0? run->to_day: run->as_of_day;
 }
