@@ -45,7 +45,7 @@ RETURNS void LANGUAGE sql AS $$
 $$;
 
 -- The statement trigger (AFTER INSERT, UPDATE or DELETE, FOR EACH STATEMENT,
--- transition tables marked_new and marked_old) of a table with a date:
+-- transition tables rollup_marks_new and rollup_marks_old) of a table with a date:
 -- TG_ARGV[0] is an SQL expression over the table's row `t` giving the days
 -- its change touches (a date, or an array of dates).
 CREATE FUNCTION sales.rollup_marks_trigger ()
@@ -56,10 +56,10 @@ BEGIN
     EXECUTE format ('SELECT array_agg (DISTINCT d) FROM (%s) x (d)',
                     concat_ws (' UNION ALL ',
                         CASE WHEN TG_OP IN ('INSERT', 'UPDATE')
-                             THEN format ('SELECT unnest (ARRAY [%s]::date[]) FROM marked_new t',
+                             THEN format ('SELECT unnest (ARRAY [%s]::date[]) FROM rollup_marks_new t',
                                           TG_ARGV [0]) END,
                         CASE WHEN TG_OP IN ('DELETE', 'UPDATE')
-                             THEN format ('SELECT unnest (ARRAY [%s]::date[]) FROM marked_old t',
+                             THEN format ('SELECT unnest (ARRAY [%s]::date[]) FROM rollup_marks_old t',
                                           TG_ARGV [0]) END))
     INTO days;
     IF days IS NOT NULL THEN
@@ -78,23 +78,14 @@ BEGIN
 END;
 $$;
 
--- Puts the three statement triggers and the TRUNCATE one on `marked`, the
--- days of a row given by `days` (see sales.rollup_marks_trigger).
+-- Puts the three statement triggers (bus.statement_triggers) and the
+-- TRUNCATE one on `marked`, the days of a row given by `days` (see
+-- sales.rollup_marks_trigger).
 CREATE FUNCTION sales.rollup_marks_watch (marked regclass, days text)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    EXECUTE format ('CREATE TRIGGER rollup_marks_insert AFTER INSERT ON %s'
-                    ' REFERENCING NEW TABLE AS marked_new'
-                    ' FOR EACH STATEMENT EXECUTE FUNCTION sales.rollup_marks_trigger (%L)',
-                    marked, days);
-    EXECUTE format ('CREATE TRIGGER rollup_marks_update AFTER UPDATE ON %s'
-                    ' REFERENCING OLD TABLE AS marked_old NEW TABLE AS marked_new'
-                    ' FOR EACH STATEMENT EXECUTE FUNCTION sales.rollup_marks_trigger (%L)',
-                    marked, days);
-    EXECUTE format ('CREATE TRIGGER rollup_marks_delete AFTER DELETE ON %s'
-                    ' REFERENCING OLD TABLE AS marked_old'
-                    ' FOR EACH STATEMENT EXECUTE FUNCTION sales.rollup_marks_trigger (%L)',
-                    marked, days);
+    PERFORM bus.statement_triggers (marked, 'rollup_marks', 'sales.rollup_marks_trigger',
+                                    quote_literal (days));
     EXECUTE format ('CREATE TRIGGER rollup_marks_truncate AFTER TRUNCATE ON %s'
                     ' FOR EACH STATEMENT EXECUTE FUNCTION sales.rollup_marks_truncated ()',
                     marked);
