@@ -133,27 +133,14 @@ s_average (const char *a, const char *b, char *buf, size_t size)
     snprintf (buf, size, "%lld.%02lld", (long long) (cents / 100), (long long) (cents % 100));
 }
 
-//  Refuses a history of more than REPORT_PERIODS_MAX periods, and a report
-//  date not after the period's start (no data before an open start is an
-//  empty history).  Returns 0, CRMQ_INVALID_ARGUMENT after crmq_reply_error,
-//  or -1 after a failed statement.
-static int
-s_check_periods (report_run_t *run)
-{
-    report_sales_range_t range;
-    int rc = report_sales_range (run, "SELECT min (day) FROM analytics.client_day_rollups"
-                                 " WHERE orders > 0", run->as_of_day, &range);
-    if (rc == 0 && range.empty && !streq (run->from_day, "-infinity"))
-        rc = crmq_reply_error (run->reply, CRMQ_INVALID_ARGUMENT, "as_of_us",
-                               "as_of: the report date %s is not after the period's start %s",
-                               run->as_of_day, run->from_day);
-    return rc;
-}
-
 int
 report_base (report_run_t *run)
 {
-    int rc = s_check_periods (run);
+    //  refuses a history of more than REPORT_PERIODS_MAX periods up to D (the
+    //  report date is after the start: report_params_resolve)
+    report_sales_range_t range;
+    int rc = report_sales_range (run, "SELECT min (day) FROM analytics.client_day_rollups"
+                                 " WHERE orders > 0", run->as_of_day, &range);
     if (rc != 0)
         return rc;
     if (run->params->as_of_us && !streq (run->as_of_day, run->to_day))

@@ -231,9 +231,6 @@ report_params_check (const Crmq__ReportParams *params, const report_def_t **def_
     if (params->as_of_us && !def->as_of)
         return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "as_of_us",
                                  "as_of: report %s takes no report date", def->name);
-    if (params->as_of_us && period && period->from_us && params->as_of_us <= period->from_us)
-        return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "as_of_us",
-                                 "as_of: the report date must be after the period's start");
     if (params->limit < 0 || params->limit > REPORT_LIMIT_MAX)
         return crmq_reply_error (reply, CRMQ_INVALID_ARGUMENT, "limit",
                                  "limit: 0 (%d) to %d", REPORT_LIMIT_DEFAULT, REPORT_LIMIT_MAX);
@@ -298,6 +295,17 @@ report_params_resolve (report_run_t *run, const Crmq__ReportParams *params,
     if (!ordered)
         return crmq_reply_error (run->reply, CRMQ_INVALID_ARGUMENT, "period",
                                  "period: from must be before to");
+    //  the report date given (as_of wrong), or by default (an open end:
+    //  tomorrow; the period's start wrong)
+    if (def->as_of && !streq (run->from_day, "-infinity")
+    &&  strcmp (run->as_of_day, run->from_day) <= 0)
+        return params->as_of_us
+             ? crmq_reply_error (run->reply, CRMQ_INVALID_ARGUMENT, "as_of_us",
+                                 "as_of: the report date %s is not after the period's start %s",
+                                 run->as_of_day, run->from_day)
+             : crmq_reply_error (run->reply, CRMQ_INVALID_ARGUMENT, "period",
+                                 "period: from %s is not before the report date %s",
+                                 run->from_day, run->as_of_day);
     //  a deep copy through the wire format, then the defaults
     size_t size = protobuf_c_message_get_packed_size (&params->base);
     uint8_t *packed = (uint8_t *) malloc (size? size: 1);

@@ -28,8 +28,8 @@ int report_params_check (const Crmq__ReportParams *params, const report_def_t **
                          report_run_t *run, crmq_reply_t *reply);
 
 //  Inside the report's transaction: resolves the relative period (today in
-//  run->time_zone), checks that both ends fall at midnight in that zone,
-//  writes run->from_day, to_day, as_of_day, and returns the parameters as
+//  run->time_zone), checks that both ends fall at midnight in that zone and
+//  that the report date of a report taking one is after the start, writes run->from_day, to_day, as_of_day, and returns the parameters as
 //  run (`params` copied with defaults, the period as microseconds,
 //  relative_period kept) in *resolved, to be freed with
 //  crmq__report_params__free_unpacked.  Returns 0, CRMQ_INVALID_ARGUMENT

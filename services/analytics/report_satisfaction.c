@@ -207,10 +207,6 @@ s_report (report_run_t *run, bool least)
         snprintf (from_day, sizeof from_day, "%s", run->from_day);
     snprintf (to_day, sizeof to_day, "%s",
               streq (run->to_day, "infinity")? run->as_of_day: run->to_day);
-    if (strcmp (from_day, to_day) >= 0)
-        return crmq_reply_error (run->reply, CRMQ_INVALID_ARGUMENT, "period",
-                                 "period: from %s is not before the report date %s", from_day,
-                                 to_day);
     if (open)
         report_result_note (run->result, "period %s to %s (excluded): an open start is the 365 "
                             "days before the report date, an open end the report date",
